@@ -1,0 +1,1 @@
+//! Lathe Channel Strip (placeholder while the foundation is built).
