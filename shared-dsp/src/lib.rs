@@ -5,3 +5,4 @@
 //! `process*` are realtime-safe and never allocate.
 
 #![warn(missing_docs)]
+pub mod loudness;

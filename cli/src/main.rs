@@ -1,0 +1,2 @@
+//! The `lathe` command line.
+fn main() {}
