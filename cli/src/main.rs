@@ -1,2 +1,192 @@
-//! The `lathe` command line.
-fn main() {}
+//! `lathe`: the Lathe command line. `lathe loudness FILE...` measures loudness and true peak
+//! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`.
+
+mod measure;
+mod report;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Lathe audio tools: measure files without opening a DAW.
+#[derive(Debug, Parser)]
+#[command(name = "lathe", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure loudness and true peak of audio files (EBU R 128 / ITU-R BS.1770-4).
+    #[command(long_about = LOUDNESS_LONG_ABOUT, after_long_help = LOUDNESS_AFTER_HELP)]
+    Loudness(LoudnessArgs),
+}
+
+const LOUDNESS_LONG_ABOUT: &str = "\
+Measure loudness and true peak of audio files (EBU R 128 / ITU-R BS.1770-4).
+
+For each file prints: integrated loudness (I, LUFS, gated per BS.1770-4), loudness range \
+(LRA, LU, EBU Tech 3342), maximum momentary (400 ms) and short-term (3 s) loudness (LUFS), \
+sample peak (dBFS), true peak (dBTP, 4x oversampled below 96 kHz, 2x below 192 kHz), \
+peak-to-loudness ratio (PLR = TP - I, dB), and for each streaming platform the gain it \
+would apply and whether the true peak would then exceed -1 dBTP.
+
+Reads WAV, AIFF, FLAC, MP3 and Ogg Vorbis, mono to 7.1, 8-384 kHz. Files are measured in \
+parallel. A file that cannot be measured gives one line 'lathe: FILE: reason' on stderr; \
+the other files are still reported and the exit status is 1.";
+
+const LOUDNESS_AFTER_HELP: &str = "\
+Platform model (gain = target - I, then):
+  Spotify      -14 LUFS  turns loud files down; turns quiet files up only until the true
+                         peak reaches -1 dBTP (Spotify's 'normal' mode, no limiter)
+  Apple Music  -16 LUFS  as Spotify (Sound Check)
+  YouTube      -14 LUFS  turns loud files down only
+  Tidal        -14 LUFS  turns loud files down only
+  Amazon Music -14 LUFS  turns loud files down only
+  EBU R128     -23 LUFS  broadcast normalisation, up or down
+'TP after' = TP + gain; 'over -1 dBTP' flags files whose true peak would exceed -1 dBTP
+after normalisation (a loud master that is only turned down can still be flagged). The
+platforms' published targets change from time to time; this is a model, not their code.
+
+JSON (--json): one object per line per file, keys: file, sample_rate_hz, channels,
+duration_s, I, LRA, M_max, S_max, sample_peak, TP, PLR, platforms[{name, target_lufs,
+policy, gain_db, TP_after, exceeds_minus_1_dbtp}], and with --series:
+series[{t, M, S}] (t = end of the window in seconds). Silence gives null.
+
+Exit status: 0 if every file was measured, 1 if any failed, 2 for usage errors.
+
+Examples:
+  lathe loudness master.wav
+  lathe loudness --json *.flac > loudness.jsonl
+  lathe loudness --series --json mix.wav";
+
+#[derive(Debug, Args)]
+struct LoudnessArgs {
+    /// Audio files to measure (WAV, AIFF, FLAC, MP3, Ogg Vorbis).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+
+    /// Print one JSON object per file (JSON Lines) instead of a table.
+    #[arg(long)]
+    json: bool,
+
+    /// Also print momentary and short-term loudness every 100 ms.
+    #[arg(long)]
+    series: bool,
+
+    /// How many files to measure at once [default: number of CPU cores].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+
+    /// Never show the progress bar (it shows only when stderr is a terminal and not with --json).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn main() -> ExitCode {
+    // A decoder bug must not print a panic message and backtrace: each file's work is run under
+    // `catch_unwind` and reported as a one-line error instead.
+    std::panic::set_hook(Box::new(|_| {}));
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Loudness(args) => loudness(args),
+    }
+}
+
+/// Runs `lathe loudness`.
+fn loudness(args: LoudnessArgs) -> ExitCode {
+    let show_progress = !args.json && !args.no_progress && std::io::stderr().is_terminal();
+    let total_bytes: u64 = args
+        .files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let bar = if show_progress {
+        let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(format!("{} file(s)", args.files.len()));
+        Some(bar)
+    } else {
+        None
+    };
+    // Progress is sampled from the shared byte counter by a small thread.
+    let done = Arc::new(AtomicU64::new(0));
+    let ticker = bar.clone().map(|bar| {
+        let bytes_read = Arc::clone(&bytes_read);
+        let done = Arc::clone(&done);
+        std::thread::spawn(move || {
+            while done.load(Ordering::Relaxed) == 0 {
+                bar.set_position(bytes_read.load(Ordering::Relaxed).min(total_bytes));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    });
+
+    let work = |path: &PathBuf| {
+        let counter = Arc::clone(&bytes_read);
+        std::panic::catch_unwind(|| measure::measure_file(path, args.series, counter))
+            .unwrap_or_else(|_| Err("undecodable: decoder failed (internal error)".to_string()))
+    };
+    let results: Vec<Result<measure::Measurement, String>> = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.map_or(0, usize::from))
+        .build()
+    {
+        Ok(pool) => pool.install(|| args.files.par_iter().map(work).collect()),
+        Err(_) => args.files.iter().map(work).collect(),
+    };
+
+    done.store(1, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = false;
+    let mut first_table = true;
+    for (path, result) in args.files.iter().zip(results) {
+        let name = path.display().to_string();
+        match result {
+            Ok(m) => {
+                let text = if args.json {
+                    format!("{}\n", report::to_json(&name, &m, args.series))
+                } else {
+                    let sep = if first_table { "" } else { "\n" };
+                    first_table = false;
+                    format!("{sep}{}", report::to_table(&name, &m, args.series))
+                };
+                if out.write_all(text.as_bytes()).is_err() {
+                    // stdout closed (e.g. `| head`): stop quietly.
+                    return ExitCode::from(1);
+                }
+            }
+            Err(reason) => {
+                failed = true;
+                let _ = out.flush();
+                eprintln!("lathe: {name}: {reason}");
+            }
+        }
+    }
+    let _ = out.flush();
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -143,6 +143,9 @@ pub enum ChannelRole {
     /// A mono signal meant to play on two loudspeakers: counted twice (weight 2.0), so it reads
     /// like the same signal on both channels of a stereo file.
     DualMono,
+    /// Any other full-range loudspeaker outside 60°–120° azimuth or elevated by 30° or more
+    /// (front wide, height, …). Weight 1.0.
+    Other,
 }
 
 impl ChannelRole {
@@ -161,6 +164,7 @@ impl ChannelRole {
             Self::RightBack => Channel::Mm135,
             Self::BackCenter => Channel::Mp180,
             Self::DualMono => Channel::DualMono,
+            Self::Other => Channel::Up000,
         }
     }
 

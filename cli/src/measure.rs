@@ -1,0 +1,268 @@
+//! Decoding a file with symphonia and measuring it with `shared_dsp::loudness`.
+
+use shared_dsp::loudness::{ChannelRole, LoudnessMeter, LoudnessReadings, LoudnessTick};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use symphonia::core::audio::{Channels, Position};
+use symphonia::core::codecs::audio::well_known::{
+    CODEC_ID_FLAC, CODEC_ID_PCM_MULAW, CODEC_ID_PCM_S32LE,
+};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+/// The result of measuring one file.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    /// Sample rate of the decoded audio, in Hz.
+    pub sample_rate_hz: u32,
+    /// Number of channels.
+    pub num_channels: usize,
+    /// Decoded length, in frames.
+    pub num_frames: u64,
+    /// The summary readings.
+    pub readings: LoudnessReadings,
+    /// Momentary and short-term loudness every 100 ms (only when asked for).
+    pub series: Vec<LoudnessTick>,
+}
+
+/// A `File` that counts the bytes read into a shared counter (for the progress bar).
+struct CountingFile {
+    file: File,
+    len_bytes: u64,
+    bytes_read: Arc<AtomicU64>,
+    last_pos: u64,
+}
+
+impl Read for CountingFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.last_pos += n as u64;
+        self.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl Seek for CountingFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let new_pos = self.file.seek(pos)?;
+        // Seeking back re-reads bytes; count progress by position so the bar never overshoots.
+        let delta = new_pos as i64 - self.last_pos as i64;
+        if delta >= 0 {
+            self.bytes_read.fetch_add(delta as u64, Ordering::Relaxed);
+        } else {
+            self.bytes_read
+                .fetch_sub((-delta) as u64, Ordering::Relaxed);
+        }
+        self.last_pos = new_pos;
+        Ok(new_pos)
+    }
+}
+
+impl MediaSource for CountingFile {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len_bytes)
+    }
+}
+
+/// Describes an I/O error in a few lowercase words.
+fn describe_io(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::UnexpectedEof => "truncated (unexpected end of file)".to_string(),
+        io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// Describes a symphonia error while probing or reading.
+fn describe_symphonia(err: &SymphoniaError) -> String {
+    match err {
+        SymphoniaError::IoError(e) => describe_io(e),
+        SymphoniaError::DecodeError(msg) => format!("undecodable: malformed stream ({msg})"),
+        SymphoniaError::Unsupported(what) => format!("unsupported: {what}"),
+        SymphoniaError::LimitError(what) => format!("undecodable: limit reached ({what})"),
+        other => other.to_string(),
+    }
+}
+
+/// BS.1770-4 roles for the file's channels: from the speaker positions when the file declares
+/// them, else the usual layout for the channel count.
+fn channel_layout(channels: Option<&Channels>, num_channels: usize) -> Option<Vec<ChannelRole>> {
+    if let Some(Channels::Positioned(positions)) = channels {
+        if positions.bits().count_ones() as usize == num_channels {
+            let has_sides = positions.contains(Position::SIDE_LEFT);
+            let roles: Vec<ChannelRole> = (0..64)
+                .map(|bit| 1u64 << bit)
+                .filter(|bit| positions.bits() & bit != 0)
+                .map(|bit| role_for(Position::from_bits_retain(bit), has_sides, num_channels))
+                .collect();
+            return Some(roles);
+        }
+    }
+    ChannelRole::default_layout(num_channels).map(|l| l.to_vec())
+}
+
+/// The BS.1770-4 role of one speaker position. WAV's "back" pair is the 5.1 surround pair
+/// (±110°, +1.5 dB) unless the file also has side channels (7.1: back = ±135°, 0 dB).
+fn role_for(pos: Position, has_sides: bool, num_channels: usize) -> ChannelRole {
+    match pos {
+        Position::FRONT_LEFT => ChannelRole::Left,
+        Position::FRONT_RIGHT => ChannelRole::Right,
+        Position::FRONT_CENTER => ChannelRole::Center,
+        Position::LFE1 | Position::LFE2 => ChannelRole::Lfe,
+        Position::REAR_LEFT if has_sides => ChannelRole::LeftBack,
+        Position::REAR_RIGHT if has_sides => ChannelRole::RightBack,
+        Position::REAR_LEFT => ChannelRole::LeftSurround,
+        Position::REAR_RIGHT => ChannelRole::RightSurround,
+        Position::SIDE_LEFT => ChannelRole::LeftSide,
+        Position::SIDE_RIGHT => ChannelRole::RightSide,
+        Position::REAR_CENTER => ChannelRole::BackCenter,
+        Position::FRONT_LEFT_CENTER | Position::FRONT_LEFT_WIDE => ChannelRole::Left,
+        Position::FRONT_RIGHT_CENTER | Position::FRONT_RIGHT_WIDE => ChannelRole::Right,
+        _ if num_channels == 1 => ChannelRole::Center,
+        _ => ChannelRole::Other,
+    }
+}
+
+/// Opens, decodes and measures `path`. `bytes_read` advances as the file is read; `want_series`
+/// keeps the 100 ms momentary/short-term values. Every failure is a one-line reason.
+pub fn measure_file(
+    path: &Path,
+    want_series: bool,
+    bytes_read: Arc<AtomicU64>,
+) -> Result<Measurement, String> {
+    let file = File::open(path).map_err(|e| describe_io(&e))?;
+    let metadata = file.metadata().map_err(|e| describe_io(&e))?;
+    if metadata.is_dir() {
+        return Err("is a directory".to_string());
+    }
+    let len_bytes = metadata.len();
+    if len_bytes == 0 {
+        return Err("empty file".to_string());
+    }
+    let source = CountingFile {
+        file,
+        len_bytes,
+        bytes_read,
+        last_pos: 0,
+    };
+    let mss = MediaSourceStream::new(Box::new(source), MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => "unsupported or unrecognised format".to_string(),
+            SymphoniaError::IoError(ref io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+                "truncated or unrecognised (file ends inside its header)".to_string()
+            }
+            other => describe_symphonia(&other),
+        })?;
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or_else(|| "no audio track".to_string())?;
+    let track_id = track.id;
+    let num_frames_in_header = track.num_frames;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or_else(|| "no audio track".to_string())?
+        .clone();
+    let mut decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(&params, &AudioDecoderOptions::default())
+        .map_err(|e| match e {
+            SymphoniaError::Unsupported(_) => "unsupported codec".to_string(),
+            other => describe_symphonia(&other),
+        })?;
+
+    let mut meter: Option<LoudnessMeter> = None;
+    let mut planes: Vec<Vec<f32>> = Vec::new();
+    let mut series = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
+            Err(e) => return Err(describe_symphonia(&e)),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        let buf = decoder
+            .decode(&packet)
+            .map_err(|e| describe_symphonia(&e))?;
+        let frames = buf.frames();
+        if frames == 0 {
+            continue;
+        }
+        let spec = buf.spec();
+        let num_channels = spec.channels().count();
+        if meter.is_none() {
+            let rate = spec.rate();
+            let layout =
+                channel_layout(params.channels.as_ref(), num_channels).ok_or_else(|| {
+                    format!(
+                        "unsupported channel count {num_channels} (supported: 1-8, mono to 7.1)"
+                    )
+                })?;
+            meter = Some(LoudnessMeter::with_layout(rate, &layout).map_err(|e| e.to_string())?);
+            planes = vec![Vec::new(); num_channels];
+        }
+        let Some(m) = meter.as_mut() else {
+            continue;
+        };
+        if num_channels != m.num_channels() || spec.rate() != m.sample_rate_hz() {
+            return Err("undecodable: channel count or sample rate changes mid-stream".to_string());
+        }
+        for plane in planes.iter_mut() {
+            plane.resize(frames, 0.0);
+        }
+        buf.copy_to_slice_planar::<f32, _>(&mut planes);
+        let refs: Vec<&[f32]> = planes.iter().map(|p| p.as_slice()).collect();
+        let result = if want_series {
+            m.process_planar_with(&refs, |t| series.push(*t))
+        } else {
+            m.process_planar(&refs)
+        };
+        result.map_err(|e| e.to_string())?;
+    }
+    let meter = meter.ok_or_else(|| "no audio samples".to_string())?;
+    let num_frames = meter.num_frames();
+    // WAV, AIFF and FLAC headers state the exact length: fewer frames means a cut-off file.
+    // (Lossy formats' lengths can be estimates, so they are not checked.)
+    let exact_length = params.codec == CODEC_ID_FLAC
+        || (CODEC_ID_PCM_S32LE..=CODEC_ID_PCM_MULAW).contains(&params.codec);
+    if let Some(expected) = num_frames_in_header.filter(|_| exact_length) {
+        if num_frames < expected {
+            return Err(format!(
+                "truncated: header promises {expected} frames, file holds {num_frames}"
+            ));
+        }
+    }
+    Ok(Measurement {
+        sample_rate_hz: meter.sample_rate_hz(),
+        num_channels: meter.num_channels(),
+        num_frames,
+        readings: meter.readings(),
+        series,
+    })
+}
