@@ -5,4 +5,5 @@
 //! `process*` are realtime-safe and never allocate.
 
 #![warn(missing_docs)]
+pub mod biquad;
 pub mod loudness;
