@@ -371,8 +371,50 @@ impl BiquadCoeffs {
     }
 }
 
+/// Normalised `f64` coefficients `[b0, b1, b2, a1, a2]` and the sanitised sample rate of the
+/// RBJ second-order low/high-pass (`first_order == false`, quality `q`) or of the bilinear
+/// first-order low/high-pass (`first_order == true`). Crate-internal: used by cascades that
+/// keep `f64` coefficients (Butterworth), where `f32` rounding of `a1`, `a2` would move the
+/// poles of low corners at high sample rates.
+pub(crate) fn pass_f64(
+    sample_rate_hz: f32,
+    freq_hz: f32,
+    q: f64,
+    high: bool,
+    first_order: bool,
+) -> ([f64; 5], f64) {
+    let p = params(sample_rate_hz, freq_hz, 1.0, 0.0);
+    let (b, a) = if first_order {
+        let k = (p.w0 / 2.0).tan();
+        if high {
+            ([1.0, -1.0, 0.0], [1.0 + k, k - 1.0, 0.0])
+        } else {
+            ([k, k, 0.0], [1.0 + k, k - 1.0, 0.0])
+        }
+    } else {
+        let q = if q.is_nan() {
+            MIN_Q
+        } else {
+            q.clamp(MIN_Q, 1e6)
+        };
+        let (sn, cs) = p.w0.sin_cos();
+        let alpha = sn / (2.0 * q);
+        let den = [1.0 + alpha, -2.0 * cs, 1.0 - alpha];
+        if high {
+            ([(1.0 + cs) / 2.0, -(1.0 + cs), (1.0 + cs) / 2.0], den)
+        } else {
+            ([(1.0 - cs) / 2.0, 1.0 - cs, (1.0 - cs) / 2.0], den)
+        }
+    };
+    let inv = 1.0 / a[0];
+    (
+        [b[0] * inv, b[1] * inv, b[2] * inv, a[1] * inv, a[2] * inv],
+        p.fs,
+    )
+}
+
 /// Evaluates `B(z)/A(z)` at `z = e^{jw}`, returns `(re, im)`.
-fn eval_z(b: [f64; 3], a: [f64; 3], w: f64) -> (f64, f64) {
+pub(crate) fn eval_z(b: [f64; 3], a: [f64; 3], w: f64) -> (f64, f64) {
     let (s1, c1) = w.sin_cos();
     let (s2, c2) = (2.0 * w).sin_cos();
     // z⁻¹ = cos w − j sin w
@@ -768,6 +810,17 @@ impl BiquadState {
         self.s1 = flush(s1);
         self.s2 = flush(s2);
         y as f32
+    }
+
+    /// Filters one `f64` sample with `f64` coefficients `[b0, b1, b2, a1, a2]` (crate-internal).
+    #[inline]
+    pub(crate) fn process_f64(&mut self, c: &[f64; 5], x: f64) -> f64 {
+        let y = c[0] * x + self.s1;
+        let s1 = c[1] * x - c[3] * y + self.s2;
+        let s2 = c[2] * x - c[4] * y;
+        self.s1 = flush(s1);
+        self.s2 = flush(s2);
+        y
     }
 
     /// Filters `buf` in place with coefficients `c`.

@@ -6,4 +6,5 @@
 
 #![warn(missing_docs)]
 pub mod biquad;
+pub mod butterworth;
 pub mod loudness;
