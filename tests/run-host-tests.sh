@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Host-level tests: loads the bundles built by `cargo xtask bundle-all --release` in hosts written
+# by others — clack-host (CLAP, Rust) and Spotify's pedalboard (VST3, Python/JUCE).
+# Assumes the bundles exist; creates .venv from tests/requirements.txt when missing.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+for bundle in "target/bundled/Lathe Channel Strip.clap" "target/bundled/Lathe Channel Strip.vst3"; do
+    if [[ ! -e "$bundle" ]]; then
+        echo "error: $bundle is missing; run \`cargo xtask bundle-all --release\` first" >&2
+        exit 1
+    fi
+done
+
+if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet -r tests/requirements.txt
+fi
+
+cargo test --release -p lathe-clap-host-tests
+.venv/bin/python -m pytest -q tests/host
