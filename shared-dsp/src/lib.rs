@@ -8,3 +8,4 @@
 pub mod biquad;
 pub mod butterworth;
 pub mod loudness;
+pub mod oversampling;
