@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use symphonia::core::audio::{Channels, Position};
 use symphonia::core::codecs::audio::well_known::{
     CODEC_ID_FLAC, CODEC_ID_PCM_MULAW, CODEC_ID_PCM_S32LE,
@@ -136,6 +136,31 @@ fn role_for(pos: Position, has_sides: bool, num_channels: usize) -> ChannelRole 
     }
 }
 
+/// Frames per batch handed from the decoding thread to the measuring thread.
+const BATCH_FRAMES: usize = 16_384;
+
+/// The measuring side of [`measure_file`]: feeds every batch to the meter and sends the
+/// emptied batch back for reuse.
+fn run_meter(
+    mut meter: LoudnessMeter,
+    batches: mpsc::Receiver<Vec<Vec<f32>>>,
+    recycle: mpsc::Sender<Vec<Vec<f32>>>,
+    want_series: bool,
+) -> Result<(LoudnessMeter, Vec<LoudnessTick>), String> {
+    let mut series = Vec::new();
+    for batch in batches {
+        let refs: Vec<&[f32]> = batch.iter().map(|p| p.as_slice()).collect();
+        let result = if want_series {
+            meter.process_planar_with(&refs, |t| series.push(*t))
+        } else {
+            meter.process_planar(&refs)
+        };
+        result.map_err(|e| e.to_string())?;
+        let _ = recycle.send(batch);
+    }
+    Ok((meter, series))
+}
+
 /// Opens, decodes and measures `path`. `bytes_read` advances as the file is read; `want_series`
 /// keeps the 100 ms momentary/short-term values. Every failure is a one-line reason.
 pub fn measure_file(
@@ -195,57 +220,97 @@ pub fn measure_file(
             other => describe_symphonia(&other),
         })?;
 
-    let mut meter: Option<LoudnessMeter> = None;
-    let mut planes: Vec<Vec<f32>> = Vec::new();
-    let mut series = Vec::new();
-    loop {
-        let packet = match format.next_packet() {
-            Ok(Some(packet)) => packet,
-            Ok(None) => break,
-            Err(e) => return Err(describe_symphonia(&e)),
+    // Decoding (this thread) and measuring (a worker) overlap: batches of planar audio go
+    // through a small bounded channel, and emptied batches come back for reuse.
+    let (meter, series) = std::thread::scope(|scope| {
+        let (batch_tx, batch_rx) = mpsc::sync_channel::<Vec<Vec<f32>>>(4);
+        let (recycle_tx, recycle_rx) = mpsc::channel::<Vec<Vec<f32>>>();
+        let mut batch_rx = Some(batch_rx);
+        let mut recycle_tx = Some(recycle_tx);
+        let mut worker = None;
+        let mut batch: Vec<Vec<f32>> = Vec::new();
+        let mut spec_seen: Option<(u32, usize)> = None;
+        let decoded: Result<(), String> = (|| {
+            loop {
+                let packet = match format.next_packet() {
+                    Ok(Some(packet)) => packet,
+                    Ok(None) => return Ok(()),
+                    Err(e) => return Err(describe_symphonia(&e)),
+                };
+                if packet.track_id != track_id {
+                    continue;
+                }
+                let buf = decoder
+                    .decode(&packet)
+                    .map_err(|e| describe_symphonia(&e))?;
+                let frames = buf.frames();
+                if frames == 0 {
+                    continue;
+                }
+                let spec = buf.spec();
+                let (rate, num_channels) = (spec.rate(), spec.channels().count());
+                match spec_seen {
+                    None => {
+                        let layout = channel_layout(params.channels.as_ref(), num_channels)
+                            .ok_or_else(|| {
+                                format!(
+                                    "unsupported channel count {num_channels} \
+                                     (supported: 1-8, mono to 7.1)"
+                                )
+                            })?;
+                        let meter =
+                            LoudnessMeter::with_layout(rate, &layout).map_err(|e| e.to_string())?;
+                        let (Some(rx), Some(recycle)) = (batch_rx.take(), recycle_tx.take()) else {
+                            return Err("internal error: worker started twice".to_string());
+                        };
+                        worker =
+                            Some(scope.spawn(move || run_meter(meter, rx, recycle, want_series)));
+                        spec_seen = Some((rate, num_channels));
+                        batch = vec![Vec::with_capacity(BATCH_FRAMES + frames); num_channels];
+                    }
+                    Some(seen) if seen != (rate, num_channels) => {
+                        return Err(
+                            "undecodable: channel count or sample rate changes mid-stream"
+                                .to_string(),
+                        );
+                    }
+                    Some(_) => {}
+                }
+                let start = batch[0].len();
+                for plane in batch.iter_mut() {
+                    plane.resize(start + frames, 0.0);
+                }
+                let mut tails: Vec<&mut [f32]> =
+                    batch.iter_mut().map(|p| &mut p[start..]).collect();
+                buf.copy_to_slice_planar::<f32, _>(&mut tails);
+                if start + frames >= BATCH_FRAMES {
+                    let mut next = recycle_rx.try_recv().unwrap_or_default();
+                    next.resize_with(num_channels, Vec::new);
+                    for plane in next.iter_mut() {
+                        plane.clear();
+                    }
+                    let full = std::mem::replace(&mut batch, next);
+                    if batch_tx.send(full).is_err() {
+                        // The worker stopped early; its error is reported at join.
+                        return Ok(());
+                    }
+                }
+            }
+        })();
+        if decoded.is_ok() && batch.first().is_some_and(|p| !p.is_empty()) {
+            let _ = batch_tx.send(std::mem::take(&mut batch));
+        }
+        drop(batch_tx);
+        let measured = match worker {
+            Some(handle) => match handle.join() {
+                Ok(result) => result,
+                Err(_) => Err("undecodable: measurement failed (internal error)".to_string()),
+            },
+            None => Err("no audio samples".to_string()),
         };
-        if packet.track_id != track_id {
-            continue;
-        }
-        let buf = decoder
-            .decode(&packet)
-            .map_err(|e| describe_symphonia(&e))?;
-        let frames = buf.frames();
-        if frames == 0 {
-            continue;
-        }
-        let spec = buf.spec();
-        let num_channels = spec.channels().count();
-        if meter.is_none() {
-            let rate = spec.rate();
-            let layout =
-                channel_layout(params.channels.as_ref(), num_channels).ok_or_else(|| {
-                    format!(
-                        "unsupported channel count {num_channels} (supported: 1-8, mono to 7.1)"
-                    )
-                })?;
-            meter = Some(LoudnessMeter::with_layout(rate, &layout).map_err(|e| e.to_string())?);
-            planes = vec![Vec::new(); num_channels];
-        }
-        let Some(m) = meter.as_mut() else {
-            continue;
-        };
-        if num_channels != m.num_channels() || spec.rate() != m.sample_rate_hz() {
-            return Err("undecodable: channel count or sample rate changes mid-stream".to_string());
-        }
-        for plane in planes.iter_mut() {
-            plane.resize(frames, 0.0);
-        }
-        buf.copy_to_slice_planar::<f32, _>(&mut planes);
-        let refs: Vec<&[f32]> = planes.iter().map(|p| p.as_slice()).collect();
-        let result = if want_series {
-            m.process_planar_with(&refs, |t| series.push(*t))
-        } else {
-            m.process_planar(&refs)
-        };
-        result.map_err(|e| e.to_string())?;
-    }
-    let meter = meter.ok_or_else(|| "no audio samples".to_string())?;
+        decoded?;
+        measured
+    })?;
     let num_frames = meter.num_frames();
     // WAV, AIFF and FLAC headers state the exact length: fewer frames means a cut-off file.
     // (Lossy formats' lengths can be estimates, so they are not checked.)
