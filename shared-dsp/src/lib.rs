@@ -9,3 +9,4 @@ pub mod biquad;
 pub mod butterworth;
 pub mod loudness;
 pub mod oversampling;
+pub mod saturation;

@@ -1,0 +1,496 @@
+//! Anti-aliased saturation curves built on the error function, meant to run inside the
+//! [`Oversampler`](crate::oversampling::Oversampler) at 4×.
+//!
+//! # Curves
+//! `erf_s(u) = erf(√π/2 · u)` has slope 1 at the origin and saturates at ±1. It is an entire
+//! function, so its harmonics decay faster than those of `tanh` (whose poles at `±jπ/2` give
+//! geometric decay): a full-scale 10 kHz sine driven by 12 dB leaves far less energy in the
+//! harmonics that alias back at 4× (the 17th at 170 kHz folds to 22 kHz).
+//! * [`SaturationCurve::Soft`]: `f(u) = erf_s(u)`, odd symmetric (odd harmonics only).
+//! * [`SaturationCurve::Warm`]: `f(u) = (erf_s(u + b) − erf_s(b)) / erf_s'(b)`, `b = 0.2`:
+//!   asymmetric (adds even harmonics), slope 1 and value 0 at the origin. It produces a DC
+//!   offset for any signal; the engine must follow it with a DC blocker.
+//!
+//! # Anti-aliasing
+//! First-order antiderivative anti-aliasing (ADAA1: J. Parker, V. Zavalishin, E. Le Bihan,
+//! "Reducing the aliasing of nonlinear waveshaping using continuous-time convolution",
+//! DAFx-16): the output is the average of `f` over the straight line between consecutive
+//! inputs, `y[n] = (1/Δ)∫_{u[n−1]}^{u[n]} f(v) dv`, i.e. `f` applied to the linearly
+//! interpolated continuous-time signal and filtered by a one-sample rectangular kernel before
+//! sampling. Usually evaluated as `(F(u[n]) − F(u[n−1]))/Δ` with the antiderivative `F`, which
+//! needs `f64` and a fallback branch when `Δ → 0` (catastrophic cancellation). Here the same
+//! integral is evaluated directly with 3-point Gauss–Legendre quadrature on the segment
+//! (exact for polynomials of degree 5; against the `f64` antiderivative formulation the
+//! error is below 4e-5 absolute for steps up to 1.3, the largest step of a full-scale 10 kHz
+//! sine with 12 dB drive at 192 kHz, and far smaller for typical steps). That is well
+//! conditioned for every `Δ` including 0, branch-free, works in `f32`, and has no recursion,
+//! so blocks vectorise.
+//! `erf_s` itself uses Abramowitz & Stegun 7.1.28 (`|error| ≤ 3e-7`, no `exp`, branch-free).
+//!
+//! Consequences of ADAA1 to be aware of: it delays the signal by half a sample at the rate it
+//! runs at (1/8 of a base-rate sample at 4×), and it has the small-signal response
+//! `(1 + z⁻¹)/2` of the averaging kernel: at 4× (192 kHz) −0.47 dB at 20 kHz, −0.11 dB at
+//! 10 kHz, −0.001 dB at 1 kHz. The engine may compensate the droop (e.g. a gentle high shelf).
+//!
+//! Measured (test `aliasing_full_scale_10k`: 4× [`Oversampler`](crate::oversampling::Oversampler),
+//! full-scale 10 kHz sine, drive 12 dB, Blackman–Harris window, 1 Hz bins), worst
+//! non-harmonic peak relative to the fundamental: at 48 kHz Soft −90.6 dB (22 kHz), Warm
+//! −93.4 dB (22 kHz); at 44.1 kHz Soft −103.8 dB (13.6 kHz), Warm −91.5 dB (16.4 kHz).
+
+/// Abramowitz & Stegun 7.1.28 coefficients (`erf x = 1 − (1 + a1 x + … + a6 x⁶)^−16`, x ≥ 0).
+const AS_7128: [f32; 6] = [
+    0.070_523_08,
+    0.042_282_01,
+    0.009_270_527,
+    0.000_152_014_3,
+    0.000_276_567_2,
+    0.000_043_063_8,
+];
+
+/// `√π / 2`: scales the argument of `erf` so that `erf_s` has slope 1 at the origin.
+const ERF_S_SCALE: f64 = 0.886_226_925_452_758;
+
+/// Offset of the [`SaturationCurve::Warm`] curve.
+const WARM_BIAS: f32 = 0.2;
+
+/// Fast `erf` for `f32`, Abramowitz & Stegun 7.1.28 (max abs error 3e-7), branch-free.
+#[inline(always)]
+fn erf_fast(x: f32) -> f32 {
+    let a = x.abs();
+    let [a1, a2, a3, a4, a5, a6] = AS_7128;
+    let p = 1.0 + a * (a1 + a * (a2 + a * (a3 + a * (a4 + a * (a5 + a * a6)))));
+    let p2 = p * p;
+    let p4 = p2 * p2;
+    let p8 = p4 * p4;
+    let p16 = p8 * p8;
+    (1.0 - 1.0 / p16).copysign(x)
+}
+
+/// `erf_s(u) = erf(√π/2·u)`, slope 1 at 0, limits ±1.
+#[inline(always)]
+fn erf_s(u: f32) -> f32 {
+    erf_fast(ERF_S_SCALE as f32 * u)
+}
+
+/// Saturation curve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaturationCurve {
+    /// Symmetric soft clip `erf(√π/2·u)`: odd harmonics only, limits ±1.
+    Soft,
+    /// Asymmetric `(erf_s(u + 0.2) − erf_s(0.2)) / erf_s'(0.2)`: adds even harmonics
+    /// (2nd harmonic ≈ −62 dB at −40 dBFS, ≈ −25 dB for a full-scale sine with 12 dB drive);
+    /// limits about +0.83 / −1.24. Produces DC: follow with a DC blocker.
+    Warm,
+}
+
+/// Gauss–Legendre nodes on [0, 1] (3 points) and weights (summing to 1).
+const GL_T: [f32; 3] = [0.112_701_67, 0.5, 0.887_298_3];
+const GL_W: [f32; 3] = [5.0 / 18.0, 8.0 / 18.0, 5.0 / 18.0];
+
+/// Shape constants of a curve: `f(u) = (erf_s(u + bias) − offset) · norm`.
+#[derive(Clone, Copy)]
+struct Shape {
+    bias: f32,
+    offset: f32,
+    norm: f32,
+}
+
+impl SaturationCurve {
+    fn shape(self) -> Shape {
+        match self {
+            SaturationCurve::Soft => Shape {
+                bias: 0.0,
+                offset: 0.0,
+                norm: 1.0,
+            },
+            SaturationCurve::Warm => {
+                let b = WARM_BIAS as f64;
+                // erf_s'(b) = exp(−π b²/4).
+                let slope = (-std::f64::consts::PI * b * b / 4.0).exp();
+                Shape {
+                    bias: WARM_BIAS,
+                    offset: erf_s(WARM_BIAS),
+                    norm: (1.0 / slope) as f32,
+                }
+            }
+        }
+    }
+
+    /// The static curve `f(u)` (no anti-aliasing), for plotting and tests.
+    pub fn apply(self, u: f32) -> f32 {
+        let s = self.shape();
+        (erf_s(u + s.bias) - s.offset) * s.norm
+    }
+}
+
+/// ADAA1 average of the curve over the segment `[u0, u1]` by Gauss–Legendre quadrature.
+#[inline(always)]
+fn segment_average(s: Shape, u0: f32, u1: f32) -> f32 {
+    let d = u1 - u0;
+    let b = u0 + s.bias;
+    let mut acc = 0.0;
+    for i in 0..3 {
+        acc += GL_W[i] * erf_s(b + GL_T[i] * d);
+    }
+    (acc - s.offset) * s.norm
+}
+
+/// Per-channel anti-aliased saturator (ADAA1 state: the previous driven input).
+///
+/// `y = f(drive_gain·x) / drive_gain` with the curve `f` averaged over each sample interval
+/// (see the module docs): unity small-signal gain, drive compresses peaks. Run it at the
+/// oversampled rate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Saturator {
+    /// Previous driven input `drive_gain·x[n−1]`.
+    prev: f32,
+}
+
+/// Driven inputs are limited to ±this (the curves are flat there); `max`/`min` also map NaN
+/// to a finite value so one bad sample cannot poison the state.
+const MAX_DRIVEN: f32 = 1e6;
+
+#[inline(always)]
+fn limit(u: f32) -> f32 {
+    u.max(-MAX_DRIVEN).min(MAX_DRIVEN)
+}
+
+/// Smallest accepted drive gain (−120 dB); avoids dividing by zero.
+const MIN_DRIVE_GAIN: f32 = 1e-6;
+
+/// Samples per inner chunk of [`Saturator::process_block`].
+const CHUNK: usize = 64;
+
+impl Saturator {
+    /// A saturator with cleared state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Clears the state (realtime-safe).
+    pub fn reset(&mut self) {
+        self.prev = 0.0;
+    }
+
+    /// Saturates one sample: `drive_gain` is linear (1 = 0 dB, 15.85 = 24 dB; clamped to
+    /// ≥ 1e-6, non-finite treated as 1).
+    #[inline]
+    pub fn process(&mut self, curve: SaturationCurve, drive_gain: f32, x: f32) -> f32 {
+        let g = sanitize_drive(drive_gain);
+        let u = limit(g * x);
+        let y = segment_average(curve.shape(), self.prev, u);
+        self.prev = u;
+        y / g
+    }
+
+    /// Saturates `buf` in place (same as calling [`Self::process`] per sample).
+    pub fn process_block(&mut self, curve: SaturationCurve, drive_gain: f32, buf: &mut [f32]) {
+        let g = sanitize_drive(drive_gain);
+        let inv_g = 1.0 / g;
+        let s = curve.shape();
+        // u[0] is the previous sample; chunks keep the loop free of cross-iteration state.
+        let mut u = [0.0f32; CHUNK + 1];
+        for chunk in buf.chunks_mut(CHUNK) {
+            let n = chunk.len();
+            u[0] = self.prev;
+            for (d, &x) in u[1..=n].iter_mut().zip(chunk.iter()) {
+                *d = limit(g * x);
+            }
+            for ((y, &u0), &u1) in chunk.iter_mut().zip(&u[..n]).zip(&u[1..=n]) {
+                *y = segment_average(s, u0, u1) * inv_g;
+            }
+            self.prev = u[n];
+        }
+    }
+}
+
+fn sanitize_drive(g: f32) -> f32 {
+    if g.is_finite() {
+        g.max(MIN_DRIVE_GAIN)
+    } else {
+        1.0
+    }
+}
+
+/// The error function `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`, accurate to ~1e-15 (double precision
+/// reference; not used in the audio path).
+///
+/// Abramowitz & Stegun 7.1.6: `erf x = 2/√π · e^(−x²) · Σ_{n≥0} 2ⁿ x^(2n+1) / (1·3·…·(2n+1))`,
+/// a series of positive terms (no cancellation), summed to convergence; `±1` beyond |x| = 6
+/// (where `1 − erf` < 2e-17).
+pub fn erf(x: f64) -> f64 {
+    if x.is_nan() {
+        return x;
+    }
+    let a = x.abs();
+    if a >= 6.0 {
+        return 1f64.copysign(x);
+    }
+    let x2 = a * a;
+    let mut term = a;
+    let mut sum = a;
+    let mut n = 0.0;
+    while term > sum * 1e-17 {
+        n += 1.0;
+        term *= 2.0 * x2 / (2.0 * n + 1.0);
+        sum += term;
+    }
+    (2.0 / std::f64::consts::PI.sqrt() * (-x2).exp() * sum).copysign(x)
+}
+
+/// Antiderivative of [`erf`]: `∫ erf(x) dx = x·erf(x) + e^(−x²)/√π` (zero constant at
+/// `x = 0` is `1/√π`). Used for the classic ADAA1 formulation and in tests.
+pub fn erf_antiderivative(x: f64) -> f64 {
+    x * erf(x) + (-x * x).exp() / std::f64::consts::PI.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oversampling::{Oversampler, OversamplingFactor};
+    use realfft::RealFftPlanner;
+
+    #[test]
+    fn erf_reference_values() {
+        // Values from A&S table 7.1 / high-precision references.
+        let cases = [
+            (0.0, 0.0),
+            (0.1, 0.112_462_916_018_284_9),
+            (0.5, 0.520_499_877_813_046_5),
+            (1.0, 0.842_700_792_949_714_9),
+            (2.0, 0.995_322_265_018_952_7),
+            (3.0, 0.999_977_909_503_001_4),
+            (-1.5, -0.966_105_146_475_310_7),
+        ];
+        for (x, want) in cases {
+            assert!(
+                (erf(x) - want).abs() < 1e-14,
+                "erf({x}) = {} vs {want}",
+                erf(x)
+            );
+        }
+        // Antiderivative: derivative check.
+        for x in [-2.0, -0.3, 0.0, 0.7, 2.5] {
+            let h = 1e-5;
+            let d = (erf_antiderivative(x + h) - erf_antiderivative(x - h)) / (2.0 * h);
+            assert!((d - erf(x)).abs() < 1e-9);
+        }
+        // Fast f32 version within A&S's bound (plus f32 rounding).
+        let mut worst: f64 = 0.0;
+        for i in -4000..=4000 {
+            let x = i as f64 / 1000.0;
+            worst = worst.max((erf_fast(x as f32) as f64 - erf(x)).abs());
+        }
+        println!("erf_fast max abs error {worst:.2e}");
+        assert!(worst < 2e-6);
+    }
+
+    /// The quadrature equals the classic ADAA1 difference quotient of the antiderivative
+    /// (evaluated in f64) for steps up to 1.3 (the largest step of a full-scale 10 kHz sine
+    /// with 12 dB drive at 192 kHz is 4·2π·10/192 = 1.31).
+    #[test]
+    fn quadrature_matches_antiderivative_adaa() {
+        let c = ERF_S_SCALE;
+        let s = SaturationCurve::Soft.shape();
+        let mut worst: f64 = 0.0;
+        for i in -60..=60 {
+            for j in -39..=39 {
+                let (u0, u1) = (i as f64 / 10.0, i as f64 / 10.0 + j as f64 / 30.0);
+                if (u1 - u0).abs() < 1e-3 {
+                    continue;
+                }
+                let exact =
+                    (erf_antiderivative(c * u1) - erf_antiderivative(c * u0)) / (c * (u1 - u0));
+                let got = segment_average(s, u0 as f32, u1 as f32) as f64;
+                worst = worst.max((got - exact).abs());
+            }
+        }
+        println!("GL3 vs antiderivative ADAA1: max abs error {worst:.2e}");
+        assert!(worst < 5e-5);
+    }
+
+    #[test]
+    fn curves_basic_shape() {
+        for c in [SaturationCurve::Soft, SaturationCurve::Warm] {
+            assert!(c.apply(0.0).abs() < 1e-7);
+            let slope = (c.apply(1e-3) - c.apply(-1e-3)) / 2e-3;
+            assert!((slope - 1.0).abs() < 1e-3, "{c:?} slope {slope}");
+        }
+        assert!((SaturationCurve::Soft.apply(10.0) - 1.0).abs() < 1e-6);
+        assert!(
+            (SaturationCurve::Soft.apply(-3.0) + SaturationCurve::Soft.apply(3.0)).abs() < 1e-6
+        );
+    }
+
+    #[test]
+    fn block_equals_per_sample() {
+        let x: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 1.3).collect();
+        for c in [SaturationCurve::Soft, SaturationCurve::Warm] {
+            let mut a = Saturator::new();
+            let mut b = Saturator::new();
+            let mut blk = x.clone();
+            b.process_block(c, 3.0, &mut blk[..333]);
+            b.process_block(c, 3.0, &mut blk[333..]);
+            for (xi, yi) in x.iter().zip(&blk) {
+                let y = a.process(c, 3.0, *xi);
+                assert!((y - yi).abs() < 1e-6);
+            }
+        }
+    }
+
+    /// Runs a sine through the 4× oversampler + saturator and returns the spectrum in dB
+    /// relative to the fundamental (1 Hz bins, Blackman–Harris window), after settling.
+    fn spectrum(fs: usize, freq: f64, amp: f64, curve: SaturationCurve, drive_db: f32) -> Vec<f64> {
+        let n_fft = fs; // 1 Hz bins: every harmonic and alias falls exactly on a bin.
+        let settle = 4096;
+        let total = settle + n_fft;
+        let drive = 10f32.powf(drive_db / 20.0);
+        let mut x: Vec<f32> = (0..total)
+            .map(|i| {
+                (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / fs as f64).sin()) as f32
+            })
+            .collect();
+        let mut os = Oversampler::new(64);
+        os.set_factor(OversamplingFactor::X4);
+        let mut sat = Saturator::new();
+        for chunk in x.chunks_mut(64) {
+            os.process_block(chunk, |b| sat.process_block(curve, drive, b));
+        }
+        // 4-term Blackman–Harris.
+        let w = |i: usize| {
+            let t = 2.0 * std::f64::consts::PI * i as f64 / n_fft as f64;
+            0.35875 - 0.48829 * t.cos() + 0.14128 * (2.0 * t).cos() - 0.01168 * (3.0 * t).cos()
+        };
+        let mut input: Vec<f64> = x[settle..]
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| v as f64 * w(i))
+            .collect();
+        let mut planner = RealFftPlanner::<f64>::new();
+        let fft = planner.plan_fft_forward(n_fft);
+        let mut out = fft.make_output_vec();
+        fft.process(&mut input, &mut out).unwrap();
+        let db: Vec<f64> = out
+            .iter()
+            .map(|z| 10.0 * z.norm_sqr().max(1e-300).log10())
+            .collect();
+        let fund = db[freq as usize];
+        db.iter().map(|v| v - fund).collect()
+    }
+
+    /// Worst spectral peak not at DC or a harmonic of `freq` below Nyquist: (level dB, Hz).
+    fn worst_alias(db: &[f64], freq: f64, fs: usize) -> (f64, usize) {
+        let guard = 6; // Blackman–Harris main lobe half-width is 4 bins.
+        let is_harmonic = |k: usize| {
+            let mut h = 0.0;
+            while h <= fs as f64 / 2.0 + guard as f64 {
+                if (k as f64 - h).abs() <= guard as f64 {
+                    return true;
+                }
+                h += freq;
+            }
+            false
+        };
+        let mut worst = (f64::NEG_INFINITY, 0);
+        for k in 1..db.len() - 1 {
+            if is_harmonic(k) || db[k] < db[k - 1] || db[k] < db[k + 1] {
+                continue;
+            }
+            if db[k] > worst.0 {
+                worst = (db[k], k);
+            }
+        }
+        worst
+    }
+
+    /// Requirement: full-scale 10 kHz sine at 48 kHz, 12 dB drive, 4× oversampling: every
+    /// alias ≥ 80 dB below the fundamental. Also measured at 44.1 kHz.
+    #[test]
+    fn aliasing_full_scale_10k() {
+        for fs in [48000usize, 44100] {
+            for curve in [SaturationCurve::Soft, SaturationCurve::Warm] {
+                let db = spectrum(fs, 10000.0, 1.0, curve, 12.0);
+                let (lvl, f) = worst_alias(&db, 10000.0, fs);
+                println!("{fs} Hz {curve:?}: worst alias {lvl:.1} dB at {f} Hz");
+                if fs == 48000 {
+                    assert!(lvl <= -80.0, "{curve:?}: alias {lvl} dB at {f} Hz");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn harmonic_character() {
+        let fs = 48000;
+        let warm = spectrum(fs, 1000.0, 1.0, SaturationCurve::Warm, 12.0);
+        let soft = spectrum(fs, 1000.0, 1.0, SaturationCurve::Soft, 12.0);
+        println!(
+            "1 kHz, 12 dB drive: Warm H2 {:.1} dB, Soft H2 {:.1} dB, H4 {:.1} dB",
+            warm[2000], soft[2000], soft[4000]
+        );
+        assert!(warm[2000] >= -40.0, "Warm H2 {}", warm[2000]);
+        for h in [2000usize, 4000, 6000, 8000] {
+            assert!(soft[h] <= -100.0, "Soft even harmonic {h}: {}", soft[h]);
+        }
+    }
+
+    #[test]
+    fn transparent_at_low_level() {
+        let fs = 48000;
+        for curve in [SaturationCurve::Soft, SaturationCurve::Warm] {
+            let amp = 0.01; // −40 dBFS
+            let db = spectrum(fs, 1000.0, amp, curve, 0.0);
+            let thd = 10.0
+                * (2..=20)
+                    .map(|h| 10f64.powf(db[1000 * h] / 10.0))
+                    .sum::<f64>()
+                    .log10();
+            // Absolute gain: measure the fundamental against the input directly.
+            let mut sat = Saturator::new();
+            let mut os = Oversampler::new(64);
+            let mut x: Vec<f32> = (0..9600)
+                .map(|i| {
+                    (amp * (2.0 * std::f64::consts::PI * 1000.0 * i as f64 / 48000.0).sin()) as f32
+                })
+                .collect();
+            for chunk in x.chunks_mut(64) {
+                os.process_block(chunk, |b| sat.process_block(curve, 1.0, b));
+            }
+            let peak = x[4800..].iter().fold(0.0f32, |a, v| a.max(v.abs())) as f64;
+            let gain_db = 20.0 * (peak / amp).log10();
+            println!("{curve:?} −40 dBFS, 0 dB drive: gain {gain_db:.4} dB, THD {thd:.1} dB");
+            assert!(gain_db.abs() < 0.05, "{curve:?} gain {gain_db}");
+            assert!(thd < -60.0, "{curve:?} THD {thd}");
+        }
+    }
+
+    #[test]
+    fn hostile_input_stays_finite() {
+        let mut s = Saturator::new();
+        for x in [f32::MAX, -f32::MAX, 1e30, 0.0, 1e-40] {
+            let y = s.process(SaturationCurve::Warm, 16.0, x);
+            assert!(y.is_finite());
+        }
+        let y = s.process(SaturationCurve::Soft, 0.0, 1.0);
+        assert!(y.is_finite());
+    }
+
+    #[test]
+    fn throughput() {
+        // One second of 48 kHz stereo at 4× (2 × 192000 samples) through the saturator alone.
+        let mut sat = [Saturator::new(), Saturator::new()];
+        let mut buf: Vec<f32> = (0..192000).map(|i| (i as f32 * 0.01).sin()).collect();
+        let start = std::time::Instant::now();
+        for s in sat.iter_mut() {
+            for chunk in buf.chunks_mut(256) {
+                s.process_block(SaturationCurve::Warm, 4.0, chunk);
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "saturator at 4x, 48 kHz stereo: {:.0}x realtime",
+            1.0 / secs
+        );
+        assert!(buf.iter().all(|v| v.is_finite()));
+    }
+}
