@@ -7,6 +7,13 @@
 #![warn(missing_docs)]
 pub mod biquad;
 pub mod butterworth;
+pub mod db;
+pub mod delay;
+pub mod envelope;
+pub mod gain_computer;
+pub mod gate;
 pub mod loudness;
+pub mod meter;
 pub mod oversampling;
 pub mod saturation;
+pub mod smoothing;

@@ -1,1 +1,143 @@
-//! Lathe Channel Strip (placeholder while the foundation is built).
+//! Lathe Channel Strip: a console-style mixing strip (trim, filters, 4-band EQ, gate,
+//! compressor, 4× oversampled saturation, pan/width, output) as VST3 and CLAP.
+//!
+//! This file is wiring only: the DSP lives in [`dsp`] and `shared-dsp`, the parameters in
+//! [`params`], the editor in [`editor`].
+
+#![warn(missing_docs)]
+
+pub mod dsp;
+pub mod editor;
+pub mod meters;
+pub mod params;
+
+use nice_plug::prelude::*;
+use std::sync::Arc;
+
+use dsp::ChannelStripEngine;
+use meters::{MeterBallistics, SharedMeters};
+use params::ChannelStripParams;
+
+/// The plugin instance.
+pub struct ChannelStrip {
+    params: Arc<ChannelStripParams>,
+    engine: ChannelStripEngine,
+    meters: Arc<SharedMeters>,
+    ballistics: MeterBallistics,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+}
+
+impl Default for ChannelStrip {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(ChannelStripParams::default()),
+            engine: ChannelStripEngine::new(),
+            meters: Arc::new(SharedMeters::default()),
+            ballistics: MeterBallistics::default(),
+            editor_state: editor::default_state(),
+        }
+    }
+}
+
+impl Plugin for ChannelStrip {
+    const NAME: &'static str = "Lathe Channel Strip";
+    const VENDOR: &'static str = "Lathe Audio";
+    const URL: &'static str = "https://github.com/lathe-audio/lathe";
+    const EMAIL: &'static str = "dev@lathe-audio.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = nice_plug_egui::EguiEditor<editor::StripEditor>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.editor_state.clone(),
+            self.params.clone(),
+            self.meters.clone(),
+        )
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.engine.set_settings(&self.params.settings());
+        self.engine.prepare(buffer_config.sample_rate);
+        context.set_latency_samples(self.engine.latency_samples());
+        self.meters.sample_rate_hz.store(
+            buffer_config.sample_rate,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        true
+    }
+
+    fn reset(&mut self) {
+        self.engine.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let num_samples = buffer.samples();
+        self.engine.set_settings(&self.params.settings());
+        self.engine.process_block(buffer.as_slice());
+        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
+        self.ballistics
+            .publish(self.engine.meters(), seconds, &self.meters);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for ChannelStrip {
+    const CLAP_ID: &'static str = "com.lathe-audio.channel-strip";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Console channel strip: filters, 4-band EQ, gate, compressor, saturation");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Equalizer,
+        ClapFeature::Compressor,
+        ClapFeature::Filter,
+        ClapFeature::Distortion,
+    ];
+}
+
+impl Vst3Plugin for ChannelStrip {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheChanStrip01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Eq,
+        Vst3SubCategory::Dynamics,
+    ];
+}
+
+nice_export_clap!(ChannelStrip);
+nice_export_vst3!(ChannelStrip);

@@ -1,0 +1,123 @@
+//! Realtime-factor benchmark of the whole channel strip (every module on, 4× saturation) on
+//! 48 kHz stereo, and in the same run the nearest chain of pedalboard built-ins on the same
+//! signal (if `.venv/bin/python` with pedalboard exists), with the ratio.
+//!
+//! Run: `cargo bench -p channel_strip --bench realtime`. CI only compiles it.
+
+use channel_strip::dsp::{ChannelStripEngine, Settings};
+use shared_dsp::butterworth::FilterSlope;
+use shared_dsp::db::db_to_gain;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+const SR: f32 = 48000.0;
+const SECONDS: usize = 10;
+
+/// Deterministic programme-like test signal: decaying tones plus noise, −12 dBFS-ish.
+fn signal(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed | 1;
+    (0..n)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let noise = ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
+            let t = i as f32 / SR;
+            let env = (-(t % 0.5) * 6.0).exp();
+            0.3 * env * (2.0 * std::f32::consts::PI * 110.0 * t).sin()
+                + 0.1 * (2.0 * std::f32::consts::PI * 1234.0 * t).sin()
+                + 0.05 * noise
+        })
+        .collect()
+}
+
+fn everything_on() -> Settings {
+    let mut s = Settings::default();
+    s.hpf_on = true;
+    s.hpf_slope = FilterSlope::Db24;
+    s.lpf_on = true;
+    for (b, g) in s.eq.iter_mut().zip([3.0, -2.0, 4.0, -3.0]) {
+        b.gain_db = g;
+    }
+    s.gate_on = true;
+    s.gate_threshold_db = -60.0;
+    s.gate_key_filter_on = true;
+    s.comp_on = true;
+    s.comp_threshold_db = -24.0;
+    s.sat_on = true;
+    s.sat_drive_db = 9.0;
+    s.sat_mix = 0.8;
+    s.pan = 0.1;
+    s.width = 1.2;
+    s.output_gain = db_to_gain(-2.0);
+    s
+}
+
+fn main() {
+    let n = SECONDS * SR as usize;
+    let l = signal(n, 1);
+    let r = signal(n, 2);
+    let mut engine = ChannelStripEngine::new();
+    engine.set_settings(&everything_on());
+    engine.prepare(SR);
+    let (mut a, mut b) = (l.clone(), r.clone());
+    // Warm up, then time the best of three runs over 10 s of audio in 512-sample blocks.
+    let mut best = f64::MAX;
+    for _ in 0..4 {
+        a.copy_from_slice(&l);
+        b.copy_from_slice(&r);
+        let t0 = Instant::now();
+        for (p, q) in a.chunks_mut(512).zip(b.chunks_mut(512)) {
+            let mut chans: [&mut [f32]; 2] = [p, q];
+            engine.process_block(&mut chans);
+        }
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&a);
+    let rtf = SECONDS as f64 / best;
+    println!("Lathe Channel Strip, every module on, 4x saturation, 48 kHz stereo:");
+    println!(
+        "  {:.1} ms per second of audio, realtime factor {:.0}x",
+        best * 1000.0 / SECONDS as f64,
+        rtf
+    );
+
+    // The same signal for the pedalboard chain.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    let script = root.join("tests/bench/pedalboard_chain.py");
+    if !python.exists() {
+        println!("(pedalboard comparison skipped: no .venv; run tests/run-host-tests.sh once)");
+        return;
+    }
+    let raw = std::env::temp_dir().join("lathe-bench-signal.f32");
+    let bytes: Vec<u8> = l
+        .iter()
+        .zip(&r)
+        .flat_map(|(x, y)| [x.to_le_bytes(), y.to_le_bytes()])
+        .flatten()
+        .collect();
+    std::fs::write(&raw, bytes).expect("write bench signal");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(&raw)
+        .arg(SR.to_string())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            print!("{text}");
+            if let Some(pb) = text.lines().find_map(|l| l.strip_prefix("pedalboard_rtf=")) {
+                if let Ok(pb) = pb.trim().parse::<f64>() {
+                    println!("  ratio Lathe / pedalboard chain: {:.2}x", rtf / pb);
+                }
+            }
+        }
+        Ok(o) => println!(
+            "pedalboard comparison failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => println!("pedalboard comparison failed: {e}"),
+    }
+}

@@ -1,0 +1,6 @@
+//! The channel strip as a standalone window (nice-plug's standalone wrapper), used to look at
+//! the editor without a DAW: `scripts/screenshot.sh` runs it with `--backend dummy` under Xvfb.
+
+fn main() {
+    nice_plug::nice_export_standalone::<channel_strip::ChannelStrip>();
+}

@@ -1,0 +1,601 @@
+//! Channel strip parameters: ranges, units, formatters, defaults.
+//!
+//! Parameter IDs are stable and must never be renamed: hosts store automation and sessions by
+//! ID. Gains are stored linear and shown in dB; frequencies use skewed (logarithmic-feeling)
+//! ranges; times are in milliseconds.
+
+use nice_plug::prelude::*;
+use std::sync::Arc;
+
+use crate::dsp::{CompDetector, DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
+use shared_dsp::butterworth::FilterSlope;
+use shared_dsp::gate::GateMode;
+
+/// Version of the saved state layout; bumped whenever a migration becomes necessary.
+pub const STATE_VERSION: u32 = 1;
+
+/// The compressor ratio parameter's maximum; this value means ∞:1 (limiting).
+pub const RATIO_INFINITY: f32 = 50.0;
+
+/// Filter slope choices shown to the user.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlopeParam {
+    /// 6 dB/oct (1st order).
+    #[id = "6"]
+    #[name = "6 dB/oct"]
+    Db6,
+    /// 12 dB/oct.
+    #[id = "12"]
+    #[name = "12 dB/oct"]
+    Db12,
+    /// 18 dB/oct.
+    #[id = "18"]
+    #[name = "18 dB/oct"]
+    Db18,
+    /// 24 dB/oct.
+    #[id = "24"]
+    #[name = "24 dB/oct"]
+    Db24,
+    /// 36 dB/oct.
+    #[id = "36"]
+    #[name = "36 dB/oct"]
+    Db36,
+    /// 48 dB/oct.
+    #[id = "48"]
+    #[name = "48 dB/oct"]
+    Db48,
+}
+
+impl SlopeParam {
+    fn to_dsp(self) -> FilterSlope {
+        match self {
+            Self::Db6 => FilterSlope::Db6,
+            Self::Db12 => FilterSlope::Db12,
+            Self::Db18 => FilterSlope::Db18,
+            Self::Db24 => FilterSlope::Db24,
+            Self::Db36 => FilterSlope::Db36,
+            Self::Db48 => FilterSlope::Db48,
+        }
+    }
+}
+
+/// Shape of the outer EQ bands (band 1: low shelf or bell; band 4: high shelf or bell).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeParam {
+    /// Shelving filter.
+    #[id = "shelf"]
+    #[name = "Shelf"]
+    Shelf,
+    /// Peaking (bell) filter.
+    #[id = "bell"]
+    #[name = "Bell"]
+    Bell,
+}
+
+/// Gate behaviour when closed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateModeParam {
+    /// Fixed attenuation by the range.
+    #[id = "gate"]
+    #[name = "Gate"]
+    Gate,
+    /// Downward expansion by the ratio, limited by the range.
+    #[id = "exp"]
+    #[name = "Expander"]
+    Expander,
+}
+
+/// Compressor level detector.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectorParam {
+    /// Peak detection: catches transients.
+    #[id = "peak"]
+    #[name = "Peak"]
+    Peak,
+    /// RMS detection: follows average loudness.
+    #[id = "rms"]
+    #[name = "RMS"]
+    Rms,
+}
+
+/// Where the dynamics sit relative to the EQ.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderParam {
+    /// Filters → EQ → gate → compressor.
+    #[id = "eq_dyn"]
+    #[name = "EQ → Dyn"]
+    EqThenDynamics,
+    /// Filters → gate → compressor → EQ.
+    #[id = "dyn_eq"]
+    #[name = "Dyn → EQ"]
+    DynamicsThenEq,
+}
+
+/// Saturation transfer curve.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurveParam {
+    /// Symmetric soft clip: odd harmonics.
+    #[id = "soft"]
+    #[name = "Soft"]
+    Soft,
+    /// Asymmetric: adds even harmonics.
+    #[id = "warm"]
+    #[name = "Warm"]
+    Warm,
+}
+
+/// Output monitoring mode.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputModeParam {
+    /// Normal stereo.
+    #[id = "stereo"]
+    #[name = "Stereo"]
+    Stereo,
+    /// Mono fold-down with the −3 dB law: (L+R)/√2 on both sides.
+    #[id = "mono"]
+    #[name = "Mono"]
+    Mono,
+    /// Mid only, (L+R)/2 on both sides.
+    #[id = "mid"]
+    #[name = "Mid"]
+    Mid,
+    /// Side only, (L−R)/2 on both sides.
+    #[id = "side"]
+    #[name = "Side"]
+    Side,
+}
+
+/// One EQ band's parameters.
+#[derive(Params)]
+pub struct EqBandParams {
+    /// Band enabled.
+    #[id = "on"]
+    pub on: BoolParam,
+    /// Centre / corner frequency in Hz, 20 Hz – 20 kHz.
+    #[id = "freq"]
+    pub freq_hz: FloatParam,
+    /// Gain in dB, ±18.
+    #[id = "gain"]
+    pub gain_db: FloatParam,
+    /// Q (bandwidth for bells, resonance for shelves), 0.1 – 10.
+    #[id = "q"]
+    pub q: FloatParam,
+}
+
+impl EqBandParams {
+    fn new(index: usize, freq_hz: f32) -> Self {
+        Self {
+            on: BoolParam::new(format!("EQ {index} On"), true),
+            freq_hz: hz_param(format!("EQ {index} Freq"), freq_hz, 20.0, 20000.0),
+            gain_db: FloatParam::new(
+                format!("EQ {index} Gain"),
+                0.0,
+                FloatRange::Linear {
+                    min: -18.0,
+                    max: 18.0,
+                },
+            )
+            .with_unit(" dB")
+            .with_step_size(0.01),
+            q: FloatParam::new(
+                format!("EQ {index} Q"),
+                std::f32::consts::FRAC_1_SQRT_2,
+                FloatRange::Skewed {
+                    min: 0.1,
+                    max: 10.0,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_value_to_string(formatters::v2s_f32_rounded(2)),
+        }
+    }
+}
+
+/// Every parameter of the channel strip.
+#[derive(Params)]
+pub struct ChannelStripParams {
+    /// Layout version of the saved state, for migrations (see [`STATE_VERSION`]).
+    #[persist = "version"]
+    pub state_version: std::sync::atomic::AtomicU32,
+
+    /// Host bypass: passes the input through, delayed by the reported latency.
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+
+    /// Input trim, linear gain shown in dB, ±24 dB.
+    #[id = "trim"]
+    pub trim: FloatParam,
+    /// Polarity (phase) invert of every channel.
+    #[id = "polarity"]
+    pub polarity: BoolParam,
+
+    /// High-pass filter enabled.
+    #[id = "hpf_on"]
+    pub hpf_on: BoolParam,
+    /// High-pass cutoff (−3 dB), 10 Hz – 1 kHz.
+    #[id = "hpf_freq"]
+    pub hpf_freq_hz: FloatParam,
+    /// High-pass slope.
+    #[id = "hpf_slope"]
+    pub hpf_slope: EnumParam<SlopeParam>,
+    /// Low-pass filter enabled.
+    #[id = "lpf_on"]
+    pub lpf_on: BoolParam,
+    /// Low-pass cutoff (−3 dB), 1 – 22 kHz.
+    #[id = "lpf_freq"]
+    pub lpf_freq_hz: FloatParam,
+    /// Low-pass slope.
+    #[id = "lpf_slope"]
+    pub lpf_slope: EnumParam<SlopeParam>,
+
+    /// Band 1 shape (low shelf or bell).
+    #[id = "eq1_shape"]
+    pub eq1_shape: EnumParam<ShapeParam>,
+    /// Band 4 shape (high shelf or bell).
+    #[id = "eq4_shape"]
+    pub eq4_shape: EnumParam<ShapeParam>,
+    /// The four EQ bands (IDs `eq1_on`, `eq1_freq`, … `eq4_q`).
+    #[nested(id_prefix = "eq1", group = "EQ Band 1")]
+    pub eq1: EqBandParams,
+    /// Band 2.
+    #[nested(id_prefix = "eq2", group = "EQ Band 2")]
+    pub eq2: EqBandParams,
+    /// Band 3.
+    #[nested(id_prefix = "eq3", group = "EQ Band 3")]
+    pub eq3: EqBandParams,
+    /// Band 4.
+    #[nested(id_prefix = "eq4", group = "EQ Band 4")]
+    pub eq4: EqBandParams,
+
+    /// Gate enabled.
+    #[id = "gate_on"]
+    pub gate_on: BoolParam,
+    /// Gate or expander.
+    #[id = "gate_mode"]
+    pub gate_mode: EnumParam<GateModeParam>,
+    /// Opening threshold, −80 – 0 dBFS.
+    #[id = "gate_thr"]
+    pub gate_threshold_db: FloatParam,
+    /// Attenuation when closed, 0 – 80 dB.
+    #[id = "gate_range"]
+    pub gate_range_db: FloatParam,
+    /// Expansion ratio (expander mode), 1 – 10.
+    #[id = "gate_ratio"]
+    pub gate_ratio: FloatParam,
+    /// Opening time constant, 0.01 – 50 ms.
+    #[id = "gate_att"]
+    pub gate_attack_ms: FloatParam,
+    /// Hold time before closing, 0 – 500 ms.
+    #[id = "gate_hold"]
+    pub gate_hold_ms: FloatParam,
+    /// Closing time constant, 5 – 3000 ms.
+    #[id = "gate_rel"]
+    pub gate_release_ms: FloatParam,
+    /// Hysteresis (close threshold below open threshold), 0 – 12 dB.
+    #[id = "gate_hyst"]
+    pub gate_hysteresis_db: FloatParam,
+    /// Key (detector) filter enabled.
+    #[id = "gate_key"]
+    pub gate_key_on: BoolParam,
+    /// Key high-pass cutoff, 20 Hz – 4 kHz.
+    #[id = "gate_key_hp"]
+    pub gate_key_hpf_hz: FloatParam,
+    /// Key low-pass cutoff, 200 Hz – 20 kHz.
+    #[id = "gate_key_lp"]
+    pub gate_key_lpf_hz: FloatParam,
+
+    /// Compressor enabled.
+    #[id = "comp_on"]
+    pub comp_on: BoolParam,
+    /// Threshold, −60 – 0 dBFS.
+    #[id = "comp_thr"]
+    pub comp_threshold_db: FloatParam,
+    /// Ratio 1:1 – 50:1; the maximum means ∞:1.
+    #[id = "comp_ratio"]
+    pub comp_ratio: FloatParam,
+    /// Knee width, 0 – 24 dB.
+    #[id = "comp_knee"]
+    pub comp_knee_db: FloatParam,
+    /// Attack time constant, 0.1 – 100 ms.
+    #[id = "comp_att"]
+    pub comp_attack_ms: FloatParam,
+    /// Release time constant, 5 – 3000 ms.
+    #[id = "comp_rel"]
+    pub comp_release_ms: FloatParam,
+    /// Peak or RMS detection.
+    #[id = "comp_det"]
+    pub comp_detector: EnumParam<DetectorParam>,
+    /// Automatic make-up gain (restores the level of a 0 dBFS input).
+    #[id = "comp_auto"]
+    pub comp_auto_makeup: BoolParam,
+    /// Manual make-up gain, 0 – 24 dB.
+    #[id = "comp_makeup"]
+    pub comp_makeup: FloatParam,
+    /// Sidechain (detector) high-pass cutoff, 20 – 500 Hz; 20 Hz is effectively off.
+    #[id = "comp_sc_hp"]
+    pub comp_sc_hpf_hz: FloatParam,
+
+    /// Dynamics before or after the EQ.
+    #[id = "order"]
+    pub order: EnumParam<OrderParam>,
+
+    /// Saturation enabled.
+    #[id = "sat_on"]
+    pub sat_on: BoolParam,
+    /// Saturation curve.
+    #[id = "sat_curve"]
+    pub sat_curve: EnumParam<CurveParam>,
+    /// Drive into the curve, 0 – 24 dB (output compensated so small signals keep their level).
+    #[id = "sat_drive"]
+    pub sat_drive_db: FloatParam,
+    /// Wet/dry mix, 0 – 100 %.
+    #[id = "sat_mix"]
+    pub sat_mix: FloatParam,
+
+    /// Pan / balance, −100 % (left) – +100 % (right), constant power, −3 dB centre law.
+    #[id = "pan"]
+    pub pan: FloatParam,
+    /// Stereo width, 0 % (mono) – 200 % (doubled side).
+    #[id = "width"]
+    pub width: FloatParam,
+    /// Output monitoring mode.
+    #[id = "out_mode"]
+    pub output_mode: EnumParam<OutputModeParam>,
+    /// Output gain, linear shown in dB, ±24 dB.
+    #[id = "out_gain"]
+    pub output_gain: FloatParam,
+}
+
+fn hz_param(name: String, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-2.0),
+        },
+    )
+    .with_unit(" Hz")
+    .with_value_to_string(formatters::v2s_f32_rounded(1))
+}
+
+fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-2.0),
+        },
+    )
+    .with_unit(" ms")
+    .with_value_to_string(formatters::v2s_f32_rounded(2))
+}
+
+fn db_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(" dB")
+        .with_step_size(0.01)
+}
+
+fn gain_param(name: &str, range_db: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        1.0,
+        FloatRange::Skewed {
+            min: shared_dsp::db::db_to_gain(-range_db),
+            max: shared_dsp::db::db_to_gain(range_db),
+            factor: FloatRange::gain_skew_factor(-range_db, range_db),
+        },
+    )
+    .with_unit(" dB")
+    .with_value_to_string(formatters::v2s_f32_gain_to_db(2))
+    .with_string_to_value(formatters::s2v_f32_gain_to_db())
+}
+
+fn percent_param(name: &str, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
+        .with_unit(" %")
+        .with_value_to_string(formatters::v2s_f32_percentage(0))
+        .with_string_to_value(formatters::s2v_f32_percentage())
+}
+
+impl Default for ChannelStripParams {
+    fn default() -> Self {
+        Self {
+            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            trim: gain_param("Input Trim", 24.0),
+            polarity: BoolParam::new("Polarity Invert", false),
+
+            hpf_on: BoolParam::new("HPF On", false),
+            hpf_freq_hz: hz_param("HPF Freq".into(), 80.0, 10.0, 1000.0),
+            hpf_slope: EnumParam::new("HPF Slope", SlopeParam::Db12),
+            lpf_on: BoolParam::new("LPF On", false),
+            lpf_freq_hz: hz_param("LPF Freq".into(), 18000.0, 1000.0, 22000.0),
+            lpf_slope: EnumParam::new("LPF Slope", SlopeParam::Db12),
+
+            eq1_shape: EnumParam::new("EQ 1 Shape", ShapeParam::Shelf),
+            eq4_shape: EnumParam::new("EQ 4 Shape", ShapeParam::Shelf),
+            eq1: EqBandParams::new(1, 100.0),
+            eq2: EqBandParams::new(2, 400.0),
+            eq3: EqBandParams::new(3, 2500.0),
+            eq4: EqBandParams::new(4, 8000.0),
+
+            gate_on: BoolParam::new("Gate On", false),
+            gate_mode: EnumParam::new("Gate Mode", GateModeParam::Gate),
+            gate_threshold_db: db_param("Gate Threshold", -50.0, -80.0, 0.0),
+            gate_range_db: db_param("Gate Range", 40.0, 0.0, 80.0),
+            gate_ratio: FloatParam::new(
+                "Gate Ratio",
+                2.0,
+                FloatRange::Skewed {
+                    min: 1.0,
+                    max: 10.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_value_to_string(formatters::v2s_compression_ratio(1))
+            .with_string_to_value(formatters::s2v_compression_ratio()),
+            gate_attack_ms: ms_param("Gate Attack", 0.5, 0.01, 50.0),
+            gate_hold_ms: ms_param("Gate Hold", 20.0, 0.0, 500.0),
+            gate_release_ms: ms_param("Gate Release", 100.0, 5.0, 3000.0),
+            gate_hysteresis_db: db_param("Gate Hysteresis", 3.0, 0.0, 12.0),
+            gate_key_on: BoolParam::new("Gate Key Filter", false),
+            gate_key_hpf_hz: hz_param("Gate Key HPF".into(), 100.0, 20.0, 4000.0),
+            gate_key_lpf_hz: hz_param("Gate Key LPF".into(), 10000.0, 200.0, 20000.0),
+
+            comp_on: BoolParam::new("Comp On", false),
+            comp_threshold_db: db_param("Comp Threshold", -18.0, -60.0, 0.0),
+            comp_ratio: FloatParam::new(
+                "Comp Ratio",
+                4.0,
+                FloatRange::Skewed {
+                    min: 1.0,
+                    max: RATIO_INFINITY,
+                    factor: FloatRange::skew_factor(-2.0),
+                },
+            )
+            .with_value_to_string(Arc::new(|r| {
+                if r >= RATIO_INFINITY {
+                    "∞:1".to_string()
+                } else {
+                    format!("{r:.1}:1")
+                }
+            }))
+            .with_string_to_value(Arc::new(|s| {
+                let t = s.trim().trim_end_matches(":1").trim();
+                if t == "∞" || t.eq_ignore_ascii_case("inf") {
+                    Some(RATIO_INFINITY)
+                } else {
+                    t.parse().ok()
+                }
+            })),
+            comp_knee_db: db_param("Comp Knee", 6.0, 0.0, 24.0),
+            comp_attack_ms: ms_param("Comp Attack", 10.0, 0.1, 100.0),
+            comp_release_ms: ms_param("Comp Release", 150.0, 5.0, 3000.0),
+            comp_detector: EnumParam::new("Comp Detector", DetectorParam::Peak),
+            comp_auto_makeup: BoolParam::new("Comp Auto Makeup", false),
+            comp_makeup: db_param("Comp Makeup", 0.0, 0.0, 24.0),
+            comp_sc_hpf_hz: hz_param("Comp SC HPF".into(), 20.0, 20.0, 500.0),
+
+            order: EnumParam::new("Dynamics Order", OrderParam::EqThenDynamics),
+
+            sat_on: BoolParam::new("Sat On", false),
+            sat_curve: EnumParam::new("Sat Curve", CurveParam::Soft),
+            sat_drive_db: db_param("Sat Drive", 6.0, 0.0, 24.0),
+            sat_mix: percent_param("Sat Mix", 1.0, 1.0),
+
+            pan: FloatParam::new(
+                "Pan",
+                0.0,
+                FloatRange::Linear {
+                    min: -1.0,
+                    max: 1.0,
+                },
+            )
+            .with_value_to_string(formatters::v2s_f32_panning())
+            .with_string_to_value(formatters::s2v_f32_panning()),
+            width: percent_param("Width", 1.0, 2.0),
+            output_mode: EnumParam::new("Output Mode", OutputModeParam::Stereo),
+            output_gain: gain_param("Output Gain", 24.0),
+        }
+    }
+}
+
+impl ChannelStripParams {
+    /// The four EQ bands in order.
+    pub fn bands(&self) -> [&EqBandParams; 4] {
+        [&self.eq1, &self.eq2, &self.eq3, &self.eq4]
+    }
+
+    /// Snapshot of the current (unsmoothed) values for the engine, which smooths them itself.
+    pub fn settings(&self) -> Settings {
+        let shape = |p: &EnumParam<ShapeParam>, shelf: EqShape| match p.value() {
+            ShapeParam::Shelf => shelf,
+            ShapeParam::Bell => EqShape::Bell,
+        };
+        let bands = self.bands();
+        let mut s = Settings {
+            bypass: self.bypass.value(),
+            trim_gain: self.trim.value(),
+            polarity_invert: self.polarity.value(),
+            hpf_on: self.hpf_on.value(),
+            hpf_freq_hz: self.hpf_freq_hz.value(),
+            hpf_slope: self.hpf_slope.value().to_dsp(),
+            lpf_on: self.lpf_on.value(),
+            lpf_freq_hz: self.lpf_freq_hz.value(),
+            lpf_slope: self.lpf_slope.value().to_dsp(),
+            ..Settings::default()
+        };
+        for (i, b) in bands.iter().enumerate() {
+            s.eq[i].on = b.on.value();
+            s.eq[i].freq_hz = b.freq_hz.value();
+            s.eq[i].gain_db = b.gain_db.value();
+            s.eq[i].q = b.q.value();
+        }
+        s.eq[0].shape = shape(&self.eq1_shape, EqShape::LowShelf);
+        s.eq[1].shape = EqShape::Bell;
+        s.eq[2].shape = EqShape::Bell;
+        s.eq[3].shape = shape(&self.eq4_shape, EqShape::HighShelf);
+
+        s.gate_on = self.gate_on.value();
+        s.gate_mode = match self.gate_mode.value() {
+            GateModeParam::Gate => GateMode::Gate,
+            GateModeParam::Expander => GateMode::Expander,
+        };
+        s.gate_threshold_db = self.gate_threshold_db.value();
+        s.gate_range_db = self.gate_range_db.value();
+        s.gate_ratio = self.gate_ratio.value();
+        s.gate_attack_ms = self.gate_attack_ms.value();
+        s.gate_hold_ms = self.gate_hold_ms.value();
+        s.gate_release_ms = self.gate_release_ms.value();
+        s.gate_hysteresis_db = self.gate_hysteresis_db.value();
+        s.gate_key_filter_on = self.gate_key_on.value();
+        s.gate_key_hpf_hz = self.gate_key_hpf_hz.value();
+        s.gate_key_lpf_hz = self.gate_key_lpf_hz.value();
+
+        s.comp_on = self.comp_on.value();
+        s.comp_threshold_db = self.comp_threshold_db.value();
+        let r = self.comp_ratio.value();
+        s.comp_ratio = if r >= RATIO_INFINITY {
+            f32::INFINITY
+        } else {
+            r
+        };
+        s.comp_knee_db = self.comp_knee_db.value();
+        s.comp_attack_ms = self.comp_attack_ms.value();
+        s.comp_release_ms = self.comp_release_ms.value();
+        s.comp_detector = match self.comp_detector.value() {
+            DetectorParam::Peak => CompDetector::Peak,
+            DetectorParam::Rms => CompDetector::Rms,
+        };
+        s.comp_auto_makeup = self.comp_auto_makeup.value();
+        s.comp_makeup_db = self.comp_makeup.value();
+        s.comp_sc_hpf_hz = self.comp_sc_hpf_hz.value();
+        s.order = match self.order.value() {
+            OrderParam::EqThenDynamics => DynamicsOrder::EqThenDynamics,
+            OrderParam::DynamicsThenEq => DynamicsOrder::DynamicsThenEq,
+        };
+
+        s.sat_on = self.sat_on.value();
+        s.sat_curve = match self.sat_curve.value() {
+            CurveParam::Soft => SatCurve::Soft,
+            CurveParam::Warm => SatCurve::Warm,
+        };
+        s.sat_drive_db = self.sat_drive_db.value();
+        s.sat_mix = self.sat_mix.value();
+        s.pan = self.pan.value();
+        s.width = self.width.value();
+        s.output_mode = match self.output_mode.value() {
+            OutputModeParam::Stereo => OutputMode::Stereo,
+            OutputModeParam::Mono => OutputMode::Mono,
+            OutputModeParam::Mid => OutputMode::Mid,
+            OutputModeParam::Side => OutputMode::Side,
+        };
+        s.output_gain = self.output_gain.value();
+        s
+    }
+}
