@@ -575,9 +575,13 @@ pub mod signal {
         10.0 * (sum / x.len() as f64).max(1e-300).log10()
     }
 
-    /// Level in dB of `actual − expected` relative to `expected` (the "null" level).
+    /// Level in dB of `actual − expected` relative to `expected` (the "null" level);
+    /// `-inf` when they are bit-identical.
     pub fn null_db(actual: &[f32], expected: &[f32]) -> f64 {
         assert_eq!(actual.len(), expected.len());
+        if actual == expected {
+            return f64::NEG_INFINITY;
+        }
         let diff: Vec<f32> = actual.iter().zip(expected).map(|(a, e)| a - e).collect();
         rms_db(&diff) - rms_db(expected)
     }
