@@ -34,7 +34,7 @@ Measure loudness and true peak of audio files (EBU R 128 / ITU-R BS.1770-4).
 
 For each file prints: integrated loudness (I, LUFS, gated per BS.1770-4), loudness range \
 (LRA, LU, EBU Tech 3342), maximum momentary (400 ms) and short-term (3 s) loudness (LUFS), \
-sample peak (dBFS), true peak (dBTP, 4x oversampled below 96 kHz, 2x below 192 kHz), \
+sample peak (dBFS), true peak (dBTP, 4x oversampled, ITU-R BS.1770-4 Annex 2), \
 peak-to-loudness ratio (PLR = TP - I, dB), and for each streaming platform the gain it \
 would apply and whether the true peak would then exceed -1 dBTP.
 
