@@ -37,6 +37,11 @@ pub struct GateCoeffs {
     pub threshold_db: f32,
     /// Closing threshold in dBFS (`threshold_db − hysteresis`).
     pub close_threshold_db: f32,
+    /// `threshold_db` as a linear level (the open/close decisions compare linear levels,
+    /// saving a logarithm per sample).
+    pub threshold_gain: f32,
+    /// `close_threshold_db` as a linear level.
+    pub close_threshold_gain: f32,
     /// Maximum attenuation in dB (≥ 0).
     pub range_db: f32,
     /// Expansion ratio (expander mode), ≥ 1.
@@ -65,9 +70,12 @@ impl GateCoeffs {
         hold_ms: f32,
         release_ms: f32,
     ) -> Self {
+        let close_threshold_db = threshold_db - hysteresis_db.max(0.0);
         Self {
             threshold_db,
-            close_threshold_db: threshold_db - hysteresis_db.max(0.0),
+            close_threshold_db,
+            threshold_gain: db_to_gain(threshold_db),
+            close_threshold_gain: db_to_gain(close_threshold_db),
             range_db: range_db.max(0.0),
             ratio: ratio.max(1.0),
             mode,
@@ -120,11 +128,11 @@ impl Gate {
     /// Feeds one key sample and returns the linear gain to apply to the audio.
     #[inline]
     pub fn process(&mut self, c: &GateCoeffs, key: f32) -> f32 {
-        let level_db = gain_to_db(self.detector.process(&c.detector, key));
-        if level_db >= c.threshold_db {
+        let level = self.detector.process(&c.detector, key);
+        if level >= c.threshold_gain {
             self.open = true;
             self.hold_left = c.hold_samples;
-        } else if level_db < c.close_threshold_db {
+        } else if level < c.close_threshold_gain {
             if self.hold_left > 0 {
                 self.hold_left -= 1;
             } else {
@@ -145,7 +153,7 @@ impl Gate {
                     knee_db: 0.0,
                     range_db: c.range_db,
                 }
-                .gain_db(level_db),
+                .gain_db(gain_to_db(level)),
             }
         };
         db_to_gain(self.gain_db.smooth(&c.ballistics, target_db, true))

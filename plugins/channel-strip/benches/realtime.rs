@@ -54,19 +54,16 @@ fn everything_on() -> Settings {
     s
 }
 
-fn main() {
-    let n = SECONDS * SR as usize;
-    let l = signal(n, 1);
-    let r = signal(n, 2);
+/// Best-of-four wall time to process `l`/`r` in 512-sample blocks with `settings`.
+fn time_engine(settings: &Settings, l: &[f32], r: &[f32]) -> f64 {
     let mut engine = ChannelStripEngine::new();
-    engine.set_settings(&everything_on());
+    engine.set_settings(settings);
     engine.prepare(SR);
-    let (mut a, mut b) = (l.clone(), r.clone());
-    // Warm up, then time the best of three runs over 10 s of audio in 512-sample blocks.
+    let (mut a, mut b) = (l.to_vec(), r.to_vec());
     let mut best = f64::MAX;
     for _ in 0..4 {
-        a.copy_from_slice(&l);
-        b.copy_from_slice(&r);
+        a.copy_from_slice(l);
+        b.copy_from_slice(r);
         let t0 = Instant::now();
         for (p, q) in a.chunks_mut(512).zip(b.chunks_mut(512)) {
             let mut chans: [&mut [f32]; 2] = [p, q];
@@ -75,6 +72,48 @@ fn main() {
         best = best.min(t0.elapsed().as_secs_f64());
     }
     std::hint::black_box(&a);
+    best
+}
+
+fn main() {
+    let n = SECONDS * SR as usize;
+    let l = signal(n, 1);
+    let r = signal(n, 2);
+    let all = everything_on();
+    let mut parts: Vec<(&str, Settings)> = vec![("defaults (EQ flat)", Settings::default())];
+    let mut s = Settings::default();
+    s.hpf_on = true;
+    s.hpf_slope = all.hpf_slope;
+    s.lpf_on = true;
+    s.eq = all.eq;
+    parts.push(("filters + EQ", s));
+    let mut s = Settings::default();
+    s.gate_on = true;
+    s.gate_key_filter_on = true;
+    s.gate_threshold_db = -60.0;
+    parts.push(("gate", s));
+    let mut s = Settings::default();
+    s.comp_on = true;
+    s.comp_threshold_db = -24.0;
+    parts.push(("compressor", s));
+    let mut s = Settings::default();
+    s.sat_on = true;
+    s.sat_drive_db = 9.0;
+    s.sat_mix = 0.8;
+    parts.push(("saturation 4x", s));
+    let mut s = Settings::default();
+    s.pan = 0.1;
+    s.width = 1.2;
+    parts.push(("pan/width", s));
+    for (name, s) in &parts {
+        let t = time_engine(s, &l, &r);
+        println!(
+            "  {name:<20} {:>6.2} ms/s  {:>6.0}x",
+            t * 1000.0 / SECONDS as f64,
+            SECONDS as f64 / t
+        );
+    }
+    let best = time_engine(&all, &l, &r);
     let rtf = SECONDS as f64 / best;
     println!("Lathe Channel Strip, every module on, 4x saturation, 48 kHz stereo:");
     println!(

@@ -330,7 +330,7 @@ pub struct ChannelStripEngine {
     eq_gain_db: [Smoother; 4],
     eq_q: [Smoother; 4],
     eq: [BiquadCoeffs; 4],
-    eq_state: [[BiquadState; 4]; MAX_CHANNELS],
+    eq_state: [[BiquadState; MAX_CHANNELS]; 4],
 
     gate: Gate,
     gate_coeffs: GateCoeffs,
@@ -339,6 +339,8 @@ pub struct ChannelStripEngine {
     key_state: [[BiquadState; 2]; MAX_CHANNELS],
 
     comp_curve: CompressorCurve,
+    /// Linear level where the compressor's knee starts (no gain change below).
+    comp_knee_start_gain: f32,
     comp_ballistics: EnvelopeCoeffs,
     comp_rms: EnvelopeCoeffs,
     comp_rms_state: EnvelopeFollower,
@@ -365,6 +367,8 @@ pub struct ChannelStripEngine {
     scratch_dry: [[f32; MAX_CHUNK]; MAX_CHANNELS],
     /// Scratch: a module's input, for wet/dry fades.
     scratch_pre: [[f32; MAX_CHUNK]; MAX_CHANNELS],
+    /// Scratch: the oversampled dry signal, for the saturation mix.
+    scratch_os: [f32; 4 * MAX_CHUNK],
     /// Scratch: per-sample gains.
     scratch_gain: [f32; MAX_CHUNK],
 
@@ -440,6 +444,7 @@ impl ChannelStripEngine {
                 ratio: 1.0,
                 knee_db: 0.0,
             },
+            comp_knee_start_gain: 1.0,
             comp_ballistics: EnvelopeCoeffs::new(sr, 10.0, 150.0, DetectorMode::Peak),
             comp_rms: EnvelopeCoeffs::new(sr, COMP_RMS_MS, COMP_RMS_MS, DetectorMode::Rms),
             comp_rms_state: EnvelopeFollower::new(),
@@ -457,6 +462,7 @@ impl ChannelStripEngine {
             scratch_sat: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
             scratch_dry: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
             scratch_pre: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
+            scratch_os: [0.0; 4 * MAX_CHUNK],
             scratch_gain: [0.0; MAX_CHUNK],
             meters: BlockMeters::default(),
         };
@@ -622,6 +628,7 @@ impl ChannelStripEngine {
             ratio: s.comp_ratio,
             knee_db: s.comp_knee_db,
         };
+        self.comp_knee_start_gain = db_to_gain(s.comp_threshold_db - 0.5 * s.comp_knee_db.max(0.0));
         self.comp_ballistics =
             EnvelopeCoeffs::new(sr, s.comp_attack_ms, s.comp_release_ms, DetectorMode::Peak);
         self.comp_sc_hpf =
@@ -667,9 +674,14 @@ impl ChannelStripEngine {
             .unwrap_or(0);
         let mut start = 0;
         while start < len {
-            // Cut at the coefficient grid so ramps advance identically for any host block size.
-            let to_grid = (COEFF_GRID - self.position % COEFF_GRID) as usize;
-            let n = to_grid.min(len - start).min(MAX_CHUNK);
+            // While a filter setting ramps, cut at the coefficient grid so the ramps advance
+            // identically for any host block size; otherwise take the largest chunk.
+            let n = if self.filter_settings_moving() {
+                let to_grid = (COEFF_GRID - self.position % COEFF_GRID) as usize;
+                to_grid.min(len - start)
+            } else {
+                (len - start).min(MAX_CHUNK)
+            };
             let mut chunk: [&mut [f32]; MAX_CHANNELS] = Default::default();
             for (c, ch) in channels.iter_mut().take(num_channels).enumerate() {
                 chunk[c] = &mut ch[start..start + n];
@@ -677,6 +689,16 @@ impl ChannelStripEngine {
             self.process_chunk(&mut chunk[..num_channels]);
             start += n;
         }
+    }
+
+    /// `true` while filter coefficients have to follow a ramp (or a switch is pending).
+    fn filter_settings_moving(&self) -> bool {
+        self.coeffs_dirty
+            || self.hpf_freq.is_smoothing()
+            || self.lpf_freq.is_smoothing()
+            || self.eq_freq.iter().any(Smoother::is_smoothing)
+            || self.eq_gain_db.iter().any(Smoother::is_smoothing)
+            || self.eq_q.iter().any(Smoother::is_smoothing)
     }
 
     fn process_chunk(&mut self, ch: &mut [&mut [f32]]) {
@@ -794,8 +816,16 @@ impl ChannelStripEngine {
     fn process_filters(&mut self, ch: &mut [&mut [f32]]) {
         if self.hpf_fade.active() {
             self.save_pre(ch);
-            for (c, x) in ch.iter_mut().enumerate() {
-                self.hpf_state[c].process_block(&self.hpf, x);
+            match ch {
+                [l, r] => {
+                    // Both channels in one loop: two independent recursions overlap in the CPU.
+                    let [sl, sr] = &mut self.hpf_state;
+                    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                        *a = sl.process(&self.hpf, *a);
+                        *b = sr.process(&self.hpf, *b);
+                    }
+                }
+                _ => self.hpf_state[0].process_block(&self.hpf, ch[0]),
             }
             Self::apply_fade(&mut self.hpf_fade, &self.scratch_pre, ch);
         } else {
@@ -803,8 +833,15 @@ impl ChannelStripEngine {
         }
         if self.lpf_fade.active() {
             self.save_pre(ch);
-            for (c, x) in ch.iter_mut().enumerate() {
-                self.lpf_state[c].process_block(&self.lpf, x);
+            match ch {
+                [l, r] => {
+                    let [sl, sr] = &mut self.lpf_state;
+                    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                        *a = sl.process(&self.lpf, *a);
+                        *b = sr.process(&self.lpf, *b);
+                    }
+                }
+                _ => self.lpf_state[0].process_block(&self.lpf, ch[0]),
             }
             Self::apply_fade(&mut self.lpf_fade, &self.scratch_pre, ch);
         } else {
@@ -813,18 +850,50 @@ impl ChannelStripEngine {
     }
 
     fn process_eq(&mut self, ch: &mut [&mut [f32]]) {
-        for b in 0..4 {
-            // A band at exactly 0 dB is the identity: skip it (keeps the default strip
-            // bit-transparent apart from the latency).
+        // A band at exactly 0 dB is the identity: skip it (keeps the default strip
+        // bit-transparent apart from the latency).
+        let mut active = [false; 4];
+        for (b, a) in active.iter_mut().enumerate() {
             let g = &self.eq_gain_db[b];
-            if g.current() == 0.0 && !g.is_smoothing() {
-                for st in self.eq_state.iter_mut() {
-                    st[b].reset();
-                }
-                continue;
+            *a = g.current() != 0.0 || g.is_smoothing();
+            if !*a {
+                self.eq_state[b] = Default::default();
             }
-            for (c, x) in ch.iter_mut().enumerate() {
-                self.eq_state[c][b].process_block(&self.eq[b], x);
+        }
+        match ch {
+            [l, r] => {
+                // Sample-major over the active bands, both channels: the recursions of
+                // different bands and channels are independent and overlap in the CPU.
+                let mut coeffs = [BiquadCoeffs::identity(self.sample_rate_hz); 4];
+                let mut states = [[BiquadState::default(); MAX_CHANNELS]; 4];
+                let mut n = 0;
+                for b in (0..4).filter(|&b| active[b]) {
+                    coeffs[n] = self.eq[b];
+                    states[n] = self.eq_state[b];
+                    n += 1;
+                }
+                if n == 0 {
+                    return;
+                }
+                for (a, bb) in l.iter_mut().zip(r.iter_mut()) {
+                    let (mut x, mut y) = (*a, *bb);
+                    for k in 0..n {
+                        x = states[k][0].process(&coeffs[k], x);
+                        y = states[k][1].process(&coeffs[k], y);
+                    }
+                    *a = x;
+                    *bb = y;
+                }
+                let mut k = 0;
+                for b in (0..4).filter(|&b| active[b]) {
+                    self.eq_state[b] = states[k];
+                    k += 1;
+                }
+            }
+            _ => {
+                for b in (0..4).filter(|&b| active[b]) {
+                    self.eq_state[b][0].process_block(&self.eq[b], ch[0]);
+                }
             }
         }
     }
@@ -833,7 +902,7 @@ impl ChannelStripEngine {
         let n = ch[0].len();
         if self.gate_fade.active() {
             let key_filter = self.settings.gate_key_filter_on;
-            let mut deepest = 0.0f32;
+            let mut deepest = 1.0f32;
             for i in 0..n {
                 let mut key = 0.0f32;
                 for (c, x) in ch.iter().enumerate() {
@@ -847,12 +916,12 @@ impl ChannelStripEngine {
                 let g = self.gate.process(&self.gate_coeffs, key);
                 let f = self.gate_fade.0.next();
                 let g = 1.0 + f * (g - 1.0);
-                deepest = deepest.min(gain_to_db(g));
+                deepest = deepest.min(g);
                 for x in ch.iter_mut() {
                     x[i] *= g;
                 }
             }
-            self.meters.gate_gain_db = self.meters.gate_gain_db.min(deepest);
+            self.meters.gate_gain_db = self.meters.gate_gain_db.min(gain_to_db(deepest));
         } else {
             self.gate.reset();
             self.key_state = Default::default();
@@ -875,7 +944,12 @@ impl ChannelStripEngine {
                 } else {
                     peak
                 };
-                let target_db = self.comp_curve.gain_db(gain_to_db(level));
+                // Below the knee the curve is flat: skip the logarithm.
+                let target_db = if level <= self.comp_knee_start_gain {
+                    0.0
+                } else {
+                    self.comp_curve.gain_db(gain_to_db(level))
+                };
                 // Gain falling (more reduction) is the attack.
                 let gr_db = self
                     .comp_gain
@@ -921,11 +995,27 @@ impl ChannelStripEngine {
             let mix1 = self.sat_mix.skip(n as u32);
             let drive0 = db_to_gain(self.sat_drive_db.current());
             let drive1 = db_to_gain(self.sat_drive_db.skip(n as u32));
+            let steady = mix0 == mix1 && drive0 == drive1;
             for (c, x) in ch.iter().enumerate() {
                 let wet = &mut self.scratch_sat[c][..n];
                 wet.copy_from_slice(x);
                 let sat = &mut self.saturator[c];
+                let dry_os = &mut self.scratch_os;
                 self.oversampler[c].process_block(wet, |os| {
+                    if steady {
+                        // The common case: constant drive and mix, vectorisable block calls.
+                        if mix0 == 1.0 {
+                            sat.process_block(curve, drive0, os);
+                        } else {
+                            let dry = &mut dry_os[..os.len()];
+                            dry.copy_from_slice(os);
+                            sat.process_block(curve, drive0, os);
+                            for (y, d) in os.iter_mut().zip(dry.iter()) {
+                                *y = d + mix0 * (*y - d);
+                            }
+                        }
+                        return;
+                    }
                     // Mix and drive move linearly across the chunk at the oversampled rate.
                     let step = 1.0 / os.len().max(1) as f32;
                     for (j, y) in os.iter_mut().enumerate() {
@@ -948,6 +1038,13 @@ impl ChannelStripEngine {
             self.sat_delay[c].process_block(x);
         }
         if running {
+            let fade = &self.sat_fade.0;
+            if self.sat_warmup_left == 0 && !fade.is_smoothing() && fade.current() == 1.0 {
+                for (c, x) in ch.iter_mut().enumerate() {
+                    x.copy_from_slice(&self.scratch_sat[c][..n]);
+                }
+                return;
+            }
             for i in 0..n {
                 let f = if self.sat_warmup_left > 0 {
                     self.sat_warmup_left -= 1;
@@ -976,16 +1073,24 @@ impl ChannelStripEngine {
             // Centre pan at 100 % width is the identity: keep it bit-exact.
             return;
         }
+        // Constant-power pan (sin/cos law), normalised so the centre is unity and a hard pan
+        // gives +3.01 dB on one side: the −3 dB centre law.
+        let pan_gains = |pan: f32| {
+            let theta = (pan + 1.0) * std::f32::consts::FRAC_PI_4;
+            (
+                std::f32::consts::SQRT_2 * theta.cos(),
+                std::f32::consts::SQRT_2 * theta.sin(),
+            )
+        };
+        let pan_moving = self.pan.is_smoothing();
+        let (mut gl, mut gr) = pan_gains(self.pan.current());
         for i in 0..n {
             let width = self.width.next();
-            let pan = self.pan.next();
+            if pan_moving {
+                (gl, gr) = pan_gains(self.pan.next());
+            }
             let mid = 0.5 * (l[i] + r[i]);
             let side = 0.5 * (l[i] - r[i]) * width;
-            // Constant-power pan (sin/cos law), normalised so the centre is unity and a hard
-            // pan gives +3.01 dB on one side: the −3 dB centre law.
-            let theta = (pan + 1.0) * std::f32::consts::FRAC_PI_4;
-            let gl = std::f32::consts::SQRT_2 * theta.cos();
-            let gr = std::f32::consts::SQRT_2 * theta.sin();
             let (a, b) = ((mid + side) * gl, (mid - side) * gr);
             let (a, b) = match mode {
                 OutputMode::Stereo => (a, b),
