@@ -283,6 +283,10 @@ pub fn measure_file(
                 let mut tails: Vec<&mut [f32]> =
                     batch.iter_mut().map(|p| &mut p[start..]).collect();
                 buf.copy_to_slice_planar::<f32, _>(&mut tails);
+                // Float files can hold NaN or infinity, which would poison the filters.
+                if tails.iter().any(|t| t.iter().any(|v| !v.is_finite())) {
+                    return Err("undecodable: non-finite samples (NaN or infinity)".to_string());
+                }
                 if start + frames >= BATCH_FRAMES {
                     let mut next = recycle_rx.try_recv().unwrap_or_default();
                     next.resize_with(num_channels, Vec::new);

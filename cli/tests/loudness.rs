@@ -360,6 +360,11 @@ fn broken_files_give_one_line_errors_and_good_files_are_still_reported() {
     let text = dir.join("notes.txt");
     std::fs::write(&text, b"not audio\n").unwrap();
 
+    let nan = dir.join("nan.wav");
+    let mut with_nan = sine(48_000, 2.0, 1000.0, 0.0, &[-23.0, -23.0]);
+    with_nan[5_000] = f64::NAN;
+    write_wav_f32(&nan, 48_000, 2, &with_nan);
+
     let broken = [
         &missing,
         &empty,
@@ -368,6 +373,7 @@ fn broken_files_give_one_line_errors_and_good_files_are_still_reported() {
         &cut_flac,
         &random,
         &text,
+        &nan,
     ];
     let mut args: Vec<&str> = vec!["loudness", "--json", good.to_str().unwrap()];
     args.extend(broken.iter().map(|p| p.to_str().unwrap()));
@@ -405,6 +411,7 @@ fn broken_files_give_one_line_errors_and_good_files_are_still_reported() {
     assert!(lines[0].contains("no such file"));
     assert!(lines[1].contains("empty"));
     assert!(lines[3].contains("truncated"), "{}", lines[3]);
+    assert!(lines[7].contains("non-finite"), "{}", lines[7]);
     assert!(!stderr.contains("panicked"));
 }
 
