@@ -154,7 +154,7 @@ mod tests {
         assert_approx_eq!(e.gain_db(-100.0), -30.0, 1e-5); // clamped at the range
         let soft = ExpanderCurve { knee_db: 6.0, ..e };
         assert_eq!(soft.gain_db(-36.9), 0.0);
-        assert_approx_eq!(soft.gain_db(-40.0), -(1.0) * 3.0 * 3.0 / 12.0, 1e-5);
+        assert_approx_eq!(soft.gain_db(-40.0), -(3.0 * 3.0) / 12.0, 1e-5);
         assert_approx_eq!(soft.gain_db(-43.0), -3.0, 1e-5);
     }
 }

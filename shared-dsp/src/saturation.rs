@@ -151,6 +151,7 @@ pub struct Saturator {
 const MAX_DRIVEN: f32 = 1e6;
 
 #[inline(always)]
+#[allow(clippy::manual_clamp)] // `clamp` would keep NaN; `max`/`min` turn it into a bound
 fn limit(u: f32) -> f32 {
     u.max(-MAX_DRIVEN).min(MAX_DRIVEN)
 }

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p channel_strip --bench realtime`. CI only compiles it.
 
+// Settings are built by changing a few fields of the defaults, which reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use channel_strip::dsp::{ChannelStripEngine, Settings};
 use shared_dsp::butterworth::FilterSlope;
 use shared_dsp::db::db_to_gain;

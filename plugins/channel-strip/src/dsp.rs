@@ -704,7 +704,7 @@ impl ChannelStripEngine {
     fn process_chunk(&mut self, ch: &mut [&mut [f32]]) {
         let n = ch[0].len();
         let nc = ch.len();
-        let at_grid = self.position % COEFF_GRID == 0;
+        let at_grid = self.position.is_multiple_of(COEFF_GRID);
         self.position += n as u64;
 
         for c in ch.iter_mut() {
@@ -884,10 +884,8 @@ impl ChannelStripEngine {
                     *a = x;
                     *bb = y;
                 }
-                let mut k = 0;
-                for b in (0..4).filter(|&b| active[b]) {
+                for (k, b) in (0..4).filter(|&b| active[b]).enumerate() {
                     self.eq_state[b] = states[k];
-                    k += 1;
                 }
             }
             _ => {

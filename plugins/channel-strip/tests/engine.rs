@@ -2,6 +2,9 @@
 //! independence, every parameter's direction against an analytic expectation, hostile input,
 //! denormals and realtime safety (no allocation while processing).
 
+// Settings are built by changing a few fields of the defaults, which reads best here.
+#![allow(clippy::field_reassign_with_default)]
+
 use channel_strip::dsp::{
     eq_band_coeffs, ChannelStripEngine, CompDetector, EqShape, OutputMode, SatCurve, Settings,
 };
