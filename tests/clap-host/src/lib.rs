@@ -19,6 +19,7 @@ use std::cell::Cell;
 use std::ffi::{CStr, CString};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// The channel strip's CLAP plugin ID.
 pub const CHANNEL_STRIP_ID: &CStr = c"com.lathe-audio.channel-strip";
@@ -47,6 +48,17 @@ pub fn load_entry(path: &Path) -> PluginEntry {
     // plugin, which is exactly what these tests exist to exercise.
     unsafe { PluginEntry::load(path) }
         .unwrap_or_else(|e| panic!("cannot load CLAP entry {}: {e}", path.display()))
+}
+
+/// The channel strip's entry, loaded once and kept loaded for the life of the process.
+///
+/// Like most hosts, the tests never unload the library while threads that called into it are
+/// alive: a Rust `cdylib` registers a thread-exit destructor (Rust std's TLS-destructor pthread
+/// key) whose code lives in the library, so `dlclose` followed by such a thread exiting jumps
+/// into unmapped memory (rust-lang/rust#91979). See the `unload_*` test for that scenario.
+pub fn channel_strip_entry() -> &'static PluginEntry {
+    static ENTRY: OnceLock<PluginEntry> = OnceLock::new();
+    ENTRY.get_or_init(|| load_entry(&bundle_path(CHANNEL_STRIP_BUNDLE)))
 }
 
 /// Host callbacks shared between threads: records requests instead of acting on them, so the
@@ -242,8 +254,7 @@ impl Harness {
 
     /// Loads the channel strip bundle and instantiates it at 48 kHz, 1024 frames at most.
     pub fn channel_strip() -> Self {
-        let entry = load_entry(&bundle_path(CHANNEL_STRIP_BUNDLE));
-        Self::new(&entry, CHANNEL_STRIP_ID, 48_000.0, 1024)
+        Self::new(channel_strip_entry(), CHANNEL_STRIP_ID, 48_000.0, 1024)
     }
 
     /// Activates the plugin and starts processing.
