@@ -136,6 +136,19 @@ fn role_for(pos: Position, has_sides: bool, num_channels: usize) -> ChannelRole 
     }
 }
 
+/// Whether every sample is finite. `v * 0.0` is 0 for finite `v` and NaN otherwise; eight
+/// independent lanes let the compiler vectorise the scan (a plain `any` loop is 10 % of a run).
+fn all_finite(x: &[f32]) -> bool {
+    let mut lanes = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l += v * 0.0;
+        }
+    }
+    lanes.iter().all(|&l| l == 0.0) && chunks.remainder().iter().all(|v| v.is_finite())
+}
+
 /// Frames per batch handed from the decoding thread to the measuring thread.
 const BATCH_FRAMES: usize = 16_384;
 
@@ -284,7 +297,7 @@ pub fn measure_file(
                     batch.iter_mut().map(|p| &mut p[start..]).collect();
                 buf.copy_to_slice_planar::<f32, _>(&mut tails);
                 // Float files can hold NaN or infinity, which would poison the filters.
-                if tails.iter().any(|t| t.iter().any(|v| !v.is_finite())) {
+                if !tails.iter().all(|t| all_finite(t)) {
                     return Err("undecodable: non-finite samples (NaN or infinity)".to_string());
                 }
                 if start + frames >= BATCH_FRAMES {

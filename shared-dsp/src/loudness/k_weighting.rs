@@ -97,33 +97,113 @@ impl KWeightingState {
     }
 }
 
-/// One sample through both stages.
+/// `a · b + c`, fused where the caller was compiled with FMA (`FMA = true` only there:
+/// elsewhere `mul_add` would be a slow library call).
 #[inline(always)]
-fn step(c: &KWeightingCoeffs, s: &mut KWeightingState, x: f64) -> f64 {
+fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// One sample through both stages. The recursion (state → y → state) is the critical path, so
+/// the input terms are added first and the feedback term last.
+#[inline(always)]
+fn step<const FMA: bool>(c: &KWeightingCoeffs, s: &mut KWeightingState, x: f64) -> f64 {
     let sh = &c.shelf;
-    let y1 = sh.b0 * x + s.shelf[0];
-    s.shelf[0] = sh.b1 * x - sh.a1 * y1 + s.shelf[1];
-    s.shelf[1] = sh.b2 * x - sh.a2 * y1;
+    let y1 = mul_add::<FMA>(sh.b0, x, s.shelf[0]);
+    s.shelf[0] = mul_add::<FMA>(-sh.a1, y1, mul_add::<FMA>(sh.b1, x, s.shelf[1]));
+    s.shelf[1] = mul_add::<FMA>(-sh.a2, y1, sh.b2 * x);
     let hp = &c.high_pass;
-    let y2 = hp.b0 * y1 + s.high_pass[0];
-    s.high_pass[0] = hp.b1 * y1 - hp.a1 * y2 + s.high_pass[1];
-    s.high_pass[1] = hp.b2 * y1 - hp.a2 * y2;
+    let y2 = mul_add::<FMA>(hp.b0, y1, s.high_pass[0]);
+    s.high_pass[0] = mul_add::<FMA>(-hp.a1, y2, mul_add::<FMA>(hp.b1, y1, s.high_pass[1]));
+    s.high_pass[1] = mul_add::<FMA>(-hp.a2, y2, hp.b2 * y1);
     y2
+}
+
+/// Whether this CPU has FMA (then the fused kernels run).
+#[inline]
+fn fma_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Body of [`sum_of_squares`].
+#[inline(always)]
+fn single_impl<const FMA: bool>(c: &KWeightingCoeffs, s: &mut KWeightingState, x: &[f32]) -> f64 {
+    // Work on a local copy so the filter memory lives in registers, not behind the reference.
+    let mut local = *s;
+    let mut sum = 0.0;
+    for &v in x {
+        let y = step::<FMA>(c, &mut local, v as f64);
+        sum = mul_add::<FMA>(y, y, sum);
+    }
+    local.flush_tiny();
+    *s = local;
+    sum
+}
+
+/// Body of [`sum_of_squares_pair`].
+#[inline(always)]
+fn pair_impl<const FMA: bool>(
+    c: &KWeightingCoeffs,
+    sa: &mut KWeightingState,
+    sb: &mut KWeightingState,
+    xa: &[f32],
+    xb: &[f32],
+) -> [f64; 2] {
+    // Local copies: the recursions stay in registers (no store-to-load forwarding per sample).
+    let (mut la, mut lb) = (*sa, *sb);
+    let c = *c;
+    let (mut sum_a, mut sum_b) = (0.0, 0.0);
+    for (&va, &vb) in xa.iter().zip(xb) {
+        let ya = step::<FMA>(&c, &mut la, va as f64);
+        let yb = step::<FMA>(&c, &mut lb, vb as f64);
+        sum_a = mul_add::<FMA>(ya, ya, sum_a);
+        sum_b = mul_add::<FMA>(yb, yb, sum_b);
+    }
+    la.flush_tiny();
+    lb.flush_tiny();
+    *sa = la;
+    *sb = lb;
+    [sum_a, sum_b]
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn single_fma(c: &KWeightingCoeffs, s: &mut KWeightingState, x: &[f32]) -> f64 {
+    single_impl::<true>(c, s, x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn pair_fma(
+    c: &KWeightingCoeffs,
+    sa: &mut KWeightingState,
+    sb: &mut KWeightingState,
+    xa: &[f32],
+    xb: &[f32],
+) -> [f64; 2] {
+    pair_impl::<true>(c, sa, sb, xa, xb)
 }
 
 /// K-weights `x` and returns the sum of squares of the output (the filtered samples are not
 /// kept: only their energy is needed).
 pub(crate) fn sum_of_squares(c: &KWeightingCoeffs, s: &mut KWeightingState, x: &[f32]) -> f64 {
-    // Work on a local copy so the filter memory lives in registers, not behind the reference.
-    let mut local = *s;
-    let mut sum = 0.0;
-    for &v in x {
-        let y = step(c, &mut local, v as f64);
-        sum += y * y;
+    #[cfg(target_arch = "x86_64")]
+    if fma_available() {
+        // SAFETY: the CPU has FMA (checked just above).
+        return unsafe { single_fma(c, s, x) };
     }
-    local.flush_tiny();
-    *s = local;
-    sum
+    single_impl::<false>(c, s, x)
 }
 
 /// Two channels at once: their recursions are independent, so the CPU overlaps them.
@@ -134,21 +214,18 @@ pub(crate) fn sum_of_squares_pair(
 ) -> [f64; 2] {
     let [sa, sb] = s;
     let [xa, xb] = x;
-    // Local copies: the recursions stay in registers (no store-to-load forwarding per sample).
-    let (mut la, mut lb) = (*sa, *sb);
-    let c = *c;
-    let (mut sum_a, mut sum_b) = (0.0, 0.0);
-    for (&va, &vb) in xa.iter().zip(xb) {
-        let ya = step(&c, &mut la, va as f64);
-        let yb = step(&c, &mut lb, vb as f64);
-        sum_a += ya * ya;
-        sum_b += yb * yb;
+    #[cfg(target_arch = "x86_64")]
+    if fma_available() {
+        // SAFETY: the CPU has FMA (checked just above).
+        return unsafe { pair_fma(c, sa, sb, xa, xb) };
     }
-    la.flush_tiny();
-    lb.flush_tiny();
-    *sa = la;
-    *sb = lb;
-    [sum_a, sum_b]
+    pair_impl::<false>(c, sa, sb, xa, xb)
+}
+
+/// The portable kernel, for tests comparing it with the fused one.
+#[cfg(test)]
+fn sum_of_squares_portable(c: &KWeightingCoeffs, s: &mut KWeightingState, x: &[f32]) -> f64 {
+    single_impl::<false>(c, s, x)
 }
 
 #[cfg(test)]
@@ -208,5 +285,23 @@ mod tests {
         let (mut p1, mut p2) = (KWeightingState::default(), KWeightingState::default());
         let pair = sum_of_squares_pair(&k, [&mut p1, &mut p2], [&a, &b]);
         assert_eq!(single, pair);
+    }
+
+    /// The fused (FMA) kernel, where the CPU has it, matches the portable one over odd lengths.
+    #[test]
+    fn fused_matches_portable() {
+        let k = KWeightingCoeffs::new(48_000.0);
+        let x: Vec<f32> = (0..10_007)
+            .map(|n| ((n * 7919) % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        for len in [1, 7, 63, 1000, 10_007] {
+            let (mut a, mut b) = (KWeightingState::default(), KWeightingState::default());
+            let fast = sum_of_squares(&k, &mut a, &x[..len]);
+            let portable = sum_of_squares_portable(&k, &mut b, &x[..len]);
+            assert!(
+                (fast - portable).abs() <= 1e-12 * portable.abs(),
+                "{len}: {fast} vs {portable}"
+            );
+        }
     }
 }
