@@ -213,6 +213,7 @@ pub struct Harness {
     output_buffers: [Vec<f32>; 2],
     output_events: EventBuffer,
     steady_time: u64,
+    num_restarts: u32,
 }
 
 impl Harness {
@@ -249,6 +250,7 @@ impl Harness {
             output_buffers: [vec![0.0; max_frames], vec![0.0; max_frames]],
             output_events: EventBuffer::with_capacity(256),
             steady_time: 0,
+            num_restarts: 0,
         }
     }
 
@@ -257,8 +259,27 @@ impl Harness {
         Self::new(channel_strip_entry(), CHANNEL_STRIP_ID, 48_000.0, 1024)
     }
 
-    /// Activates the plugin and starts processing.
+    /// Activates the plugin and starts processing, then honours restart requests the way a host
+    /// does (nice-plug asks for one right after the first activation, to report its latency).
     pub fn activate(&mut self) {
+        self.activate_once();
+        for _ in 0..3 {
+            if !self.take_restart_request() {
+                return;
+            }
+            self.num_restarts += 1;
+            self.deactivate();
+            self.activate_once();
+        }
+        panic!("the plugin keeps requesting restarts");
+    }
+
+    /// Restarts the host performed on the plugin's request.
+    pub fn num_restarts(&self) -> u32 {
+        self.num_restarts
+    }
+
+    fn activate_once(&mut self) {
         assert!(self.processor.is_none(), "already active");
         let config = PluginAudioConfiguration {
             sample_rate: self.sample_rate,

@@ -253,7 +253,16 @@ fn stepped_parameters_expose_their_choices() {
 fn latency_is_reported_and_matches_the_audio() {
     let mut h = active_strip();
     let latency = h.latency_samples();
-    eprintln!("CLAP latency: {latency} samples");
+    eprintln!(
+        "CLAP latency: {latency} samples ({} latency-changed notification(s), {} restart(s) \
+         requested on activation)",
+        h.num_latency_changes(),
+        h.num_restarts()
+    );
+    assert!(
+        h.num_latency_changes() >= 1,
+        "the plugin never told the host (clap_host_latency::changed) about its latency"
+    );
     assert!(
         latency > 0,
         "the 4× oversampler has latency; the plugin reports 0"
@@ -274,6 +283,14 @@ fn latency_is_reported_and_matches_the_audio() {
             .unwrap();
         assert_eq!(peak, 1000 + latency as usize, "impulse peak position");
     }
+    // The latency is constant: processing never asks the host for a restart to change it.
+    assert!(!h.take_restart_request(), "plugin requested a restart");
+    assert_eq!(
+        h.latency_samples(),
+        latency,
+        "latency changed while processing"
+    );
+    assert_eq!(h.num_logged_warnings(), 0, "plugin logged warnings");
 }
 
 #[test]
