@@ -91,7 +91,7 @@ ENUM_PARAMS = [
     ("EQ 4 Shape", ["Shelf", "Bell"], "Shelf"),
     ("Gate Mode", ["Gate", "Expander"], "Gate"),
     ("Comp Detector", ["Peak", "RMS"], "Peak"),
-    ("Dynamics Order", ["EQ → Dyn", "Dyn → EQ"], "EQ → Dyn"),
+    ("Dynamics Order", ["EQ > Dyn", "Dyn > EQ"], "EQ > Dyn"),
     ("Sat Curve", ["Soft", "Warm"], "Soft"),
     ("Output Mode", ["Stereo", "Mono", "Mid", "Side"], "Stereo"),
 ]

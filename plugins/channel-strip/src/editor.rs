@@ -19,7 +19,11 @@ use shared_dsp::butterworth::ButterworthCoeffs;
 /// Default editor width in logical pixels (fits a 1366×768 screen with room for the host).
 pub const EDITOR_WIDTH: u32 = 1180;
 /// Default editor height in logical pixels.
-pub const EDITOR_HEIGHT: u32 = 620;
+pub const EDITOR_HEIGHT: u32 = 660;
+/// Width of every parameter slider (the value box comes beside it).
+const SLIDER_WIDTH: f32 = 64.0;
+/// Height of the curve display and meters.
+const CURVE_HEIGHT: f32 = 150.0;
 
 /// Lowest frequency of the curve display.
 const CURVE_MIN_HZ: f32 = 10.0;
@@ -129,69 +133,103 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
         _ => DEFAULT_CURVE_SAMPLE_RATE,
     };
     ui.horizontal(|ui| {
-        let curve_width = ui.available_width() - 190.0;
-        curve(ui, p, sample_rate, Vec2::new(curve_width.max(300.0), 190.0));
+        let curve_width = ui.available_width() - 180.0;
+        curve(
+            ui,
+            p,
+            sample_rate,
+            Vec2::new(curve_width.max(300.0), CURVE_HEIGHT),
+        );
         meter_panel(ui, meters);
     });
-    ui.separator();
 
     ui.horizontal_top(|ui| {
         section(ui, "INPUT & FILTERS", |ui| {
-            row(ui, "Trim", &p.trim, setter);
-            toggle(ui, setter, &p.polarity, "Ø Polarity");
-            ui.add_space(6.0);
-            toggle(ui, setter, &p.hpf_on, "High-pass");
-            row(ui, "Freq", &p.hpf_freq_hz, setter);
-            row(ui, "Slope", &p.hpf_slope, setter);
-            ui.add_space(6.0);
-            toggle(ui, setter, &p.lpf_on, "Low-pass");
-            row(ui, "Freq", &p.lpf_freq_hz, setter);
-            row(ui, "Slope", &p.lpf_slope, setter);
+            egui::Grid::new("filters")
+                .spacing([6.0, 3.0])
+                .show(ui, |ui| {
+                    ui.label("Trim");
+                    slider(ui, &p.trim, setter);
+                    toggle(ui, setter, &p.polarity, "Ø Polarity");
+                    ui.end_row();
+                    toggle(ui, setter, &p.hpf_on, "HPF");
+                    slider(ui, &p.hpf_freq_hz, setter);
+                    slider(ui, &p.hpf_slope, setter);
+                    ui.end_row();
+                    toggle(ui, setter, &p.lpf_on, "LPF");
+                    slider(ui, &p.lpf_freq_hz, setter);
+                    slider(ui, &p.lpf_slope, setter);
+                    ui.end_row();
+                });
         });
         section(ui, "EQ", |ui| {
-            egui::Grid::new("eq").spacing([8.0, 3.0]).show(ui, |ui| {
+            egui::Grid::new("eq").spacing([6.0, 3.0]).show(ui, |ui| {
+                ui.label("");
+                ui.label("");
+                ui.label("Freq");
+                ui.label("Gain");
+                ui.label("Q");
+                ui.end_row();
                 for (i, band) in p.bands().into_iter().enumerate() {
                     eq_band(ui, setter, p, i, band);
                     ui.end_row();
                 }
             });
         });
+    });
+
+    ui.horizontal_top(|ui| {
         section(ui, "GATE / EXPANDER", |ui| {
-            toggle(ui, setter, &p.gate_on, "Gate");
-            row(ui, "Mode", &p.gate_mode, setter);
-            row(ui, "Threshold", &p.gate_threshold_db, setter);
-            row(ui, "Range", &p.gate_range_db, setter);
-            row(ui, "Ratio", &p.gate_ratio, setter);
-            row(ui, "Attack", &p.gate_attack_ms, setter);
-            row(ui, "Hold", &p.gate_hold_ms, setter);
-            row(ui, "Release", &p.gate_release_ms, setter);
-            row(ui, "Hysteresis", &p.gate_hysteresis_db, setter);
-            toggle(ui, setter, &p.gate_key_on, "Key filter");
-            row(ui, "Key HPF", &p.gate_key_hpf_hz, setter);
-            row(ui, "Key LPF", &p.gate_key_lpf_hz, setter);
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    toggle(ui, setter, &p.gate_on, "Gate on");
+                    row(ui, "Mode", &p.gate_mode, setter);
+                    row(ui, "Threshold", &p.gate_threshold_db, setter);
+                    row(ui, "Range", &p.gate_range_db, setter);
+                    row(ui, "Ratio", &p.gate_ratio, setter);
+                    row(ui, "Hysteresis", &p.gate_hysteresis_db, setter);
+                });
+                ui.vertical(|ui| {
+                    row(ui, "Attack", &p.gate_attack_ms, setter);
+                    row(ui, "Hold", &p.gate_hold_ms, setter);
+                    row(ui, "Release", &p.gate_release_ms, setter);
+                    toggle(ui, setter, &p.gate_key_on, "Key filter");
+                    row(ui, "Key HPF", &p.gate_key_hpf_hz, setter);
+                    row(ui, "Key LPF", &p.gate_key_lpf_hz, setter);
+                });
+            });
         });
         section(ui, "COMPRESSOR", |ui| {
-            toggle(ui, setter, &p.comp_on, "Compressor");
-            row(ui, "Threshold", &p.comp_threshold_db, setter);
-            row(ui, "Ratio", &p.comp_ratio, setter);
-            row(ui, "Knee", &p.comp_knee_db, setter);
-            row(ui, "Attack", &p.comp_attack_ms, setter);
-            row(ui, "Release", &p.comp_release_ms, setter);
-            row(ui, "Detector", &p.comp_detector, setter);
-            toggle(ui, setter, &p.comp_auto_makeup, "Auto make-up");
-            row(ui, "Make-up", &p.comp_makeup, setter);
-            row(ui, "SC HPF", &p.comp_sc_hpf_hz, setter);
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    toggle(ui, setter, &p.comp_on, "Compressor on");
+                    row(ui, "Threshold", &p.comp_threshold_db, setter);
+                    row(ui, "Ratio", &p.comp_ratio, setter);
+                    row(ui, "Knee", &p.comp_knee_db, setter);
+                    row(ui, "Detector", &p.comp_detector, setter);
+                });
+                ui.vertical(|ui| {
+                    row(ui, "Attack", &p.comp_attack_ms, setter);
+                    row(ui, "Release", &p.comp_release_ms, setter);
+                    toggle(ui, setter, &p.comp_auto_makeup, "Auto make-up");
+                    row(ui, "Make-up", &p.comp_makeup, setter);
+                    row(ui, "SC HPF", &p.comp_sc_hpf_hz, setter);
+                });
+            });
         });
-        section(ui, "SATURATION & OUTPUT", |ui| {
-            toggle(ui, setter, &p.sat_on, "Saturation (4×)");
-            row(ui, "Curve", &p.sat_curve, setter);
-            row(ui, "Drive", &p.sat_drive_db, setter);
-            row(ui, "Mix", &p.sat_mix, setter);
-            ui.add_space(6.0);
-            row(ui, "Pan", &p.pan, setter);
-            row(ui, "Width", &p.width, setter);
-            row(ui, "Monitor", &p.output_mode, setter);
-            row(ui, "Output", &p.output_gain, setter);
+        ui.vertical(|ui| {
+            section(ui, "SATURATION (4× OS)", |ui| {
+                toggle(ui, setter, &p.sat_on, "Saturation on");
+                row(ui, "Curve", &p.sat_curve, setter);
+                row(ui, "Drive", &p.sat_drive_db, setter);
+                row(ui, "Mix", &p.sat_mix, setter);
+            });
+            section(ui, "OUTPUT", |ui| {
+                row(ui, "Pan", &p.pan, setter);
+                row(ui, "Width", &p.width, setter);
+                row(ui, "Monitor", &p.output_mode, setter);
+                row(ui, "Output", &p.output_gain, setter);
+            });
         });
     });
 }
@@ -208,8 +246,12 @@ fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
 fn row<P: Param>(ui: &mut Ui, label: &str, param: &P, setter: &ParamSetter) {
     ui.horizontal(|ui| {
         ui.add_sized([62.0, 18.0], egui::Label::new(label));
-        ui.add(ParamSlider::for_param(param, setter).with_width(90.0));
+        slider(ui, param, setter);
     });
+}
+
+fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter) {
+    ui.add(ParamSlider::for_param(param, setter).with_width(SLIDER_WIDTH));
 }
 
 /// An on/off button for a boolean parameter, with proper begin/end gestures for automation.
@@ -226,20 +268,18 @@ fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, 
     toggle(ui, setter, &b.on, &format!("Band {}", i + 1));
     match i {
         0 => {
-            ui.add(ParamSlider::for_param(&p.eq1_shape, setter).with_width(50.0));
+            slider(ui, &p.eq1_shape, setter);
         }
         3 => {
-            ui.add(ParamSlider::for_param(&p.eq4_shape, setter).with_width(50.0));
+            slider(ui, &p.eq4_shape, setter);
         }
         _ => {
             ui.label("Bell");
         }
     }
-    ui.vertical(|ui| {
-        ui.add(ParamSlider::for_param(&b.freq_hz, setter).with_width(80.0));
-        ui.add(ParamSlider::for_param(&b.gain_db, setter).with_width(80.0));
-        ui.add(ParamSlider::for_param(&b.q, setter).with_width(80.0));
-    });
+    slider(ui, &b.freq_hz, setter);
+    slider(ui, &b.gain_db, setter);
+    slider(ui, &b.q, setter);
 }
 
 /// The combined magnitude response of the filters and EQ (as set, not smoothed), in dB.
@@ -313,16 +353,12 @@ fn curve(ui: &mut Ui, p: &ChannelStripParams, sample_rate: f32, size: Vec2) {
             text,
         );
     }
-    let nyquist = 0.5 * sample_rate;
+    // Draw up to just below Nyquist, where the digital response ends.
+    let top_hz = CURVE_MAX_HZ.min(0.499 * sample_rate);
     let points: Vec<Pos2> = (0..=400)
         .map(|i| {
-            let f = CURVE_MIN_HZ * (CURVE_MAX_HZ / CURVE_MIN_HZ).powf(i as f32 / 400.0);
-            let db = if f < nyquist {
-                total_response_db(p, sample_rate, f)
-            } else {
-                -100.0
-            };
-            Pos2::new(x_of(f), y_of(db))
+            let f = CURVE_MIN_HZ * (top_hz / CURVE_MIN_HZ).powf(i as f32 / 400.0);
+            Pos2::new(x_of(f), y_of(total_response_db(p, sample_rate, f)))
         })
         .collect();
     painter.add(egui::Shape::line(points, Stroke::new(2.0, CURVE_COLOUR)));
@@ -339,7 +375,7 @@ fn meter_panel(ui: &mut Ui, m: &SharedMeters) {
 }
 
 fn meter_rect(ui: &mut Ui, label: &str) -> Rect {
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(38.0, 190.0), egui::Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(38.0, CURVE_HEIGHT), egui::Sense::hover());
     let painter = ui.painter();
     painter.text(
         Pos2::new(rect.center().x, rect.bottom()),
@@ -406,4 +442,21 @@ fn gr_meter(ui: &mut Ui, label: &str, gain_db: f32) {
         egui::FontId::proportional(10.0),
         Color32::from_gray(200),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curve_is_flat_at_defaults_and_follows_the_eq() {
+        let p = ChannelStripParams::default();
+        for sr in [44100.0f32, 48000.0, 96000.0] {
+            for f in [20.0f32, 1000.0, 0.49 * sr, 0.499 * sr] {
+                let db = total_response_db(&p, sr, f);
+                println!("{sr} {f} {db}");
+                assert!(db.abs() < 1e-3, "{sr} Hz, {f} Hz: {db} dB");
+            }
+        }
+    }
 }

@@ -103,11 +103,11 @@ pub enum DetectorParam {
 pub enum OrderParam {
     /// Filters → EQ → gate → compressor.
     #[id = "eq_dyn"]
-    #[name = "EQ → Dyn"]
+    #[name = "EQ > Dyn"]
     EqThenDynamics,
     /// Filters → gate → compressor → EQ.
     #[id = "dyn_eq"]
-    #[name = "Dyn → EQ"]
+    #[name = "Dyn > EQ"]
     DynamicsThenEq,
 }
 

@@ -141,7 +141,7 @@ const STEPPED_PARAMS: &[(&str, &[&str], &str)] = &[
     ("Comp On", &["Off", "On"], "Off"),
     ("Comp Detector", &["Peak", "RMS"], "Peak"),
     ("Comp Auto Makeup", &["Off", "On"], "Off"),
-    ("Dynamics Order", &["EQ → Dyn", "Dyn → EQ"], "EQ → Dyn"),
+    ("Dynamics Order", &["EQ > Dyn", "Dyn > EQ"], "EQ > Dyn"),
     ("Sat On", &["Off", "On"], "Off"),
     ("Sat Curve", &["Soft", "Warm"], "Soft"),
     ("Output Mode", &["Stereo", "Mono", "Mid", "Side"], "Stereo"),

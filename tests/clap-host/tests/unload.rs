@@ -8,8 +8,7 @@
 //! `-Wl,-z,nodelete` keeps the library mapped and avoids it.
 //!
 //! The scenario runs in a child process so a crash fails this test instead of the whole run.
-//! It is ignored until the plugin bundle is linked that way; run it with
-//! `cargo test --release -p lathe-clap-host-tests --test unload -- --ignored`.
+//! The plugin is linked that way (plugins/channel-strip/build.rs), so this must pass.
 
 use lathe_clap_host_tests::signal::sine;
 use lathe_clap_host_tests::{
@@ -46,7 +45,6 @@ fn unload_child_scenario() {
 }
 
 #[test]
-#[ignore = "the plugin crashes the host at thread exit after dlclose; link it with -z nodelete"]
 fn unload_then_thread_exit_does_not_crash_the_host() {
     // Fail early, with instructions, when the bundle is missing.
     bundle_path(CHANNEL_STRIP_BUNDLE);
