@@ -24,7 +24,11 @@
 //!   loudness is exact except for blocks within 0.01 LU of the relative gate, and memory is
 //!   fixed (about 320 kB) however many hours are measured.
 //!
-//! Nothing in `process_*` allocates: the meter is usable on an audio thread once built.
+//! The same file now takes about 0.19 s in `lathe loudness` (decoding included), 13.5× faster
+//! than ffmpeg, with every reading within 0.03 LU/dB of ffmpeg's (`cli/README.md`).
+//!
+//! Nothing in `process_*` allocates (test `tests/loudness_alloc.rs`): the meter is usable on an
+//! audio thread once built.
 
 mod k_weighting;
 mod true_peak;
@@ -317,7 +321,7 @@ impl GatingHistogram {
 /// integrated loudness, loudness range, sample peak and true peak of a 1 to 8 channel signal
 /// at 8–384 kHz.
 ///
-/// `new` allocates (about 330 kB); `process_*`, `reset` and the getters do not, so the meter
+/// `new` allocates (about 500 kB); `process_*`, `reset` and the getters do not, so the meter
 /// can run on an audio thread. Memory does not grow with the amount of audio.
 /// Input must be finite: a NaN poisons the filters until [`LoudnessMeter::reset`].
 pub struct LoudnessMeter {
