@@ -37,6 +37,8 @@
 //! non-harmonic peak relative to the fundamental: at 48 kHz Soft −90.6 dB (22 kHz), Warm
 //! −93.4 dB (22 kHz); at 44.1 kHz Soft −103.8 dB (13.6 kHz), Warm −91.5 dB (16.4 kHz).
 
+use crate::oversampling::avx2_fma_available;
+
 /// Abramowitz & Stegun 7.1.28 coefficients (`erf x = 1 − (1 + a1 x + … + a6 x⁶)^−16`, x ≥ 0).
 const AS_7128: [f32; 6] = [
     0.070_523_08,
@@ -53,23 +55,48 @@ const ERF_S_SCALE: f64 = 0.886_226_925_452_758;
 /// Offset of the [`SaturationCurve::Warm`] curve.
 const WARM_BIAS: f32 = 0.2;
 
-/// Fast `erf` for `f32`, Abramowitz & Stegun 7.1.28 (max abs error 3e-7), branch-free.
+/// `c·x + acc`, fused when `FMA` (only where the CPU has it: elsewhere `mul_add` is a slow
+/// library call).
 #[inline(always)]
-fn erf_fast(x: f32) -> f32 {
-    let a = x.abs();
+fn madd<const FMA: bool>(c: f32, x: f32, acc: f32) -> f32 {
+    if FMA {
+        c.mul_add(x, acc)
+    } else {
+        acc + c * x
+    }
+}
+
+/// Beyond this |x|, `erf x` rounds to ±1 in `f32` (`1 − erf 4 = 1.5e-8`); clamping there also
+/// keeps `p¹⁶` finite.
+const ERF_CLAMP: f32 = 5.0;
+
+/// Fast `erf` for `f32`, Abramowitz & Stegun 7.1.28 (max abs error 3e-7), branch-free.
+///
+/// `erf x = 1 − p⁻¹⁶` with `p = 1 + q`, `q = a1 x + … + a6 x⁶`, evaluated as
+/// `(p¹⁶ − 1)/p¹⁶` where `p¹⁶ − 1` comes from repeated squaring of `1 + q`
+/// (`(1 + q)² − 1 = q·(2 + q)`): no cancellation near 0, so the result has a small
+/// *relative* rounding error everywhere (`1 − 1/p¹⁶` loses all relative precision as x → 0).
+#[inline(always)]
+fn erf_fast<const FMA: bool>(x: f32) -> f32 {
+    let a = x.abs().min(ERF_CLAMP);
     let [a1, a2, a3, a4, a5, a6] = AS_7128;
-    let p = 1.0 + a * (a1 + a * (a2 + a * (a3 + a * (a4 + a * (a5 + a * a6)))));
-    let p2 = p * p;
-    let p4 = p2 * p2;
-    let p8 = p4 * p4;
-    let p16 = p8 * p8;
-    (1.0 - 1.0 / p16).copysign(x)
+    let mut h = madd::<FMA>(a, a6, a5);
+    h = madd::<FMA>(a, h, a4);
+    h = madd::<FMA>(a, h, a3);
+    h = madd::<FMA>(a, h, a2);
+    h = madd::<FMA>(a, h, a1);
+    let q = a * h; // p − 1
+    let q2 = q * (2.0 + q); // p² − 1
+    let q4 = q2 * (2.0 + q2);
+    let q8 = q4 * (2.0 + q4);
+    let q16 = q8 * (2.0 + q8); // p¹⁶ − 1
+    (q16 / (1.0 + q16)).copysign(x)
 }
 
 /// `erf_s(u) = erf(√π/2·u)`, slope 1 at 0, limits ±1.
 #[inline(always)]
 fn erf_s(u: f32) -> f32 {
-    erf_fast(ERF_S_SCALE as f32 * u)
+    erf_fast::<false>(ERF_S_SCALE as f32 * u)
 }
 
 /// Saturation curve.
@@ -87,6 +114,9 @@ pub enum SaturationCurve {
 const GL_T: [f32; 3] = [0.112_701_67, 0.5, 0.887_298_3];
 const GL_W: [f32; 3] = [5.0 / 18.0, 8.0 / 18.0, 5.0 / 18.0];
 
+/// `1 / erf_s'(WARM_BIAS) = exp(π·0.2²/4)` (test `warm_norm_constant` checks it).
+const WARM_NORM: f32 = 1.031_914_6;
+
 /// Shape constants of a curve: `f(u) = (erf_s(u + bias) − offset) · norm`.
 #[derive(Clone, Copy)]
 struct Shape {
@@ -96,24 +126,29 @@ struct Shape {
 }
 
 impl SaturationCurve {
-    fn shape(self) -> Shape {
+    /// The curve's constants, with `offset` from the same `erf` variant (`FMA` or not) that
+    /// the caller evaluates the curve with, so `f(0) = 0` exactly. Cheap: one `erf_fast`
+    /// polynomial for Warm, no `exp`.
+    #[inline(always)]
+    fn shape_with<const FMA: bool>(self) -> Shape {
         match self {
             SaturationCurve::Soft => Shape {
                 bias: 0.0,
                 offset: 0.0,
                 norm: 1.0,
             },
-            SaturationCurve::Warm => {
-                let b = WARM_BIAS as f64;
-                // erf_s'(b) = exp(−π b²/4).
-                let slope = (-std::f64::consts::PI * b * b / 4.0).exp();
-                Shape {
-                    bias: WARM_BIAS,
-                    offset: erf_s(WARM_BIAS),
-                    norm: (1.0 / slope) as f32,
-                }
-            }
+            SaturationCurve::Warm => Shape {
+                bias: WARM_BIAS,
+                offset: erf_fast::<FMA>(ERF_S_SCALE as f32 * WARM_BIAS),
+                norm: WARM_NORM,
+            },
         }
+    }
+
+    /// The curve's constants for the portable (non-FMA) evaluation.
+    #[inline(always)]
+    fn shape(self) -> Shape {
+        self.shape_with::<false>()
     }
 
     /// The static curve `f(u)` (no anti-aliasing), for plotting and tests.
@@ -123,16 +158,71 @@ impl SaturationCurve {
     }
 }
 
-/// ADAA1 average of the curve over the segment `[u0, u1]` by Gauss–Legendre quadrature.
+/// `√π/2·(u + bias)`: a driven input mapped to the argument of `erf_fast`.
 #[inline(always)]
+fn erf_arg<const FMA: bool>(s: Shape, u: f32) -> f32 {
+    const C: f32 = ERF_S_SCALE as f32;
+    madd::<FMA>(C, u, C * s.bias)
+}
+
+/// Average of `erf` over the straight segment `[v0, v1]` (arguments already scaled by
+/// [`erf_arg`]) by 3-point Gauss–Legendre quadrature.
+#[inline(always)]
+fn erf_segment_average<const FMA: bool>(v0: f32, v1: f32) -> f32 {
+    let d = v1 - v0;
+    let e0 = erf_fast::<FMA>(madd::<FMA>(GL_T[0], d, v0));
+    let e1 = erf_fast::<FMA>(madd::<FMA>(GL_T[1], d, v0));
+    let e2 = erf_fast::<FMA>(madd::<FMA>(GL_T[2], d, v0));
+    madd::<FMA>(GL_W[2], e2, madd::<FMA>(GL_W[1], e1, GL_W[0] * e0))
+}
+
+/// ADAA1 average of the curve over the segment `[u0, u1]` by Gauss–Legendre quadrature.
+#[cfg(test)]
 fn segment_average(s: Shape, u0: f32, u1: f32) -> f32 {
-    let d = u1 - u0;
-    let b = u0 + s.bias;
-    let mut acc = 0.0;
-    for i in 0..3 {
-        acc += GL_W[i] * erf_s(b + GL_T[i] * d);
+    let avg = erf_segment_average::<false>(erf_arg::<false>(s, u0), erf_arg::<false>(s, u1));
+    (avg - s.offset) * s.norm
+}
+
+/// The block kernel of [`Saturator::process_block`]: `buf` in place, `prev` is the ADAA1
+/// state (previous driven input). `g` is a sanitised drive gain.
+#[inline(always)]
+fn saturate_block<const FMA: bool>(
+    prev: &mut f32,
+    curve: SaturationCurve,
+    g: f32,
+    buf: &mut [f32],
+) {
+    let s = curve.shape_with::<FMA>();
+    let out_gain = s.norm / g;
+    // v[0] is the previous sample's erf argument; chunks keep the loop free of
+    // cross-iteration state, so it vectorises.
+    let mut v = [0.0f32; CHUNK + 1];
+    for chunk in buf.chunks_mut(CHUNK) {
+        let n = chunk.len();
+        v[0] = erf_arg::<FMA>(s, *prev);
+        for (d, &x) in v[1..=n].iter_mut().zip(chunk.iter()) {
+            *d = erf_arg::<FMA>(s, limit(g * x));
+        }
+        *prev = limit(g * chunk[n - 1]);
+        for ((y, &v0), &v1) in chunk.iter_mut().zip(&v[..n]).zip(&v[1..=n]) {
+            *y = (erf_segment_average::<FMA>(v0, v1) - s.offset) * out_gain;
+        }
     }
-    (acc - s.offset) * s.norm
+}
+
+/// [`saturate_block`], portable (no FMA; whatever SIMD the build target has).
+fn saturate_block_portable(prev: &mut f32, curve: SaturationCurve, g: f32, buf: &mut [f32]) {
+    saturate_block::<false>(prev, curve, g, buf);
+}
+
+/// [`saturate_block`] compiled for AVX2 + FMA (8 lanes, fused multiply-add).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA ([`avx2_fma_available`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn saturate_block_avx2_fma(prev: &mut f32, curve: SaturationCurve, g: f32, buf: &mut [f32]) {
+    saturate_block::<true>(prev, curve, g, buf);
 }
 
 /// Per-channel anti-aliased saturator (ADAA1 state: the previous driven input).
@@ -178,30 +268,40 @@ impl Saturator {
     #[inline]
     pub fn process(&mut self, curve: SaturationCurve, drive_gain: f32, x: f32) -> f32 {
         let g = sanitize_drive(drive_gain);
+        let s = curve.shape();
         let u = limit(g * x);
-        let y = segment_average(curve.shape(), self.prev, u);
+        let avg =
+            erf_segment_average::<false>(erf_arg::<false>(s, self.prev), erf_arg::<false>(s, u));
         self.prev = u;
-        y / g
+        (avg - s.offset) * (s.norm / g)
     }
 
-    /// Saturates `buf` in place (same as calling [`Self::process`] per sample).
+    /// Saturates `buf` in place (same as calling [`Self::process`] per sample, within
+    /// rounding). Uses an AVX2 + FMA kernel where the CPU has it.
     pub fn process_block(&mut self, curve: SaturationCurve, drive_gain: f32, buf: &mut [f32]) {
+        self.process_block_with(avx2_fma_available(), curve, drive_gain, buf);
+    }
+
+    /// [`Self::process_block`] with the AVX2 + FMA kernel when `fast` (which must come from
+    /// [`avx2_fma_available`]), the portable one otherwise.
+    #[inline]
+    fn process_block_with(
+        &mut self,
+        fast: bool,
+        curve: SaturationCurve,
+        drive_gain: f32,
+        buf: &mut [f32],
+    ) {
         let g = sanitize_drive(drive_gain);
-        let inv_g = 1.0 / g;
-        let s = curve.shape();
-        // u[0] is the previous sample; chunks keep the loop free of cross-iteration state.
-        let mut u = [0.0f32; CHUNK + 1];
-        for chunk in buf.chunks_mut(CHUNK) {
-            let n = chunk.len();
-            u[0] = self.prev;
-            for (d, &x) in u[1..=n].iter_mut().zip(chunk.iter()) {
-                *d = limit(g * x);
-            }
-            for ((y, &u0), &u1) in chunk.iter_mut().zip(&u[..n]).zip(&u[1..=n]) {
-                *y = segment_average(s, u0, u1) * inv_g;
-            }
-            self.prev = u[n];
+        #[cfg(target_arch = "x86_64")]
+        if fast {
+            // SAFETY: `fast` is only true when `avx2_fma_available()` said the CPU has AVX2
+            // and FMA.
+            unsafe { saturate_block_avx2_fma(&mut self.prev, curve, g, buf) };
+            return;
         }
+        let _ = fast;
+        saturate_block_portable(&mut self.prev, curve, g, buf);
     }
 }
 
@@ -280,7 +380,7 @@ mod tests {
         let mut worst: f64 = 0.0;
         for i in -4000..=4000 {
             let x = i as f64 / 1000.0;
-            worst = worst.max((erf_fast(x as f32) as f64 - erf(x)).abs());
+            worst = worst.max((erf_fast::<false>(x as f32) as f64 - erf(x)).abs());
         }
         println!("erf_fast max abs error {worst:.2e}");
         assert!(worst < 2e-6);
@@ -463,6 +563,74 @@ mod tests {
             assert!(gain_db.abs() < 0.05, "{curve:?} gain {gain_db}");
             assert!(thd < -60.0, "{curve:?} THD {thd}");
         }
+    }
+
+    #[test]
+    fn warm_norm_constant() {
+        let b = WARM_BIAS as f64;
+        let want = (std::f64::consts::PI * b * b / 4.0).exp();
+        assert!((WARM_NORM as f64 - want).abs() < 1e-7, "{want}");
+    }
+
+    /// Small relative rounding error of the fast erf near 0 (where `1 − 1/p¹⁶` would cancel).
+    #[test]
+    fn erf_fast_relative_near_zero() {
+        for x in [1e-8f32, 1e-6, 1e-4, 1e-2] {
+            let want = erf(x as f64);
+            let got = erf_fast::<false>(x) as f64;
+            // A&S 7.1.28 itself is relative-accurate near 0 (its slope a1 matches 2/√π to 1e-7).
+            assert!(
+                (got - want).abs() / want < 1e-5,
+                "erf({x}) = {got} vs {want}"
+            );
+            assert_eq!(erf_fast::<false>(-x), -erf_fast::<false>(x));
+        }
+        assert_eq!(erf_fast::<false>(1e30), 1.0);
+        assert_eq!(erf_fast::<false>(-f32::INFINITY), -1.0);
+    }
+
+    /// The AVX2 + FMA kernel against the portable one over odd lengths:
+    /// `|fast − portable| ≤ 1e-6·max(|portable|, 1)` (relative at full scale, absolute near
+    /// zero, where FMA's single rounding makes a relative bound meaningless).
+    #[test]
+    fn avx2_matches_portable() {
+        if !avx2_fma_available() {
+            println!("CPU lacks AVX2/FMA: skipping the AVX2 kernel comparison");
+            return;
+        }
+        let mut seed = 0x1234_5678u32;
+        let x: Vec<f32> = (0..2000)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let noise = (seed >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
+                1.2 * (i as f32 * 0.05).sin() + 0.3 * noise
+            })
+            .collect();
+        let mut worst: f64 = 0.0;
+        for curve in [SaturationCurve::Soft, SaturationCurve::Warm] {
+            for drive in [1.0f32, 4.0, 40.0] {
+                for block in [1usize, 3, 7, 63, 65, 257] {
+                    let (mut fast, mut portable) = (Saturator::new(), Saturator::new());
+                    let (mut got, mut want) = (x.clone(), x.clone());
+                    for (g, w) in got.chunks_mut(block).zip(want.chunks_mut(block)) {
+                        fast.process_block_with(true, curve, drive, g);
+                        portable.process_block_with(false, curve, drive, w);
+                    }
+                    for (&g, &w) in got.iter().zip(&want) {
+                        let err = (g as f64 - w as f64).abs() / (w.abs() as f64).max(1.0);
+                        worst = worst.max(err);
+                        assert!(
+                            err <= 1e-6,
+                            "{curve:?} drive {drive} block {block}: {g} vs {w}"
+                        );
+                    }
+                    assert_eq!(fast.prev, portable.prev);
+                }
+            }
+        }
+        println!("saturator AVX2 vs portable: worst error {worst:.2e}");
     }
 
     #[test]
