@@ -44,15 +44,15 @@ const DENORMAL_FLUSH: f64 = 1e-30;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BiquadCoeffs {
     /// Feed-forward coefficient of `x[n]` (dimensionless).
-    pub b0: f32,
+    pub b0: f64,
     /// Feed-forward coefficient of `x[n−1]` (dimensionless).
-    pub b1: f32,
+    pub b1: f64,
     /// Feed-forward coefficient of `x[n−2]` (dimensionless).
-    pub b2: f32,
+    pub b2: f64,
     /// Feedback coefficient of `y[n−1]` (dimensionless, sign convention `1 + a1·z⁻¹ + …`).
-    pub a1: f32,
+    pub a1: f64,
     /// Feedback coefficient of `y[n−2]` (dimensionless), `|a2| < 1` for a stable filter.
-    pub a2: f32,
+    pub a2: f64,
     /// Sample rate the coefficients were designed for, in Hz (used by [`Self::response`]).
     pub sample_rate_hz: f32,
 }
@@ -103,13 +103,6 @@ fn params(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Params {
 }
 
 /// `f32` one step closer to zero (same sign).
-fn toward_zero(x: f32) -> f32 {
-    if x == 0.0 {
-        0.0
-    } else {
-        f32::from_bits(x.to_bits() - 1)
-    }
-}
 
 impl BiquadCoeffs {
     /// Normalises `b/a` by `a0`, rounds to `f32` and nudges the rounded feedback coefficients
@@ -121,22 +114,18 @@ impl BiquadCoeffs {
         if c.iter().any(|v| !v.is_finite()) {
             c = [1.0, 0.0, 0.0, 0.0, 0.0];
         }
-        let max_a2 = 1.0 - f32::EPSILON; // 0.99999988
-        let a2 = (c[4] as f32).clamp(-max_a2, max_a2);
-        let mut a1 = c[3] as f32;
-        let limit = 1.0 + a2 as f64;
-        let mut guard = 0;
-        while (a1 as f64).abs() >= limit && guard < 64 {
-            a1 = toward_zero(a1);
-            guard += 1;
-        }
-        if (a1 as f64).abs() >= limit {
-            a1 = 0.0;
-        }
+        // Stability guard (poles strictly inside the unit circle): |a2| < 1 and
+        // |a1| < 1 + a2 (the stability triangle). Coefficients are kept in f64: in f32, low
+        // corners at high sample rates lose their shape (a 20 Hz shelf at 192 kHz was off
+        // by 1 dB).
+        let max_a2 = 1.0 - 1e-12;
+        let a2 = c[4].clamp(-max_a2, max_a2);
+        let limit = (1.0 + a2) * (1.0 - 1e-12);
+        let a1 = c[3].clamp(-limit, limit);
         Self {
-            b0: c[0] as f32,
-            b1: c[1] as f32,
-            b2: c[2] as f32,
+            b0: c[0],
+            b1: c[1],
+            b2: c[2],
             a1,
             a2,
             sample_rate_hz: fs as f32,
@@ -360,11 +349,7 @@ impl BiquadCoeffs {
     /// computed in `f64` from the stored `f32` coefficients.
     pub fn response(&self, freq_hz: f32) -> (f64, f64) {
         let w = 2.0 * PI * freq_hz as f64 / self.sample_rate_hz as f64;
-        eval_z(
-            [self.b0 as f64, self.b1 as f64, self.b2 as f64],
-            [1.0, self.a1 as f64, self.a2 as f64],
-            w,
-        )
+        eval_z([self.b0, self.b1, self.b2], [1.0, self.a1, self.a2], w)
     }
 
     /// Magnitude of [`Self::response`] in dB (floored at −400 dB, never NaN for finite input).
@@ -808,26 +793,35 @@ impl BiquadState {
         *self = Self::default();
     }
 
-    /// Filters one sample with coefficients `c`.
+    /// Filters one sample with coefficients `c`. Does not flush denormals (that would
+    /// lengthen the recursion's critical path): call [`Self::flush_denormals`] once per
+    /// block, as [`Self::process_block`] does.
     #[inline]
     pub fn process(&mut self, c: &BiquadCoeffs, x: f32) -> f32 {
         let x = x as f64;
-        let y = c.b0 as f64 * x + self.s1;
-        let s1 = c.b1 as f64 * x - c.a1 as f64 * y + self.s2;
-        let s2 = c.b2 as f64 * x - c.a2 as f64 * y;
-        self.s1 = flush(s1);
-        self.s2 = flush(s2);
-        y as f32
+        let y = c.b0 * x + self.s1;
+        self.s1 = c.b1 * x - c.a1 * y + self.s2;
+        self.s2 = c.b2 * x - c.a2 * y;
+        // Off the recursion's critical path: keep the f32 output free of subnormals.
+        flush(y) as f32
+    }
+
+    /// Flushes state magnitudes below 1e-30 to zero, so silence after a signal decays to
+    /// exact zero and no subnormal ever appears. Once per block of up to a few thousand
+    /// samples is enough: from 1e-30 a stable section cannot decay into the f64 subnormal
+    /// range (1e-308) within a block.
+    #[inline]
+    pub fn flush_denormals(&mut self) {
+        self.s1 = flush(self.s1);
+        self.s2 = flush(self.s2);
     }
 
     /// Filters one `f64` sample with `f64` coefficients `[b0, b1, b2, a1, a2]` (crate-internal).
     #[inline]
     pub(crate) fn process_f64(&mut self, c: &[f64; 5], x: f64) -> f64 {
         let y = c[0] * x + self.s1;
-        let s1 = c[1] * x - c[3] * y + self.s2;
-        let s2 = c[2] * x - c[4] * y;
-        self.s1 = flush(s1);
-        self.s2 = flush(s2);
+        self.s1 = c[1] * x - c[3] * y + self.s2;
+        self.s2 = c[2] * x - c[4] * y;
         y
     }
 
@@ -838,6 +832,7 @@ impl BiquadState {
         for x in buf.iter_mut() {
             *x = st.process(&c, *x);
         }
+        st.flush_denormals();
         *self = st;
     }
 }
@@ -1059,7 +1054,7 @@ mod tests {
     }
 
     fn max_pole_radius(c: &BiquadCoeffs) -> f64 {
-        let (a1, a2) = (c.a1 as f64, c.a2 as f64);
+        let (a1, a2) = (c.a1, c.a2);
         let disc = a1 * a1 - 4.0 * a2;
         if disc < 0.0 {
             a2.sqrt()

@@ -166,7 +166,17 @@ impl ButterworthState {
         *self = Self::default();
     }
 
-    /// Filters one sample through the cascade `c` (computed in `f64`).
+    /// Flushes tiny state values to zero (see [`BiquadState::flush_denormals`]); call once
+    /// per block when using [`Self::process`].
+    #[inline]
+    pub fn flush_denormals(&mut self) {
+        for st in self.states.iter_mut() {
+            st.flush_denormals();
+        }
+    }
+
+    /// Filters one sample through the cascade `c` (computed in `f64`). Does not flush
+    /// denormals: call [`Self::flush_denormals`] once per block.
     #[inline]
     pub fn process(&mut self, c: &ButterworthCoeffs, x: f32) -> f32 {
         let mut y = x as f64;
@@ -188,6 +198,7 @@ impl ButterworthState {
             *x = y as f32;
         }
         self.states = states;
+        self.flush_denormals();
     }
 }
 

@@ -1,11 +1,17 @@
 //! Integer-sample delay line (ring buffer), used for latency compensation of dry paths and
 //! bypass.
 
+/// Spare ring-buffer room so that block processing can move runs of this many samples even at
+/// the maximum delay (read and write regions never overlap).
+const RUN_ROOM: usize = 64;
+
 /// A delay of a whole number of samples, up to a capacity fixed at construction.
 #[derive(Clone, Debug)]
 pub struct DelayLine {
-    /// Ring buffer; its length is the capacity + 1.
+    /// Ring buffer: capacity + 1 + [`RUN_ROOM`] samples.
     buffer: Vec<f32>,
+    /// Largest delay supported.
+    max_delay_samples: usize,
     /// Next write position.
     write: usize,
     /// Current delay in samples.
@@ -16,7 +22,8 @@ impl DelayLine {
     /// A delay line able to delay by up to `max_delay_samples`. Allocates.
     pub fn new(max_delay_samples: usize) -> Self {
         Self {
-            buffer: vec![0.0; max_delay_samples + 1],
+            buffer: vec![0.0; max_delay_samples + 1 + RUN_ROOM],
+            max_delay_samples,
             write: 0,
             delay_samples: 0,
         }
@@ -24,7 +31,7 @@ impl DelayLine {
 
     /// The largest delay this line supports.
     pub fn max_delay_samples(&self) -> usize {
-        self.buffer.len() - 1
+        self.max_delay_samples
     }
 
     /// Sets the delay, clamped to the capacity. Realtime-safe; the contents are kept.
@@ -59,17 +66,39 @@ impl DelayLine {
         self.buffer[read]
     }
 
-    /// Delays a block in place.
+    /// Delays a block in place (same result as [`DelayLine::process`] per sample).
     pub fn process_block(&mut self, buf: &mut [f32]) {
-        if self.delay_samples == 0 {
-            // Keep the history current so a later delay change reads real past samples.
-            for &x in buf.iter() {
-                self.process(x);
+        let len = self.buffer.len();
+        let d = self.delay_samples;
+        let mut i = 0;
+        while i < buf.len() {
+            let read = (self.write + len - d) % len;
+            // A run in which neither index wraps and (for d > 0) the samples read were all
+            // written before this run: then the loop is a plain swap over two slices.
+            let mut run = (buf.len() - i).min(len - self.write).min(len - read);
+            if d > 0 {
+                // Read and write regions must not overlap: the write region starts d samples
+                // after the read region, or len − d samples before it.
+                run = run.min(d).min(len - d);
             }
-            return;
-        }
-        for x in buf.iter_mut() {
-            *x = self.process(*x);
+            if d == 0 {
+                // Keep the history current so a later delay change reads real past samples.
+                self.buffer[self.write..self.write + run].copy_from_slice(&buf[i..i + run]);
+            } else {
+                let (ring_read, ring_write) = if read < self.write {
+                    let (a, b) = self.buffer.split_at_mut(self.write);
+                    (&a[read..read + run], &mut b[..run])
+                } else {
+                    let (a, b) = self.buffer.split_at_mut(read);
+                    (&b[..run], &mut a[self.write..self.write + run])
+                };
+                for ((x, r), w) in buf[i..i + run].iter_mut().zip(ring_read).zip(ring_write) {
+                    *w = *x;
+                    *x = *r;
+                }
+            }
+            self.write = (self.write + run) % len;
+            i += run;
         }
     }
 }
@@ -88,6 +117,26 @@ mod tests {
                 .collect();
             assert_eq!(out.iter().position(|&y| y == 1.0), Some(d));
             assert_eq!(out.iter().filter(|&&y| y != 0.0).count(), 1);
+        }
+    }
+
+    #[test]
+    fn block_path_matches_sample_path_for_every_delay_and_length() {
+        for max in [1usize, 5, 88, 100] {
+            for d in [0usize, 1, 2, 7, 64, 88, 100] {
+                for block in [1usize, 3, 16, 63, 64, 65, 200] {
+                    let mut a = DelayLine::new(max);
+                    a.set_delay_samples(d);
+                    let mut b = a.clone();
+                    let input: Vec<f32> = (0..1000).map(|n| n as f32 + 1.0).collect();
+                    let expect: Vec<f32> = input.iter().map(|&x| b.process(x)).collect();
+                    let mut got = input.clone();
+                    for c in got.chunks_mut(block) {
+                        a.process_block(c);
+                    }
+                    assert_eq!(got, expect, "max {max}, delay {d}, block {block}");
+                }
+            }
         }
     }
 

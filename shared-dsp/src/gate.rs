@@ -12,7 +12,7 @@
 //!   [`ExpanderCurve`] (ratio below the threshold), never more than `range_db`.
 //! - `attack_ms` is the time constant of the gain rising (opening), `release_ms` of it falling.
 
-use crate::db::{db_to_gain, gain_to_db};
+use crate::db::{db_to_gain, db_to_gain_fast, gain_to_db_fast};
 use crate::envelope::{one_pole_coeff, DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
 use crate::gain_computer::ExpanderCurve;
 
@@ -153,10 +153,10 @@ impl Gate {
                     knee_db: 0.0,
                     range_db: c.range_db,
                 }
-                .gain_db(gain_to_db(level)),
+                .gain_db(gain_to_db_fast(level)),
             }
         };
-        db_to_gain(self.gain_db.smooth(&c.ballistics, target_db, true))
+        db_to_gain_fast(self.gain_db.smooth(&c.ballistics, target_db, true))
     }
 
     /// The current smoothed gain in dB (≤ 0), for gain-reduction meters.
@@ -168,6 +168,7 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::gain_to_db;
     use assert_approx_eq::assert_approx_eq;
 
     fn coeffs(sr: f32, mode: GateMode, hold_ms: f32) -> GateCoeffs {

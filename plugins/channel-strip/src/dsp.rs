@@ -15,7 +15,10 @@
 
 use shared_dsp::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
-use shared_dsp::db::{db_to_gain, flush_denormal, gain_to_db, sanitize, MINUS_INFINITY_DB};
+use shared_dsp::db::{
+    db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db, gain_to_db_fast, sanitize,
+    MINUS_INFINITY_DB,
+};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::envelope::{DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
 use shared_dsp::gain_computer::CompressorCurve;
@@ -786,6 +789,24 @@ impl ChannelStripEngine {
             }
             self.meters.output.add(c);
         }
+        self.flush_filter_states();
+    }
+
+    /// Flushes tiny filter states to zero once per chunk (the per-sample filter calls skip it
+    /// to keep their recursions short).
+    fn flush_filter_states(&mut self) {
+        for st in self.hpf_state.iter_mut().chain(self.lpf_state.iter_mut()) {
+            st.flush_denormals();
+        }
+        for st in self
+            .eq_state
+            .iter_mut()
+            .flatten()
+            .chain(self.key_state.iter_mut().flatten())
+            .chain(self.comp_sc_state.iter_mut())
+        {
+            st.flush_denormals();
+        }
     }
 
     /// Keeps a copy of the chunk so a fading module can be mixed with its input.
@@ -946,7 +967,7 @@ impl ChannelStripEngine {
                 let target_db = if level <= self.comp_knee_start_gain {
                     0.0
                 } else {
-                    self.comp_curve.gain_db(gain_to_db(level))
+                    self.comp_curve.gain_db(gain_to_db_fast(level))
                 };
                 // Gain falling (more reduction) is the attack.
                 let gr_db = self
@@ -954,7 +975,7 @@ impl ChannelStripEngine {
                     .smooth(&self.comp_ballistics, target_db, false);
                 let makeup_db = self.comp_makeup_db.next();
                 let f = self.comp_fade.0.next();
-                let g = 1.0 + f * (db_to_gain(gr_db + makeup_db) - 1.0);
+                let g = 1.0 + f * (db_to_gain_fast(gr_db + makeup_db) - 1.0);
                 deepest = deepest.min(gr_db);
                 for x in ch.iter_mut() {
                     x[i] *= g;
