@@ -72,26 +72,30 @@ const ERF_CLAMP: f32 = 5.0;
 
 /// Fast `erf` for `f32`, Abramowitz & Stegun 7.1.28 (max abs error 3e-7), branch-free.
 ///
-/// `erf x = 1 − p⁻¹⁶` with `p = 1 + q`, `q = a1 x + … + a6 x⁶`, evaluated as
-/// `(p¹⁶ − 1)/p¹⁶` where `p¹⁶ − 1` comes from repeated squaring of `1 + q`
-/// (`(1 + q)² − 1 = q·(2 + q)`): no cancellation near 0, so the result has a small
-/// *relative* rounding error everywhere (`1 − 1/p¹⁶` loses all relative precision as x → 0).
+/// `erf x = 1 − p⁻¹⁶` with `p = 1 + q`, `q = a1 x + … + a6 x⁶` (Estrin's scheme: a short
+/// dependency chain), evaluated as `(p¹⁶ − 1)/p¹⁶` where `p¹⁶ − 1` comes from repeated
+/// squaring of `1 + q` (`(1 + q)² − 1 = q·(2 + q)`): no cancellation near 0, so the result
+/// has a small *relative* rounding error everywhere (`1 − 1/p¹⁶` loses all relative
+/// precision as x → 0). The quotient is ≥ 0, so the sign of `x` is restored with one XOR.
 #[inline(always)]
 fn erf_fast<const FMA: bool>(x: f32) -> f32 {
     let a = x.abs().min(ERF_CLAMP);
     let [a1, a2, a3, a4, a5, a6] = AS_7128;
-    let mut h = madd::<FMA>(a, a6, a5);
-    h = madd::<FMA>(a, h, a4);
-    h = madd::<FMA>(a, h, a3);
-    h = madd::<FMA>(a, h, a2);
-    h = madd::<FMA>(a, h, a1);
-    let q = a * h; // p − 1
+    let a_sq = a * a;
+    let lo = madd::<FMA>(a2, a, a1);
+    let mid = madd::<FMA>(a4, a, a3);
+    let hi = madd::<FMA>(a6, a, a5);
+    let q = a * madd::<FMA>(a_sq, madd::<FMA>(a_sq, hi, mid), lo); // p − 1
     let q2 = q * (2.0 + q); // p² − 1
     let q4 = q2 * (2.0 + q2);
     let q8 = q4 * (2.0 + q4);
     let q16 = q8 * (2.0 + q8); // p¹⁶ − 1
-    (q16 / (1.0 + q16)).copysign(x)
+    let y = q16 / (1.0 + q16);
+    f32::from_bits(y.to_bits() ^ (x.to_bits() & SIGN_BIT))
 }
+
+/// The sign bit of an `f32`.
+const SIGN_BIT: u32 = 0x8000_0000;
 
 /// `erf_s(u) = erf(√π/2·u)`, slope 1 at 0, limits ±1.
 #[inline(always)]
