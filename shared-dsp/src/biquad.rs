@@ -102,8 +102,6 @@ fn params(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Params {
     }
 }
 
-/// `f32` one step closer to zero (same sign).
-
 impl BiquadCoeffs {
     /// Normalises `b/a` by `a0`, rounds to `f32` and nudges the rounded feedback coefficients
     /// (by a few ulps at most) so that the stored filter satisfies the stability triangle

@@ -71,7 +71,8 @@ pub fn fast_exp2(x: f32) -> f32 {
 /// (Abramowitz & Stegun 4.1.27).
 #[inline]
 pub fn fast_log2(x: f32) -> f32 {
-    if !(x >= f32::MIN_POSITIVE) {
+    // Written so that NaN also takes this branch.
+    if x.is_nan() || x < f32::MIN_POSITIVE {
         return -126.0;
     }
     let bits = x.to_bits();
