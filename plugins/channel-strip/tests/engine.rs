@@ -733,3 +733,89 @@ fn mono_layout_works() {
     assert!(y.iter().all(|v| v.is_finite()));
     assert!(rms(&y) > 0.01);
 }
+
+#[test]
+fn remaining_controls_move_the_output_the_documented_way() {
+    // EQ Q: a narrow bell (Q 4) leaves a note half an octave away almost untouched, a wide
+    // one (Q 0.5) lifts it; both match the analytic response.
+    for q in [0.5f32, 4.0] {
+        let mut s = Settings::default();
+        s.eq[1].freq_hz = 1000.0;
+        s.eq[1].gain_db = 12.0;
+        s.eq[1].q = q;
+        let (g, _) = sine_gain_db(&s, 1414.0, 0.05);
+        let expect = eq_band_coeffs(SR, EqShape::Bell, 1000.0, q, 12.0).magnitude_db(1414.0);
+        assert!((g - expect).abs() < 0.02, "Q {q}: {g} vs {expect}");
+    }
+
+    // Compressor knee: at the threshold a hard knee does nothing, a 12 dB knee already
+    // compresses by W/8·(1 − 1/R) = 12/8·0.75 = 1.125 dB (RMS detector on a steady sine).
+    let amp = db_to_gain(-20.0) * std::f32::consts::SQRT_2; // −20 dB RMS
+    let mut s = Settings::default();
+    s.comp_on = true;
+    s.comp_threshold_db = -20.0;
+    s.comp_ratio = 4.0;
+    s.comp_detector = CompDetector::Rms;
+    s.comp_release_ms = 1000.0;
+    s.comp_knee_db = 0.0;
+    let (hard, _) = sine_gain_db(&s, 1000.0, amp);
+    s.comp_knee_db = 12.0;
+    let (soft, _) = sine_gain_db(&s, 1000.0, amp);
+    assert!(hard.abs() < 0.1, "hard knee at threshold: {hard}");
+    assert!((soft + 1.125).abs() < 0.2, "soft knee at threshold: {soft}");
+
+    // Peak detection reads a sine 3 dB hotter than RMS: more gain reduction.
+    s.comp_knee_db = 0.0;
+    s.comp_threshold_db = -30.0;
+    let (rms, _) = sine_gain_db(&s, 1000.0, amp);
+    s.comp_detector = CompDetector::Peak;
+    let (peak, _) = sine_gain_db(&s, 1000.0, amp);
+    assert!(peak < rms - 1.5, "peak {peak} dB vs RMS {rms} dB");
+
+    // Sidechain high-pass: a loud 40 Hz tone triggers less compression with the SC HPF at
+    // 500 Hz (second order: −44 dB at 40 Hz) than at 20 Hz.
+    let mut s = Settings::default();
+    s.comp_on = true;
+    s.comp_threshold_db = -30.0;
+    s.comp_ratio = 4.0;
+    s.comp_sc_hpf_hz = 20.0;
+    let (open_sc, _) = sine_gain_db(&s, 40.0, 0.5);
+    s.comp_sc_hpf_hz = 500.0;
+    let (filtered_sc, _) = sine_gain_db(&s, 40.0, 0.5);
+    assert!(
+        open_sc < -10.0 && filtered_sc > -1.0,
+        "SC HPF: {open_sc} → {filtered_sc}"
+    );
+
+    // Gate key filter: a 50 Hz tone at −30 dBFS opens a −40 dB gate, but not once the key
+    // high-pass at 2 kHz removes it from the detector.
+    let mut s = Settings::default();
+    s.gate_on = true;
+    s.gate_threshold_db = -40.0;
+    s.gate_range_db = 40.0;
+    let (open, _) = sine_gain_db(&s, 50.0, db_to_gain(-30.0));
+    s.gate_key_filter_on = true;
+    s.gate_key_hpf_hz = 2000.0;
+    let (keyed, _) = sine_gain_db(&s, 50.0, db_to_gain(-30.0));
+    assert!(
+        open.abs() < 0.05 && (keyed + 40.0).abs() < 0.5,
+        "key filter: {open} → {keyed}"
+    );
+
+    // Dynamics order: +12 dB of EQ before a limiter (∞:1 at −30 dB) is caught; after it, it
+    // is not.
+    let mut s = Settings::default();
+    s.eq[2].freq_hz = 1000.0;
+    s.eq[2].gain_db = 12.0;
+    s.comp_on = true;
+    s.comp_threshold_db = -30.0;
+    s.comp_ratio = f32::INFINITY;
+    s.comp_detector = CompDetector::Rms;
+    s.order = channel_strip::dsp::DynamicsOrder::EqThenDynamics;
+    let (eq_first, _) = sine_gain_db(&s, 1000.0, amp);
+    s.order = channel_strip::dsp::DynamicsOrder::DynamicsThenEq;
+    let (dyn_first, _) = sine_gain_db(&s, 1000.0, amp);
+    // EQ first: −20 dB RMS + 12 dB → limited to −30 → −10 dB gain. Dyn first: −10 + 12.
+    assert!((eq_first + 10.0).abs() < 0.3, "EQ → Dyn: {eq_first}");
+    assert!((dyn_first - 2.0).abs() < 0.3, "Dyn → EQ: {dyn_first}");
+}
