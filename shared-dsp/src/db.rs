@@ -71,17 +71,15 @@ pub fn fast_exp2(x: f32) -> f32 {
 /// (Abramowitz & Stegun 4.1.27).
 #[inline]
 pub fn fast_log2(x: f32) -> f32 {
-    // Written so that NaN also takes this branch.
-    if x.is_nan() || x < f32::MIN_POSITIVE {
-        return -126.0;
-    }
+    // Branch-free (selects only) so that loops over blocks vectorise. `max` maps NaN, zero,
+    // negatives and subnormals to the smallest normal float, whose log2 is exactly −126.
+    let x = x.max(f32::MIN_POSITIVE);
     let bits = x.to_bits();
-    let mut e = ((bits >> 23) & 0xff) as i32 - 127;
-    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    if m > std::f32::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
+    let e = ((bits >> 23) & 0xff) as i32 - 127;
+    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    let big = m > std::f32::consts::SQRT_2;
+    let m = if big { m * 0.5 } else { m };
+    let e = e + big as i32;
     let t = (m - 1.0) / (m + 1.0);
     let t2 = t * t;
     let series = t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 / 9.0))));
@@ -93,9 +91,10 @@ pub fn fast_log2(x: f32) -> f32 {
 /// give 0 like [`db_to_gain`].
 #[inline]
 pub fn db_to_gain_fast(db: f32) -> f32 {
+    // 10^(dB/20) = 2^(dB · log2(10)/20); a select rather than a branch, to vectorise.
+    let g = fast_exp2(db * (std::f32::consts::LOG2_10 / 20.0));
     if db > MINUS_INFINITY_DB {
-        // 10^(dB/20) = 2^(dB · log2(10)/20)
-        fast_exp2(db * (std::f32::consts::LOG2_10 / 20.0))
+        g
     } else {
         0.0
     }

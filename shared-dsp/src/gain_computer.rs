@@ -45,6 +45,27 @@ impl CompressorCurve {
         self.output_db(x_db) - x_db
     }
 
+    /// [`CompressorCurve::gain_db`] for a whole block, in place (`levels_db` in, gains out),
+    /// written branch-free so that it vectorises: all three segments are computed and the
+    /// right one selected.
+    pub fn gain_db_block(&self, levels_db: &mut [f32]) {
+        let slope = 1.0 / self.ratio.max(1.0) - 1.0;
+        let w = self.knee_db.max(0.0);
+        let half_w = 0.5 * w;
+        // With no knee the quadratic segment is only reached at exactly the threshold, where
+        // its value must be 0.
+        let inv_2w = if w > 0.0 { 1.0 / (2.0 * w) } else { 0.0 };
+        let t_db = self.threshold_db;
+        for x in levels_db.iter_mut() {
+            let over = *x - t_db;
+            let lin = slope * over;
+            let t = over + half_w;
+            let quad = slope * t * t * inv_2w;
+            let y = if over > half_w { lin } else { quad };
+            *x = if over < -half_w { 0.0 } else { y };
+        }
+    }
+
     /// Make-up gain in dB that restores the level of a full-scale (0 dBFS) input: the classic
     /// "auto make-up" of Giannoulis et al. §2.5, `−gain_db(0)`.
     pub fn auto_makeup_db(&self) -> f32 {
@@ -125,6 +146,29 @@ mod tests {
             let left = (c.output_db(edge) - c.output_db(edge - d)) / d;
             let right = (c.output_db(edge + d) - c.output_db(edge)) / d;
             assert_approx_eq!(left, right, 2e-3);
+        }
+    }
+
+    #[test]
+    fn block_version_equals_scalar_curve() {
+        for (t, r, w) in [
+            (-20.0f32, 4.0f32, 0.0f32),
+            (-20.0, 4.0, 10.0),
+            (-40.0, f32::INFINITY, 6.0),
+            (0.0, 1.0, 24.0),
+        ] {
+            let c = CompressorCurve {
+                threshold_db: t,
+                ratio: r,
+                knee_db: w,
+            };
+            let mut xs: Vec<f32> = (0..2001).map(|i| -100.0 + i as f32 * 0.06).collect();
+            xs.push(t); // exactly at the threshold
+            let expect: Vec<f32> = xs.iter().map(|&x| c.gain_db(x)).collect();
+            c.gain_db_block(&mut xs);
+            for (a, b) in xs.iter().zip(&expect) {
+                assert!((a - b).abs() < 1e-4, "{a} vs {b} ({t}, {r}, {w})");
+            }
         }
     }
 

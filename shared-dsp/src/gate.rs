@@ -128,6 +128,13 @@ impl Gate {
     /// Feeds one key sample and returns the linear gain to apply to the audio.
     #[inline]
     pub fn process(&mut self, c: &GateCoeffs, key: f32) -> f32 {
+        db_to_gain_fast(self.process_gain_db(c, key))
+    }
+
+    /// Feeds one key sample and returns the smoothed gain in dB (≤ 0). Lets a caller convert a
+    /// whole block of gains to linear at once (vectorised), see [`Gate::process`].
+    #[inline]
+    pub fn process_gain_db(&mut self, c: &GateCoeffs, key: f32) -> f32 {
         let level = self.detector.process(&c.detector, key);
         if level >= c.threshold_gain {
             self.open = true;
@@ -156,7 +163,7 @@ impl Gate {
                 .gain_db(gain_to_db_fast(level)),
             }
         };
-        db_to_gain_fast(self.gain_db.smooth(&c.ballistics, target_db, true))
+        self.gain_db.smooth(&c.ballistics, target_db, true)
     }
 
     /// The current smoothed gain in dB (≤ 0), for gain-reduction meters.

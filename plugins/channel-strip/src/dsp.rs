@@ -342,8 +342,6 @@ pub struct ChannelStripEngine {
     key_state: [[BiquadState; 2]; MAX_CHANNELS],
 
     comp_curve: CompressorCurve,
-    /// Linear level where the compressor's knee starts (no gain change below).
-    comp_knee_start_gain: f32,
     comp_ballistics: EnvelopeCoeffs,
     comp_rms: EnvelopeCoeffs,
     comp_rms_state: EnvelopeFollower,
@@ -447,7 +445,6 @@ impl ChannelStripEngine {
                 ratio: 1.0,
                 knee_db: 0.0,
             },
-            comp_knee_start_gain: 1.0,
             comp_ballistics: EnvelopeCoeffs::new(sr, 10.0, 150.0, DetectorMode::Peak),
             comp_rms: EnvelopeCoeffs::new(sr, COMP_RMS_MS, COMP_RMS_MS, DetectorMode::Rms),
             comp_rms_state: EnvelopeFollower::new(),
@@ -631,7 +628,6 @@ impl ChannelStripEngine {
             ratio: s.comp_ratio,
             knee_db: s.comp_knee_db,
         };
-        self.comp_knee_start_gain = db_to_gain(s.comp_threshold_db - 0.5 * s.comp_knee_db.max(0.0));
         self.comp_ballistics =
             EnvelopeCoeffs::new(sr, s.comp_attack_ms, s.comp_release_ms, DetectorMode::Peak);
         self.comp_sc_hpf =
@@ -917,39 +913,49 @@ impl ChannelStripEngine {
         }
     }
 
+    /// Gate then compressor. Each runs in passes over the chunk: the recursive parts
+    /// (filters, detectors, ballistics) sample by sample, the dB ↔ gain conversions and the
+    /// gain application as whole-block loops that vectorise.
     fn process_dynamics(&mut self, ch: &mut [&mut [f32]]) {
         let n = ch[0].len();
+        let mut work = [0.0f32; MAX_CHUNK];
+        let work = &mut work[..n];
         if self.gate_fade.active() {
+            // Key: the louder channel, through the key filter when it is on.
             let key_filter = self.settings.gate_key_filter_on;
-            let mut deepest = 1.0f32;
-            for i in 0..n {
+            for (i, k) in work.iter_mut().enumerate() {
                 let mut key = 0.0f32;
                 for (c, x) in ch.iter().enumerate() {
-                    let mut k = x[i];
+                    let mut v = x[i];
                     if key_filter {
-                        k = self.key_state[c][0].process(&self.key_hpf, k);
-                        k = self.key_state[c][1].process(&self.key_lpf, k);
+                        v = self.key_state[c][0].process(&self.key_hpf, v);
+                        v = self.key_state[c][1].process(&self.key_lpf, v);
                     }
-                    key = key.max(k.abs());
+                    key = key.max(v.abs());
                 }
-                let g = self.gate.process(&self.gate_coeffs, key);
-                let f = self.gate_fade.0.next();
-                let g = 1.0 + f * (g - 1.0);
-                deepest = deepest.min(g);
-                for x in ch.iter_mut() {
-                    x[i] *= g;
+                *k = self.gate.process_gain_db(&self.gate_coeffs, key);
+            }
+            let deepest_db = work.iter().fold(0.0f32, |a, &b| a.min(b));
+            self.meters.gate_gain_db = self.meters.gate_gain_db.min(deepest_db);
+            self.gate_fade.0.next_block(&mut self.scratch_gain[..n]);
+            for (g, f) in work.iter_mut().zip(&self.scratch_gain[..n]) {
+                *g = 1.0 + f * (db_to_gain_fast(*g) - 1.0);
+            }
+            for x in ch.iter_mut() {
+                for (v, g) in x.iter_mut().zip(work.iter()) {
+                    *v *= g;
                 }
             }
-            self.meters.gate_gain_db = self.meters.gate_gain_db.min(gain_to_db(deepest));
         } else {
             self.gate.reset();
             self.key_state = Default::default();
         }
 
         if self.comp_fade.active() {
+            // Pass 1: sidechain high-pass and linked level (peak, or RMS over COMP_RMS_MS).
             let rms = self.settings.comp_detector == CompDetector::Rms;
-            let mut deepest = 0.0f32;
-            for i in 0..n {
+            let nc = ch.len() as f32;
+            for (i, lv) in work.iter_mut().enumerate() {
                 let mut peak = 0.0f32;
                 let mut sum_sq = 0.0f32;
                 for (c, x) in ch.iter().enumerate() {
@@ -957,31 +963,41 @@ impl ChannelStripEngine {
                     peak = peak.max(k.abs());
                     sum_sq += k * k;
                 }
-                let level = if rms {
-                    let mean = (sum_sq / ch.len() as f32).sqrt();
-                    self.comp_rms_state.process(&self.comp_rms, mean)
+                *lv = if rms {
+                    self.comp_rms_state
+                        .process(&self.comp_rms, (sum_sq / nc).sqrt())
                 } else {
                     peak
                 };
-                // Below the knee the curve is flat: skip the logarithm.
-                let target_db = if level <= self.comp_knee_start_gain {
-                    0.0
-                } else {
-                    self.comp_curve.gain_db(gain_to_db_fast(level))
-                };
-                // Gain falling (more reduction) is the attack.
-                let gr_db = self
-                    .comp_gain
-                    .smooth(&self.comp_ballistics, target_db, false);
-                let makeup_db = self.comp_makeup_db.next();
-                let f = self.comp_fade.0.next();
-                let g = 1.0 + f * (db_to_gain_fast(gr_db + makeup_db) - 1.0);
-                deepest = deepest.min(gr_db);
-                for x in ch.iter_mut() {
-                    x[i] *= g;
+            }
+            // Pass 2 (vectorised): level in dB, static curve.
+            for v in work.iter_mut() {
+                *v = gain_to_db_fast(*v);
+            }
+            self.comp_curve.gain_db_block(work);
+            // Pass 3: attack/release ballistics on the gain in dB (falling gain = attack).
+            let mut deepest_db = 0.0f32;
+            for v in work.iter_mut() {
+                *v = self.comp_gain.smooth(&self.comp_ballistics, *v, false);
+                deepest_db = deepest_db.min(*v);
+            }
+            self.meters.comp_gain_db = self.meters.comp_gain_db.min(deepest_db);
+            // Pass 4 (vectorised): make-up, fade, dB → gain, apply.
+            let mut makeup = [0.0f32; MAX_CHUNK];
+            self.comp_makeup_db.next_block(&mut makeup[..n]);
+            self.comp_fade.0.next_block(&mut self.scratch_gain[..n]);
+            for ((g, m), f) in work
+                .iter_mut()
+                .zip(&makeup[..n])
+                .zip(&self.scratch_gain[..n])
+            {
+                *g = 1.0 + f * (db_to_gain_fast(*g + m) - 1.0);
+            }
+            for x in ch.iter_mut() {
+                for (v, g) in x.iter_mut().zip(work.iter()) {
+                    *v *= g;
                 }
             }
-            self.meters.comp_gain_db = self.meters.comp_gain_db.min(deepest);
         } else {
             self.comp_gain.reset();
             self.comp_rms_state.reset();
