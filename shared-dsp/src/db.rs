@@ -137,14 +137,18 @@ pub fn all_finite(buf: &[f32]) -> bool {
 /// Replaces every non-finite sample (NaN, ±Inf) by zero and flushes subnormals to zero.
 /// Returns `true` when at least one sample was non-finite.
 pub fn sanitize(buf: &mut [f32]) -> bool {
+    // Selects only, so the loop vectorises; `x.abs() >= threshold` is false for NaN, and
+    // `x − x` is NaN exactly for NaN and ±Inf.
     let mut bad = false;
     for x in buf.iter_mut() {
-        if !x.is_finite() {
-            *x = 0.0;
-            bad = true;
-        } else if x.abs() < DENORMAL_THRESHOLD {
-            *x = 0.0;
-        }
+        let v = *x;
+        let non_finite = (v - v) != 0.0 || v.is_nan();
+        bad |= non_finite;
+        *x = if !non_finite && v.abs() >= DENORMAL_THRESHOLD {
+            v
+        } else {
+            0.0
+        };
     }
     bad
 }

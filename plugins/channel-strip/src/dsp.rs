@@ -736,15 +736,13 @@ impl ChannelStripEngine {
             }
         }
 
-        // Trim and polarity.
-        for i in 0..n {
-            self.scratch_gain[i] = self.trim.next() * self.polarity.next();
-        }
-        for c in ch.iter_mut() {
-            for (x, g) in c.iter_mut().zip(&self.scratch_gain[..n]) {
-                *x *= g;
-            }
-        }
+        // Trim and polarity (nothing to do at unity).
+        Self::apply_gain(
+            &mut self.trim,
+            Some(&mut self.polarity),
+            &mut self.scratch_gain,
+            ch,
+        );
 
         self.process_filters(ch);
         match self.settings.order {
@@ -763,14 +761,7 @@ impl ChannelStripEngine {
         }
 
         // Output gain and bypass crossfade.
-        for i in 0..n {
-            self.scratch_gain[i] = self.output_gain.next();
-        }
-        for c in ch.iter_mut() {
-            for (x, g) in c.iter_mut().zip(&self.scratch_gain[..n]) {
-                *x *= g;
-            }
-        }
+        Self::apply_gain(&mut self.output_gain, None, &mut self.scratch_gain, ch);
         if self.bypass_fade.active() {
             for i in 0..n {
                 let b = self.bypass_fade.0.next();
@@ -802,6 +793,36 @@ impl ChannelStripEngine {
             .chain(self.comp_sc_state.iter_mut())
         {
             st.flush_denormals();
+        }
+    }
+
+    /// Multiplies the chunk by a smoothed gain (times a second one, if given); skips the work
+    /// when both sit at exactly 1.
+    fn apply_gain(
+        gain: &mut Smoother,
+        second: Option<&mut Smoother>,
+        scratch: &mut [f32; MAX_CHUNK],
+        ch: &mut [&mut [f32]],
+    ) {
+        let n = ch[0].len();
+        let unity = |s: &Smoother| !s.is_smoothing() && s.current() == 1.0;
+        let second_unity = second.as_ref().is_none_or(|s| unity(s));
+        if unity(gain) && second_unity {
+            return;
+        }
+        let g = &mut scratch[..n];
+        gain.next_block(g);
+        if let Some(s) = second {
+            let mut h = [0.0f32; MAX_CHUNK];
+            s.next_block(&mut h[..n]);
+            for (a, b) in g.iter_mut().zip(&h[..n]) {
+                *a *= b;
+            }
+        }
+        for c in ch.iter_mut() {
+            for (x, g) in c.iter_mut().zip(g.iter()) {
+                *x *= g;
+            }
         }
     }
 
