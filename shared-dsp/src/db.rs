@@ -137,12 +137,11 @@ pub fn all_finite(buf: &[f32]) -> bool {
 /// Replaces every non-finite sample (NaN, ±Inf) by zero and flushes subnormals to zero.
 /// Returns `true` when at least one sample was non-finite.
 pub fn sanitize(buf: &mut [f32]) -> bool {
-    // Selects only, so the loop vectorises; `x.abs() >= threshold` is false for NaN, and
-    // `x − x` is NaN exactly for NaN and ±Inf.
+    // Selects only, so the loop vectorises.
     let mut bad = false;
     for x in buf.iter_mut() {
         let v = *x;
-        let non_finite = (v - v) != 0.0 || v.is_nan();
+        let non_finite = !v.is_finite();
         bad |= non_finite;
         *x = if !non_finite && v.abs() >= DENORMAL_THRESHOLD {
             v
