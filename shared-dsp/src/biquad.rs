@@ -1,7 +1,7 @@
 //! Second-order (biquad) IIR filters: coefficient designs, analytic response and a
 //! transposed-direct-form-II processor.
 //!
-//! Coefficients ([`BiquadCoeffs`]) are plain `Copy` data designed in `f64` and stored in `f32`;
+//! Coefficients ([`BiquadCoeffs`]) are plain `Copy` data designed and stored in `f64`;
 //! the per-channel memory lives in [`BiquadState`]. Designs:
 //!
 //! * RBJ Audio EQ Cookbook (Robert Bristow-Johnson, "Cookbook formulae for audio EQ biquad
@@ -31,16 +31,16 @@ const MAX_GAIN_DB: f64 = 60.0;
 /// Sample rate used when the caller passes a non-finite or non-positive one.
 const FALLBACK_SAMPLE_RATE_HZ: f64 = 48_000.0;
 
-/// State magnitudes below this are flushed to zero every sample (−600 dBFS), so silence after
-/// a signal decays to exact zero and neither the state nor the `f32` output can be subnormal.
+/// State magnitudes below this are flushed to zero once per block (−600 dBFS), and outputs
+/// every sample, so silence after a signal decays to exact zero and nothing is subnormal.
 const DENORMAL_FLUSH: f64 = 1e-30;
 
 /// Coefficients of one biquad section, normalised so that `a0 = 1`:
 ///
 /// `H(z) = (b0 + b1·z⁻¹ + b2·z⁻²) / (1 + a1·z⁻¹ + a2·z⁻²)`.
 ///
-/// Designed in `f64` and rounded to `f32`; the rounding is checked so that the poles of the
-/// stored `f32` coefficients stay strictly inside the unit circle.
+/// Designed and stored in `f64` (in `f32`, low corners at high sample rates lose their shape);
+/// the feedback coefficients are clamped into the stability triangle.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BiquadCoeffs {
     /// Feed-forward coefficient of `x[n]` (dimensionless).
@@ -103,9 +103,8 @@ fn params(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Params {
 }
 
 impl BiquadCoeffs {
-    /// Normalises `b/a` by `a0`, rounds to `f32` and nudges the rounded feedback coefficients
-    /// (by a few ulps at most) so that the stored filter satisfies the stability triangle
-    /// `|a2| < 1`, `|a1| < 1 + a2` exactly.
+    /// Normalises `b/a` by `a0` and clamps the feedback coefficients into the stability
+    /// triangle `|a2| < 1`, `|a1| < 1 + a2`.
     fn from_f64(b: [f64; 3], a: [f64; 3], fs: f64) -> Self {
         let inv = 1.0 / a[0];
         let mut c = [b[0] * inv, b[1] * inv, b[2] * inv, a[1] * inv, a[2] * inv];
@@ -767,8 +766,8 @@ pub mod analog {
 /// and the arithmetic are `f64` (scalar `f64` costs the same as `f32` on x86-64/aarch64, and a
 /// recursive filter cannot be vectorised over time anyway): in `f32` the round-off noise of a
 /// direct-form biquad is amplified by `1/|A(1)| ≈ 1/(ωT)²`, which for a 20 Hz high-pass at
-/// 48 kHz leaves noise only ~70 dB down. The coefficients stay `f32`. States below 1e-30 are
-/// flushed to zero every sample, so silence after a signal never produces subnormals.
+/// 48 kHz leaves noise only ~70 dB down. States below 1e-30 are flushed to zero once per block
+/// ([`BiquadState::flush_denormals`]), so silence after a signal never produces subnormals.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BiquadState {
     s1: f64,
@@ -1039,7 +1038,7 @@ mod tests {
                         lsm.magnitude_db(f0) - g / 2.0,
                         hsm.magnitude_db(f0) - g / 2.0,
                     ];
-                    // 0.05 dB: the f32 coefficients' quantisation shows at DC for low corners.
+                    // 0.05 dB tolerance for the matched designs' residual at DC.
                     for e in v.iter().chain(&w) {
                         assert!(e.abs() < 0.05, "rbj shelves {fs} {f0} {g}: {v:?} {w:?}");
                     }

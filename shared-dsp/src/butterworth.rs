@@ -10,7 +10,7 @@
 //! cascade is exactly the bilinear transform of the analog filter: −3.01 dB at the cutoff for
 //! every order, maximally flat passband.
 //!
-//! Unlike [`BiquadCoeffs`](crate::biquad::BiquadCoeffs) the section coefficients are kept in
+//! Like [`BiquadCoeffs`](crate::biquad::BiquadCoeffs) the section coefficients are kept in
 //! `f64`: rounded to `f32`, an 8th-order 10 Hz high-pass at 384 kHz would be −37 dB at its
 //! cutoff instead of −3 dB (the direct-form poles of low corners at high rates need more than
 //! 24 bits).

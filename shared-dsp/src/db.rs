@@ -134,8 +134,12 @@ pub fn all_finite(buf: &[f32]) -> bool {
     buf.iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0
 }
 
-/// Replaces every non-finite sample (NaN, ±Inf) by zero and flushes subnormals to zero.
-/// Returns `true` when at least one sample was non-finite.
+/// The largest sample magnitude [`sanitize`] lets through (+120 dBFS): beyond it a chain of
+/// gains and filters could overflow to infinity.
+pub const MAX_SAMPLE: f32 = 1.0e6;
+
+/// Replaces every non-finite sample (NaN, ±Inf) by zero, flushes subnormals to zero and clamps
+/// magnitudes to [`MAX_SAMPLE`]. Returns `true` when at least one sample was non-finite.
 pub fn sanitize(buf: &mut [f32]) -> bool {
     // Selects only, so the loop vectorises.
     let mut bad = false;
@@ -144,7 +148,7 @@ pub fn sanitize(buf: &mut [f32]) -> bool {
         let non_finite = !v.is_finite();
         bad |= non_finite;
         *x = if !non_finite && v.abs() >= DENORMAL_THRESHOLD {
-            v
+            v.clamp(-MAX_SAMPLE, MAX_SAMPLE)
         } else {
             0.0
         };
@@ -207,10 +211,22 @@ mod tests {
 
     #[test]
     fn sanitize_removes_non_finite_and_subnormal() {
-        let mut buf = [1.0, f32::NAN, f32::INFINITY, -f32::INFINITY, 1.0e-40, -0.5];
+        let mut buf = [
+            1.0,
+            f32::NAN,
+            f32::INFINITY,
+            -f32::INFINITY,
+            1.0e-40,
+            -0.5,
+            3e38,
+            -1e7,
+        ];
         assert!(!all_finite(&buf));
         assert!(sanitize(&mut buf));
-        assert_eq!(buf, [1.0, 0.0, 0.0, 0.0, 0.0, -0.5]);
+        assert_eq!(
+            buf,
+            [1.0, 0.0, 0.0, 0.0, 0.0, -0.5, MAX_SAMPLE, -MAX_SAMPLE]
+        );
         assert!(all_finite(&buf));
         assert_eq!(flush_denormal(f32::MIN_POSITIVE / 2.0), 0.0);
         assert_eq!(flush_denormal(0.25), 0.25);

@@ -11,6 +11,9 @@
 //! Downward expander: the mirror image below the threshold (same paper's framework; Zölzer,
 //! "DAFX", 2nd ed., §4.2.2): `y = T + (x − T)·R` below `T`, with the same quadratic knee.
 
+/// Upper limit of [`CompressorCurve::auto_makeup_db`], dB.
+pub const MAX_AUTO_MAKEUP_DB: f32 = 24.0;
+
 /// Compressor static curve parameters (all in dB except the ratio).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompressorCurve {
@@ -67,9 +70,11 @@ impl CompressorCurve {
     }
 
     /// Make-up gain in dB that restores the level of a full-scale (0 dBFS) input: the classic
-    /// "auto make-up" of Giannoulis et al. §2.5, `−gain_db(0)`.
+    /// "auto make-up" of Giannoulis et al. §2.5, `−gain_db(0)`, capped at
+    /// [`MAX_AUTO_MAKEUP_DB`] so that extreme settings (−60 dB at ∞:1 would ask for +60 dB)
+    /// cannot blast the noise floor.
     pub fn auto_makeup_db(&self) -> f32 {
-        -self.gain_db(0.0)
+        (-self.gain_db(0.0)).min(MAX_AUTO_MAKEUP_DB)
     }
 }
 
@@ -126,6 +131,12 @@ mod tests {
             assert_approx_eq!(c.output_db(x), expect, 1e-5);
         }
         assert_approx_eq!(c.auto_makeup_db(), 15.0, 1e-5);
+        let extreme = CompressorCurve {
+            threshold_db: -60.0,
+            ratio: f32::INFINITY,
+            knee_db: 0.0,
+        };
+        assert_eq!(extreme.auto_makeup_db(), MAX_AUTO_MAKEUP_DB);
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// A closed gate at rest.
+    /// A gate at rest: closed, but with its gain at 0 dB, so the first sound after a reset
+    /// is never muted (the gain falls to the closed value with the release time).
     pub fn new() -> Self {
         Self::default()
     }

@@ -61,6 +61,13 @@ impl Default for LevelMeter {
 impl LevelMeter {
     /// Feeds one block's accumulation covering `block_seconds` of audio.
     pub fn update(&mut self, level: &BlockLevel, block_seconds: f32) {
+        // A meter must never stick: forget non-finite history (e.g. after garbage input).
+        if !self.peak_db.is_finite() || !self.mean_sq.is_finite() {
+            *self = Self::default();
+        }
+        if !level.peak.is_finite() || !level.sum_sq.is_finite() {
+            return;
+        }
         let fallen = self.peak_db - PEAK_FALL_DB_PER_S * block_seconds;
         self.peak_db = gain_to_db(level.peak).max(fallen).max(MINUS_INFINITY_DB);
         if level.num_samples > 0 {
@@ -103,6 +110,23 @@ mod tests {
         }
         assert_approx_eq!(m.peak_db, -6.02, 0.02);
         assert_approx_eq!(m.rms_db(), -9.03, 0.05);
+    }
+
+    #[test]
+    fn garbage_blocks_do_not_stick() {
+        let mut m = LevelMeter::default();
+        let bad = BlockLevel {
+            peak: f32::INFINITY,
+            sum_sq: f32::NAN,
+            num_samples: 4,
+        };
+        m.update(&bad, 0.01);
+        let mut l = BlockLevel::default();
+        l.add(&[0.5; 480]);
+        for _ in 0..300 {
+            m.update(&l, 0.01);
+        }
+        assert!((m.peak_db + 6.02).abs() < 0.01 && (m.rms_db() + 6.02).abs() < 0.05);
     }
 
     #[test]

@@ -9,14 +9,16 @@
 //! Every continuous setting is smoothed here (not in the host wrapper) so that the engine is
 //! block-size independent: per-sample ramps for gains and mixes; frequency, gain and Q of the
 //! filters move on a fixed 16-sample grid (coefficients are recomputed only while a ramp runs).
-//! Switching a module on or off crossfades it in 10 ms, so no switch clicks. The reported
+//! Switching a module on or off crossfades it in 10 ms, as do the output mode (a smoothed 2×2
+//! matrix) and the bypass; the choice controls EQ shape, saturation curve, filter slope and
+//! dynamics order switch instantly (a slope change clears that filter's memory). The reported
 //! latency is the 4× oversampler's and is the same whatever is switched on; every path that
 //! skips the oversampler (saturation off, bypass) goes through an equal delay line.
 
 use shared_dsp::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::db::{
-    db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db, gain_to_db_fast, sanitize,
+    all_finite, db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db, gain_to_db_fast, sanitize,
     MINUS_INFINITY_DB,
 };
 use shared_dsp::delay::DelayLine;
@@ -311,6 +313,8 @@ pub struct ChannelStripEngine {
     output_gain: Smoother,
     pan: Smoother,
     width: Smoother,
+    /// Output-mode matrix coefficients, crossfaded over [`FADE_MS`].
+    out_matrix: [Smoother; 4],
     sat_mix: Smoother,
     sat_drive_db: Smoother,
     comp_makeup_db: Smoother,
@@ -353,7 +357,8 @@ pub struct ChannelStripEngine {
     saturator: [Saturator; MAX_CHANNELS],
     sat_dc: BiquadCoeffs,
     sat_dc_state: [BiquadState; MAX_CHANNELS],
-    /// Samples to wait after (re)starting the oversampler before fading it in.
+    /// Samples to wait after (re)starting the oversampler before fading it in (two latencies
+    /// plus a grid step: the history must be full before its output is used).
     sat_warmup_left: u32,
     /// Whether the oversampler ran in the previous chunk (its history is valid).
     sat_running: bool,
@@ -405,6 +410,7 @@ impl ChannelStripEngine {
             output_gain: lin(15.0, s.output_gain),
             pan: lin(20.0, s.pan),
             width: lin(20.0, s.width),
+            out_matrix: output_matrix(s.output_mode).map(|v| lin(FADE_MS, v)),
             sat_mix: lin(15.0, s.sat_mix),
             sat_drive_db: lin(20.0, s.sat_drive_db),
             comp_makeup_db: lin(20.0, 0.0),
@@ -515,6 +521,7 @@ impl ChannelStripEngine {
         .chain(self.eq_freq.iter_mut())
         .chain(self.eq_gain_db.iter_mut())
         .chain(self.eq_q.iter_mut())
+        .chain(self.out_matrix.iter_mut())
     }
 
     /// Clears all audio memory and jumps every ramp to its target. Realtime-safe.
@@ -523,6 +530,13 @@ impl ChannelStripEngine {
             let t = s.target();
             s.reset(t);
         }
+        self.clear_audio_state();
+        self.coeffs_dirty = true;
+        self.update_coeffs(true, true, [true; 4]);
+    }
+
+    /// Clears filter, detector, oversampler and delay memory (not the ramps).
+    fn clear_audio_state(&mut self) {
         self.hpf_state = Default::default();
         self.lpf_state = Default::default();
         self.eq_state = Default::default();
@@ -543,8 +557,6 @@ impl ChannelStripEngine {
         for d in self.sat_delay.iter_mut().chain(self.dry_delay.iter_mut()) {
             d.reset();
         }
-        self.coeffs_dirty = true;
-        self.update_coeffs();
     }
 
     /// The latency in samples (constant: the 4× oversampler's).
@@ -573,6 +585,9 @@ impl ChannelStripEngine {
         self.output_gain.set_target(s.output_gain);
         self.pan.set_target(s.pan);
         self.width.set_target(s.width);
+        for (m, v) in self.out_matrix.iter_mut().zip(output_matrix(s.output_mode)) {
+            m.set_target(v);
+        }
         self.sat_mix.set_target(s.sat_mix);
         self.sat_drive_db.set_target(s.sat_drive_db);
         self.hpf_fade.0.set_target(on(s.hpf_on));
@@ -641,12 +656,16 @@ impl ChannelStripEngine {
     }
 
     /// Recomputes filter coefficients from the smoothers' current values.
-    fn update_coeffs(&mut self) {
+    fn update_coeffs(&mut self, hpf: bool, lpf: bool, bands: [bool; 4]) {
         let sr = self.sample_rate_hz;
         let s = &self.settings;
-        self.hpf = ButterworthCoeffs::highpass(sr, self.hpf_freq.current(), s.hpf_slope);
-        self.lpf = ButterworthCoeffs::lowpass(sr, self.lpf_freq.current(), s.lpf_slope);
-        for i in 0..4 {
+        if hpf {
+            self.hpf = ButterworthCoeffs::highpass(sr, self.hpf_freq.current(), s.hpf_slope);
+        }
+        if lpf {
+            self.lpf = ButterworthCoeffs::lowpass(sr, self.lpf_freq.current(), s.lpf_slope);
+        }
+        for i in (0..4).filter(|&i| bands[i]) {
             self.eq[i] = eq_band_coeffs(
                 sr,
                 s.eq[i].shape,
@@ -679,7 +698,10 @@ impl ChannelStripEngine {
                 let to_grid = (COEFF_GRID - self.position % COEFF_GRID) as usize;
                 to_grid.min(len - start)
             } else {
-                (len - start).min(MAX_CHUNK)
+                // Chunks on a fixed grid of MAX_CHUNK samples too, so per-chunk decisions and
+                // the saturation's per-chunk interpolation do not depend on the host blocks.
+                let to_grid = MAX_CHUNK - (self.position % MAX_CHUNK as u64) as usize;
+                to_grid.min(len - start)
             };
             let mut chunk: [&mut [f32]; MAX_CHANNELS] = Default::default();
             for (c, ch) in channels.iter_mut().take(num_channels).enumerate() {
@@ -707,9 +729,10 @@ impl ChannelStripEngine {
         self.position += n as u64;
 
         for c in ch.iter_mut() {
-            self.meters.input.add(c);
-            // NaN/Inf become silence; subnormals become zero.
+            // NaN/Inf become silence, subnormals zero, anything beyond ±1e6 (+120 dBFS) is
+            // clamped so no later stage can overflow.
             sanitize(c);
+            self.meters.input.add(c);
         }
         // Bypass path: the input delayed by the latency.
         for (c, x) in ch.iter().enumerate() {
@@ -719,21 +742,27 @@ impl ChannelStripEngine {
 
         // Ramped filter settings advance on the grid only.
         if at_grid {
-            let mut moving = self.coeffs_dirty;
-            for s in [&mut self.hpf_freq, &mut self.lpf_freq]
-                .into_iter()
-                .chain(self.eq_freq.iter_mut())
-                .chain(self.eq_gain_db.iter_mut())
-                .chain(self.eq_q.iter_mut())
-            {
-                if s.is_smoothing() {
+            // Redesign only the filters whose settings moved (a matched EQ design costs
+            // microseconds; doing all of them every 16 samples would spike the CPU).
+            let step = |s: &mut Smoother| {
+                let moving = s.is_smoothing();
+                if moving {
                     s.skip(COEFF_GRID as u32);
-                    moving = true;
                 }
+                moving
+            };
+            let all = self.coeffs_dirty;
+            let hpf = step(&mut self.hpf_freq) || all;
+            let lpf = step(&mut self.lpf_freq) || all;
+            let mut bands = [all; 4];
+            for (b, moved) in bands.iter_mut().enumerate() {
+                // No short-circuit: every ramp must advance.
+                let f = step(&mut self.eq_freq[b]);
+                let g = step(&mut self.eq_gain_db[b]);
+                let q = step(&mut self.eq_q[b]);
+                *moved |= f | g | q;
             }
-            if moving {
-                self.update_coeffs();
-            }
+            self.update_coeffs(hpf, lpf, bands);
         }
 
         // Trim and polarity (nothing to do at unity).
@@ -770,10 +799,22 @@ impl ChannelStripEngine {
                 }
             }
         }
+        let mut finite = true;
         for c in ch.iter_mut() {
             for x in c.iter_mut() {
                 *x = flush_denormal(*x);
             }
+            finite &= all_finite(c);
+        }
+        if !finite {
+            // Cannot happen with clamped input; if it ever does, output silence and start
+            // clean rather than ringing NaN forever.
+            for c in ch.iter_mut() {
+                c.fill(0.0);
+            }
+            self.clear_audio_state();
+        }
+        for c in ch.iter() {
             self.meters.output.add(c);
         }
         self.flush_filter_states();
@@ -1031,8 +1072,8 @@ impl ChannelStripEngine {
         let running = self.sat_fade.active();
         if running {
             if !self.sat_running {
-                // Starting from cold: the oversampler needs one latency of history before
-                // its output is valid, so hold the fade at 0 until it has warmed up.
+                // Starting from cold: the oversampler's history must fill (two latencies: up
+                // and down) before its output is valid, so hold the fade at 0 until then.
                 for o in self.oversampler.iter_mut() {
                     o.reset();
                 }
@@ -1119,8 +1160,14 @@ impl ChannelStripEngine {
         let n = ch[0].len();
         let (l, r) = ch.split_at_mut(1);
         let (l, r) = (&mut *l[0], &mut *r[0]);
-        let mode = self.settings.output_mode;
-        let neutral = mode == OutputMode::Stereo
+        let matrix_moving = self.out_matrix.iter().any(Smoother::is_smoothing);
+        let identity = !matrix_moving
+            && self
+                .out_matrix
+                .iter()
+                .map(Smoother::current)
+                .eq(output_matrix(OutputMode::Stereo));
+        let neutral = identity
             && !self.width.is_smoothing()
             && !self.pan.is_smoothing()
             && self.width.current() == 1.0
@@ -1140,7 +1187,13 @@ impl ChannelStripEngine {
         };
         let pan_moving = self.pan.is_smoothing();
         let (mut gl, mut gr) = pan_gains(self.pan.current());
+        let mut m = self.out_matrix.map(|s| s.current());
         for i in 0..n {
+            if matrix_moving {
+                for (v, s) in m.iter_mut().zip(self.out_matrix.iter_mut()) {
+                    *v = s.next();
+                }
+            }
             let width = self.width.next();
             if pan_moving {
                 (gl, gr) = pan_gains(self.pan.next());
@@ -1148,24 +1201,22 @@ impl ChannelStripEngine {
             let mid = 0.5 * (l[i] + r[i]);
             let side = 0.5 * (l[i] - r[i]) * width;
             let (a, b) = ((mid + side) * gl, (mid - side) * gr);
-            let (a, b) = match mode {
-                OutputMode::Stereo => (a, b),
-                OutputMode::Mono => {
-                    let m = (a + b) * std::f32::consts::FRAC_1_SQRT_2;
-                    (m, m)
-                }
-                OutputMode::Mid => {
-                    let m = 0.5 * (a + b);
-                    (m, m)
-                }
-                OutputMode::Side => {
-                    let s = 0.5 * (a - b);
-                    (s, s)
-                }
-            };
-            l[i] = a;
-            r[i] = b;
+            l[i] = m[0] * a + m[1] * b;
+            r[i] = m[2] * a + m[3] * b;
         }
+    }
+}
+
+/// The output-mode matrix `[l←l, l←r, r←l, r←r]`: Stereo is the identity, Mono the −3 dB
+/// fold-down `(L+R)/√2`, Mid `(L+R)/2` and Side `(L−R)/2` on both outputs. Smoothing between
+/// two matrices crossfades the modes.
+pub fn output_matrix(mode: OutputMode) -> [f32; 4] {
+    let k = std::f32::consts::FRAC_1_SQRT_2;
+    match mode {
+        OutputMode::Stereo => [1.0, 0.0, 0.0, 1.0],
+        OutputMode::Mono => [k, k, k, k],
+        OutputMode::Mid => [0.5, 0.5, 0.5, 0.5],
+        OutputMode::Side => [0.5, -0.5, 0.5, -0.5],
     }
 }
 

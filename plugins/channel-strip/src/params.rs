@@ -325,7 +325,8 @@ pub struct ChannelStripParams {
     /// Saturation curve.
     #[id = "sat_curve"]
     pub sat_curve: EnumParam<CurveParam>,
-    /// Drive into the curve, 0 – 24 dB (output compensated so small signals keep their level).
+    /// Drive into the curve, 0 – 24 dB (output compensated so small signals keep their level;
+    /// the anti-aliasing average rolls the saturated path off by 0.47 dB at 20 kHz).
     #[id = "sat_drive"]
     pub sat_drive_db: FloatParam,
     /// Wet/dry mix, 0 – 100 %.
