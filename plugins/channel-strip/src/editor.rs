@@ -282,24 +282,55 @@ fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, 
     slider(ui, &b.q, setter);
 }
 
+/// The filters and EQ bands as currently set (not smoothed), designed once per frame for the
+/// curve display.
+pub struct CurveFilters {
+    hpf: Option<ButterworthCoeffs>,
+    lpf: Option<ButterworthCoeffs>,
+    bands: [Option<shared_dsp::biquad::BiquadCoeffs>; 4],
+}
+
+impl CurveFilters {
+    /// Designs the active filters from the parameters.
+    pub fn new(p: &ChannelStripParams, sample_rate_hz: f32) -> Self {
+        let s = p.settings();
+        let band = |b: &crate::dsp::EqBandSettings| {
+            let shape: EqShape = b.shape;
+            (b.on && b.gain_db != 0.0)
+                .then(|| eq_band_coeffs(sample_rate_hz, shape, b.freq_hz, b.q, b.gain_db))
+        };
+        Self {
+            hpf: s
+                .hpf_on
+                .then(|| ButterworthCoeffs::highpass(sample_rate_hz, s.hpf_freq_hz, s.hpf_slope)),
+            lpf: s
+                .lpf_on
+                .then(|| ButterworthCoeffs::lowpass(sample_rate_hz, s.lpf_freq_hz, s.lpf_slope)),
+            bands: [
+                band(&s.eq[0]),
+                band(&s.eq[1]),
+                band(&s.eq[2]),
+                band(&s.eq[3]),
+            ],
+        }
+    }
+
+    /// The combined magnitude response in dB at `freq_hz` (the analytic response of each
+    /// design, summed).
+    pub fn response_db(&self, freq_hz: f32) -> f32 {
+        let filters = self
+            .hpf
+            .iter()
+            .chain(self.lpf.iter())
+            .map(|c| c.magnitude_db(freq_hz));
+        let bands = self.bands.iter().flatten().map(|c| c.magnitude_db(freq_hz));
+        filters.chain(bands).sum()
+    }
+}
+
 /// The combined magnitude response of the filters and EQ (as set, not smoothed), in dB.
 pub fn total_response_db(p: &ChannelStripParams, sample_rate_hz: f32, freq_hz: f32) -> f32 {
-    let s = p.settings();
-    let mut db = 0.0;
-    if s.hpf_on {
-        db += ButterworthCoeffs::highpass(sample_rate_hz, s.hpf_freq_hz, s.hpf_slope)
-            .magnitude_db(freq_hz);
-    }
-    if s.lpf_on {
-        db += ButterworthCoeffs::lowpass(sample_rate_hz, s.lpf_freq_hz, s.lpf_slope)
-            .magnitude_db(freq_hz);
-    }
-    for b in s.eq.iter().filter(|b| b.on && b.gain_db != 0.0) {
-        let shape: EqShape = b.shape;
-        db +=
-            eq_band_coeffs(sample_rate_hz, shape, b.freq_hz, b.q, b.gain_db).magnitude_db(freq_hz);
-    }
-    db
+    CurveFilters::new(p, sample_rate_hz).response_db(freq_hz)
 }
 
 fn curve(ui: &mut Ui, p: &ChannelStripParams, sample_rate: f32, size: Vec2) {
@@ -353,12 +384,14 @@ fn curve(ui: &mut Ui, p: &ChannelStripParams, sample_rate: f32, size: Vec2) {
             text,
         );
     }
+    // Design once per frame, evaluate at every point.
+    let filters = CurveFilters::new(p, sample_rate);
     // Draw up to just below Nyquist, where the digital response ends.
     let top_hz = CURVE_MAX_HZ.min(0.499 * sample_rate);
     let points: Vec<Pos2> = (0..=400)
         .map(|i| {
             let f = CURVE_MIN_HZ * (top_hz / CURVE_MIN_HZ).powf(i as f32 / 400.0);
-            Pos2::new(x_of(f), y_of(total_response_db(p, sample_rate, f)))
+            Pos2::new(x_of(f), y_of(filters.response_db(f)))
         })
         .collect();
     painter.add(egui::Shape::line(points, Stroke::new(2.0, CURVE_COLOUR)));
@@ -447,6 +480,20 @@ fn gr_meter(ui: &mut Ui, label: &str, gain_db: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn curve_follows_the_designs() {
+        let p = ChannelStripParams::default();
+        // Defaults are flat (tested below); with nothing designed the sum is exactly 0.
+        let f = CurveFilters::new(&p, 48000.0);
+        assert_eq!(f.response_db(1000.0), 0.0);
+        let band = eq_band_coeffs(48000.0, EqShape::Bell, 1000.0, 1.0, 6.0);
+        let with_band = CurveFilters {
+            bands: [None, Some(band), None, None],
+            ..f
+        };
+        assert!((with_band.response_db(1000.0) - 6.0).abs() < 0.01);
+    }
 
     #[test]
     fn curve_is_flat_at_defaults_and_follows_the_eq() {
