@@ -766,6 +766,23 @@ fn processing_never_allocates() {
         allocs, 0,
         "process_block/set_settings/reset allocated {allocs} times"
     );
+    // The rest of the plugin's process(): reading every parameter and publishing meters.
+    let params = channel_strip::params::ChannelStripParams::default();
+    let shared = channel_strip::meters::SharedMeters::default();
+    let mut ballistics = channel_strip::meters::MeterBallistics::default();
+    let allocs = count_allocs(|| {
+        for _ in 0..100 {
+            let s = params.settings();
+            e.set_settings(&s);
+            let mut chans: [&mut [f32]; 2] = [&mut l[..64], &mut r[..64]];
+            e.process_block(&mut chans);
+            ballistics.publish(e.meters(), 64.0 / SR, &shared);
+        }
+    });
+    assert_eq!(
+        allocs, 0,
+        "params.settings()/meter publishing allocated {allocs} times"
+    );
     // The guard itself works.
     assert!(count_allocs(|| drop(std::hint::black_box(vec![0u8; 16]))) > 0);
 }
