@@ -25,6 +25,9 @@ pub struct ChannelStrip {
     meters: Arc<SharedMeters>,
     ballistics: MeterBallistics,
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    /// Mono in, stereo out: the input is copied to both sides so pan and width work on a mono
+    /// track.
+    mono_to_stereo: bool,
 }
 
 impl Default for ChannelStrip {
@@ -35,6 +38,7 @@ impl Default for ChannelStrip {
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),
             editor_state: editor::default_state(),
+            mono_to_stereo: false,
         }
     }
 }
@@ -49,6 +53,12 @@ impl Plugin for ChannelStrip {
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        // Mono track into a stereo bus: pan and width apply.
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
             main_output_channels: NonZeroU32::new(2),
             ..AudioIOLayout::const_default()
         },
@@ -79,10 +89,13 @@ impl Plugin for ChannelStrip {
 
     fn activate(
         &mut self,
-        _audio_io_layout: &AudioIOLayout,
+        audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
+        let channels = |n: Option<NonZeroU32>| n.map_or(0, NonZeroU32::get);
+        self.mono_to_stereo = channels(audio_io_layout.main_input_channels) == 1
+            && channels(audio_io_layout.main_output_channels) == 2;
         self.engine.set_settings(&self.params.settings());
         self.engine.prepare(buffer_config.sample_rate);
         context.set_latency_samples(self.engine.latency_samples());
@@ -105,7 +118,14 @@ impl Plugin for ChannelStrip {
     ) -> ProcessStatus {
         let num_samples = buffer.samples();
         self.engine.set_settings(&self.params.settings());
-        self.engine.process_block(buffer.as_slice());
+        let channels = buffer.as_slice();
+        if self.mono_to_stereo {
+            // The wrapper leaves the second output silent: feed it the mono input.
+            if let [left, right] = channels {
+                right.copy_from_slice(left);
+            }
+        }
+        self.engine.process_block(channels);
         let seconds = num_samples as f32 / self.engine.sample_rate_hz();
         self.ballistics
             .publish(self.engine.meters(), seconds, &self.meters);

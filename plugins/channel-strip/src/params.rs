@@ -333,7 +333,9 @@ pub struct ChannelStripParams {
     #[id = "sat_mix"]
     pub sat_mix: FloatParam,
 
-    /// Pan / balance, −100 % (left) – +100 % (right), constant power, −3 dB centre law.
+    /// Pan / balance, −100 % (left) – +100 % (right), constant power, −3 dB centre law (a
+    /// centred mono source is at unity on both sides, hard-panned it is +3 dB on one side).
+    /// Acts on stereo outputs (stereo or mono-in/stereo-out layouts).
     #[id = "pan"]
     pub pan: FloatParam,
     /// Stereo width, 0 % (mono) – 200 % (doubled side).
