@@ -18,8 +18,7 @@
 use shared_dsp::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::db::{
-    all_finite, db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db, gain_to_db_fast, sanitize,
-    MINUS_INFINITY_DB,
+    all_finite, db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db_fast, sanitize,
 };
 use shared_dsp::delay::DelayLine;
 use shared_dsp::envelope::{DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
@@ -1260,9 +1259,4 @@ pub fn sanitize_settings(s: &Settings) -> Settings {
     o.width = f(s.width, 1.0, 0.0, 2.0);
     o.output_gain = f(s.output_gain, d.output_gain, 0.0, 16.0);
     o
-}
-
-/// Reports a gain in dB for meters, with silence shown as the meter floor.
-pub fn meter_db(gain: f32) -> f32 {
-    gain_to_db(gain).max(MINUS_INFINITY_DB)
 }
