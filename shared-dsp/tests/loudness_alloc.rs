@@ -3,50 +3,10 @@
 //! here affects no other test.
 
 use shared_dsp::loudness::{ChannelRole, LoudnessMeter};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts allocations made by this thread while `GUARD` is set.
-struct CountingAlloc;
-
-thread_local! {
-    static GUARD: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_alloc() {
-    let _ = GUARD.try_with(|g| {
-        if g.get() {
-            ALLOCS.with(|a| a.set(a.get() + 1));
-        }
-    });
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_alloc();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_alloc();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
-static ALLOCATOR: CountingAlloc = CountingAlloc;
-
-/// Runs `f` and returns how many allocations it made on this thread.
-fn count_allocs(f: impl FnOnce()) -> usize {
-    ALLOCS.with(|a| a.set(0));
-    GUARD.with(|g| g.set(true));
-    f();
-    GUARD.with(|g| g.set(false));
-    ALLOCS.with(|a| a.get())
-}
+static ALLOCATOR: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;
+use alloc_guard::count_allocs;
 
 #[test]
 fn loudness_meter_never_allocates_while_processing() {

@@ -349,7 +349,16 @@ pub struct ChannelStripParams {
     pub output_gain: FloatParam,
 }
 
-fn hz_param(name: String, default: f32, min: f32, max: f32) -> FloatParam {
+/// A parameter on a logarithmic-feeling (skewed) range, shown with `digits` decimals and a
+/// unit.
+fn skewed_param(
+    name: String,
+    default: f32,
+    min: f32,
+    max: f32,
+    unit: &'static str,
+    digits: usize,
+) -> FloatParam {
     FloatParam::new(
         name,
         default,
@@ -359,22 +368,16 @@ fn hz_param(name: String, default: f32, min: f32, max: f32) -> FloatParam {
             factor: FloatRange::skew_factor(-2.0),
         },
     )
-    .with_unit(" Hz")
-    .with_value_to_string(formatters::v2s_f32_rounded(1))
+    .with_unit(unit)
+    .with_value_to_string(formatters::v2s_f32_rounded(digits))
+}
+
+fn hz_param(name: String, default: f32, min: f32, max: f32) -> FloatParam {
+    skewed_param(name, default, min, max, " Hz", 1)
 }
 
 fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_unit(" ms")
-    .with_value_to_string(formatters::v2s_f32_rounded(2))
+    skewed_param(name.into(), default, min, max, " ms", 2)
 }
 
 fn db_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {

@@ -12,52 +12,12 @@ use realfft::RealFftPlanner;
 use shared_dsp::butterworth::{ButterworthCoeffs, FilterSlope};
 use shared_dsp::db::{db_to_gain, gain_to_db};
 use shared_dsp::gate::GateMode;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
-// ---------------------------------------------------------------------------------------------
-// Allocation guard: counts allocations made by this thread while `GUARD` is set.
-
-struct CountingAlloc;
-
-thread_local! {
-    static GUARD: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = GUARD.try_with(|g| {
-            if g.get() {
-                ALLOCS.with(|a| a.set(a.get() + 1));
-            }
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = GUARD.try_with(|g| {
-            if g.get() {
-                ALLOCS.with(|a| a.set(a.get() + 1));
-            }
-        });
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+// Allocation guard: counts allocations made by this thread inside `count_allocs`.
 
 #[global_allocator]
-static ALLOCATOR: CountingAlloc = CountingAlloc;
-
-/// Runs `f` and returns how many allocations it made on this thread.
-fn count_allocs(f: impl FnOnce()) -> usize {
-    ALLOCS.with(|a| a.set(0));
-    GUARD.with(|g| g.set(true));
-    f();
-    GUARD.with(|g| g.set(false));
-    ALLOCS.with(|a| a.get())
-}
+static ALLOCATOR: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;
+use alloc_guard::count_allocs;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
