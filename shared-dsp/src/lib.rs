@@ -5,15 +5,14 @@
 //! `process*` are realtime-safe and never allocate.
 
 #![warn(missing_docs)]
-pub mod biquad;
-pub mod butterworth;
 pub mod db;
+pub mod dynamics;
+pub mod filter;
 pub mod delay;
-pub mod envelope;
-pub mod gain_computer;
-pub mod gate;
 pub mod loudness;
 pub mod meter;
 pub mod oversampling;
+pub mod runner;
 pub mod saturation;
+pub mod simd;
 pub mod smoothing;

@@ -26,6 +26,7 @@
 //! `(K_B + 1)/2 = 9`, so [`Oversampler::latency_samples`] is 79 (2×) or 88 (4×) exactly, and
 //! an impulse comes out at exactly that delay.
 
+use crate::simd::{avx2_fma_available, madd};
 /// Oversampling ratio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OversamplingFactor {
@@ -96,19 +97,6 @@ fn pair_coeffs(k: usize, beta: f64, scale: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Whether the AVX2 + FMA kernels can run on this CPU (`is_x86_feature_detected!` caches its
-/// answer in an atomic, so this is cheap enough for the audio path).
-pub(crate) fn avx2_fma_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
 /// `acc[m] += Σ_p c[p]·(hist[k − p + m] + hist[p + m])` for `m < acc.len()`: the symmetric
 /// half-band branch (one multiply per pair of taps). Outer loop over taps, inner loop over
 /// the block, so the inner loop vectorises over `m`; taps are applied four at a time so that
@@ -116,14 +104,6 @@ pub(crate) fn avx2_fma_available() -> bool {
 /// fused multiply-add (only where the CPU has it: elsewhere `mul_add` is a library call).
 #[inline(always)]
 fn fir_pairs_body<const FMA: bool>(acc: &mut [f32], hist: &[f32], k: usize, coeffs: &[f32]) {
-    #[inline(always)]
-    fn madd<const FMA: bool>(c: f32, x: f32, acc: f32) -> f32 {
-        if FMA {
-            c.mul_add(x, acc)
-        } else {
-            acc + c * x
-        }
-    }
     let n = acc.len();
     let mut p = 0;
     for c in coeffs.chunks_exact(4) {
@@ -612,8 +592,7 @@ mod tests {
 
     #[test]
     fn fir_pairs_avx2_matches_portable() {
-        if !avx2_fma_available() {
-            println!("CPU lacks AVX2/FMA: skipping the AVX2 kernel comparison");
+        if !crate::simd::fast_path_testable("oversampler AVX2 kernel") {
             return;
         }
         for (k, beta) in [(K_A, BETA_A), (K_B, BETA_B)] {
@@ -633,8 +612,7 @@ mod tests {
 
     #[test]
     fn oversampler_avx2_matches_portable() {
-        if !avx2_fma_available() {
-            println!("CPU lacks AVX2/FMA: skipping the AVX2 kernel comparison");
+        if !crate::simd::fast_path_testable("oversampler AVX2 kernel") {
             return;
         }
         let x = noise(3000, 12345);

@@ -37,7 +37,7 @@
 //! non-harmonic peak relative to the fundamental: at 48 kHz Soft −90.6 dB (22 kHz), Warm
 //! −93.4 dB (22 kHz); at 44.1 kHz Soft −103.8 dB (13.6 kHz), Warm −91.5 dB (16.4 kHz).
 
-use crate::oversampling::avx2_fma_available;
+use crate::simd::{avx2_fma_available, madd};
 
 /// Abramowitz & Stegun 7.1.28 coefficients (`erf x = 1 − (1 + a1 x + … + a6 x⁶)^−16`, x ≥ 0).
 const AS_7128: [f32; 6] = [
@@ -54,17 +54,6 @@ const ERF_S_SCALE: f64 = 0.886_226_925_452_758;
 
 /// Offset of the [`SaturationCurve::Warm`] curve.
 const WARM_BIAS: f32 = 0.2;
-
-/// `c·x + acc`, fused when `FMA` (only where the CPU has it: elsewhere `mul_add` is a slow
-/// library call).
-#[inline(always)]
-fn madd<const FMA: bool>(c: f32, x: f32, acc: f32) -> f32 {
-    if FMA {
-        c.mul_add(x, acc)
-    } else {
-        acc + c * x
-    }
-}
 
 /// Beyond this |x|, `erf x` rounds to ±1 in `f32` (`1 − erf 4 = 1.5e-8`); clamping there also
 /// keeps `p¹⁶` finite.
@@ -234,10 +223,21 @@ unsafe fn saturate_block_avx2_fma(prev: &mut f32, curve: SaturationCurve, g: f32
 /// `y = f(drive_gain·x) / drive_gain` with the curve `f` averaged over each sample interval
 /// (see the module docs): unity small-signal gain, drive compresses peaks. Run it at the
 /// oversampled rate.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Saturator {
     /// Previous driven input `drive_gain·x[n−1]`.
     prev: f32,
+    /// Whether the AVX2 + FMA kernel runs (probed once, in `new`).
+    fast: bool,
+}
+
+impl Default for Saturator {
+    fn default() -> Self {
+        Self {
+            prev: 0.0,
+            fast: avx2_fma_available(),
+        }
+    }
 }
 
 /// Driven inputs are limited to ±this (the curves are flat there); `max`/`min` also map NaN
@@ -283,7 +283,7 @@ impl Saturator {
     /// Saturates `buf` in place (same as calling [`Self::process`] per sample, within
     /// rounding). Uses an AVX2 + FMA kernel where the CPU has it.
     pub fn process_block(&mut self, curve: SaturationCurve, drive_gain: f32, buf: &mut [f32]) {
-        self.process_block_with(avx2_fma_available(), curve, drive_gain, buf);
+        self.process_block_with(self.fast, curve, drive_gain, buf);
     }
 
     /// [`Self::process_block`] with the AVX2 + FMA kernel when `fast` (which must come from
@@ -598,8 +598,7 @@ mod tests {
     /// zero, where FMA's single rounding makes a relative bound meaningless).
     #[test]
     fn avx2_matches_portable() {
-        if !avx2_fma_available() {
-            println!("CPU lacks AVX2/FMA: skipping the AVX2 kernel comparison");
+        if !crate::simd::fast_path_testable("saturation AVX2 kernel") {
             return;
         }
         let mut seed = 0x1234_5678u32;

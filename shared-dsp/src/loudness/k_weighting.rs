@@ -6,6 +6,7 @@
 //! (f0 = 1681.97 Hz, G = 4.00 dB, Q = 0.7072 for the shelf; f0 = 38.135 Hz, Q = 0.5003 for the
 //! high-pass), with the bilinear transform.
 
+use crate::simd::{fma_available, madd_f64};
 use std::f64::consts::PI;
 
 /// One normalised biquad (a0 = 1): `y = b0 x + b1 x[-1] + b2 x[-2] - a1 y[-1] - a2 y[-2]`.
@@ -97,43 +98,19 @@ impl KWeightingState {
     }
 }
 
-/// `a · b + c`, fused where the caller was compiled with FMA (`FMA = true` only there:
-/// elsewhere `mul_add` would be a slow library call).
-#[inline(always)]
-fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FMA {
-        a.mul_add(b, c)
-    } else {
-        a * b + c
-    }
-}
-
 /// One sample through both stages. The recursion (state → y → state) is the critical path, so
 /// the input terms are added first and the feedback term last.
 #[inline(always)]
 fn step<const FMA: bool>(c: &KWeightingCoeffs, s: &mut KWeightingState, x: f64) -> f64 {
     let sh = &c.shelf;
-    let y1 = mul_add::<FMA>(sh.b0, x, s.shelf[0]);
-    s.shelf[0] = mul_add::<FMA>(-sh.a1, y1, mul_add::<FMA>(sh.b1, x, s.shelf[1]));
-    s.shelf[1] = mul_add::<FMA>(-sh.a2, y1, sh.b2 * x);
+    let y1 = madd_f64::<FMA>(sh.b0, x, s.shelf[0]);
+    s.shelf[0] = madd_f64::<FMA>(-sh.a1, y1, madd_f64::<FMA>(sh.b1, x, s.shelf[1]));
+    s.shelf[1] = madd_f64::<FMA>(-sh.a2, y1, sh.b2 * x);
     let hp = &c.high_pass;
-    let y2 = mul_add::<FMA>(hp.b0, y1, s.high_pass[0]);
-    s.high_pass[0] = mul_add::<FMA>(-hp.a1, y2, mul_add::<FMA>(hp.b1, y1, s.high_pass[1]));
-    s.high_pass[1] = mul_add::<FMA>(-hp.a2, y2, hp.b2 * y1);
+    let y2 = madd_f64::<FMA>(hp.b0, y1, s.high_pass[0]);
+    s.high_pass[0] = madd_f64::<FMA>(-hp.a1, y2, madd_f64::<FMA>(hp.b1, y1, s.high_pass[1]));
+    s.high_pass[1] = madd_f64::<FMA>(-hp.a2, y2, hp.b2 * y1);
     y2
-}
-
-/// Whether this CPU has FMA (then the fused kernels run).
-#[inline]
-fn fma_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// Body of [`sum_of_squares`].
@@ -144,7 +121,7 @@ fn single_impl<const FMA: bool>(c: &KWeightingCoeffs, s: &mut KWeightingState, x
     let mut sum = 0.0;
     for &v in x {
         let y = step::<FMA>(c, &mut local, v as f64);
-        sum = mul_add::<FMA>(y, y, sum);
+        sum = madd_f64::<FMA>(y, y, sum);
     }
     local.flush_tiny();
     *s = local;
@@ -167,8 +144,8 @@ fn pair_impl<const FMA: bool>(
     for (&va, &vb) in xa.iter().zip(xb) {
         let ya = step::<FMA>(&c, &mut la, va as f64);
         let yb = step::<FMA>(&c, &mut lb, vb as f64);
-        sum_a = mul_add::<FMA>(ya, ya, sum_a);
-        sum_b = mul_add::<FMA>(yb, yb, sum_b);
+        sum_a = madd_f64::<FMA>(ya, ya, sum_a);
+        sum_b = madd_f64::<FMA>(yb, yb, sum_b);
     }
     la.flush_tiny();
     lb.flush_tiny();
@@ -290,6 +267,7 @@ mod tests {
     /// The fused (FMA) kernel, where the CPU has it, matches the portable one over odd lengths.
     #[test]
     fn fused_matches_portable() {
+        crate::simd::fast_path_testable("K-weighting FMA kernel");
         let k = KWeightingCoeffs::new(48_000.0);
         let x: Vec<f32> = (0..10_007)
             .map(|n| ((n * 7919) % 2001) as f32 / 1000.0 - 1.0)

@@ -14,6 +14,7 @@
 //! is skipped (checked per 32-frame segment): it cannot change the result, and on real
 //! programme most segments are skipped.
 
+use crate::simd::avx2_fma_available;
 use std::f64::consts::PI;
 
 /// Frames processed per call at most (callers split longer input).
@@ -68,18 +69,6 @@ fn max_abs(x: &[f32]) -> f32 {
         m = if l > m { l } else { m };
     }
     m
-}
-
-/// Whether the AVX2 + FMA kernel can run on this CPU.
-fn avx2_fma_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// The interpolation work of one chunk of one channel.
@@ -323,6 +312,7 @@ mod tests {
     /// The AVX2/FMA kernel (when the CPU has it) equals the portable one over odd lengths.
     #[test]
     fn fast_kernel_matches_portable() {
+        crate::simd::fast_path_testable("true-peak AVX2 kernel");
         let mut state = 0x1234_5678_9abc_def1u64;
         let x: Vec<f32> = (0..50_000)
             .map(|n| {

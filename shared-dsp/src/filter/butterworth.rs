@@ -10,12 +10,12 @@
 //! cascade is exactly the bilinear transform of the analog filter: −3.01 dB at the cutoff for
 //! every order, maximally flat passband.
 //!
-//! Like [`BiquadCoeffs`](crate::biquad::BiquadCoeffs) the section coefficients are kept in
+//! Like [`BiquadCoeffs`](crate::filter::biquad::BiquadCoeffs) the section coefficients are kept in
 //! `f64`: rounded to `f32`, an 8th-order 10 Hz high-pass at 384 kHz would be −37 dB at its
 //! cutoff instead of −3 dB (the direct-form poles of low corners at high rates need more than
 //! 24 bits).
 
-use crate::biquad::{eval_z, pass_f64, BiquadState};
+use crate::filter::biquad::{eval_z, pass_f64, BiquadState};
 
 /// Roll-off of a Butterworth filter in dB per octave (order × 6.02 dB/oct).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 //! Structure after Zölzer, "DAFX: Digital Audio Effects", 2nd ed., §4.2.3 (noise gate): a fast
 //! peak detector on the key signal, a two-threshold (hysteresis) open/close decision with a hold
 //! time, and attack/release ballistics on the gain in dB (Giannoulis et al. 2012 branching
-//! one-pole, see [`crate::envelope`]).
+//! one-pole, see [`crate::dynamics::envelope`]).
 //!
 //! - The gate **opens** when the key level reaches `threshold_db`.
 //! - It **closes** only once the level has stayed below `threshold_db − hysteresis_db` for
@@ -13,8 +13,8 @@
 //! - `attack_ms` is the time constant of the gain rising (opening), `release_ms` of it falling.
 
 use crate::db::{db_to_gain, db_to_gain_fast, gain_to_db_fast};
-use crate::envelope::{one_pole_coeff, DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
-use crate::gain_computer::ExpanderCurve;
+use crate::dynamics::envelope::{one_pole_coeff, DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
+use crate::dynamics::gain_computer::ExpanderCurve;
 
 /// Release time constant of the key peak detector in ms. Short enough to follow a decaying
 /// note, long enough that a 20 Hz waveform's zero crossings do not read as silence (hold and

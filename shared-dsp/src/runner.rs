@@ -1,0 +1,318 @@
+//! The engine runner: everything a plugin engine needs around its DSP, written once.
+//!
+//! A [`Runner`] takes host blocks of any length (0–8192 and beyond) and
+//! - cuts them into chunks of at most [`MAX_CHUNK`] samples on a grid fixed to the absolute
+//!   sample position (the engine may ask for a finer grid while it ramps), so the output does
+//!   not depend on the host's block size;
+//! - sanitises the input (NaN/Inf → silence, subnormals → 0, clamp to +120 dBFS) and sets
+//!   flush-to-zero/denormals-are-zero for the call ([`DenormalGuard`]), so denormal input cannot
+//!   slow processing down;
+//! - keeps a dry path delayed by the engine's latency and crossfades the bypass over
+//!   [`BYPASS_FADE_MS`]; once the fade has ended the output *is* the delayed input, bit for bit;
+//! - checks the output: if anything non-finite ever comes out, it outputs silence for that
+//!   chunk and resets the engine rather than ringing NaN forever;
+//! - accumulates input and output levels for meters.
+//!
+//! It knows nothing of hosts: the plugin wrapper, the tests and the command line all drive
+//! engines through it.
+
+use crate::db::{all_finite, sanitize};
+use crate::delay::DelayLine;
+use crate::meter::BlockLevel;
+use crate::simd::DenormalGuard;
+use crate::smoothing::{Smoother, SmoothingStyle};
+
+/// Channels the runner handles.
+pub const MAX_CHANNELS: usize = 2;
+/// Largest chunk handed to an engine.
+pub const MAX_CHUNK: usize = 64;
+/// Bypass crossfade time, ms.
+pub const BYPASS_FADE_MS: f32 = 10.0;
+
+/// A DSP engine driven by a [`Runner`].
+pub trait ChunkEngine {
+    /// Processes one chunk in place: 1 or 2 channels of equal length `n ≤ MAX_CHUNK`, already
+    /// sanitised. `key` is the external sidechain of the same length, when the host gives one.
+    /// `position` is the absolute sample position of the chunk's first sample.
+    fn process_chunk(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>, position: u64);
+
+    /// Latency in samples; may change between chunks (the dry path follows).
+    fn latency_samples(&self) -> u32;
+
+    /// Clears all audio memory. Realtime-safe.
+    fn reset(&mut self);
+
+    /// The chunk grid the engine wants at `position` (a divisor of [`MAX_CHUNK`]; a finer grid
+    /// while coefficients ramp). The default is [`MAX_CHUNK`].
+    fn chunk_grid(&self) -> usize {
+        MAX_CHUNK
+    }
+}
+
+/// Input/output levels of the last [`Runner::process`] call, for meters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunnerLevels {
+    /// Input (after sanitising).
+    pub input: BlockLevel,
+    /// Output.
+    pub output: BlockLevel,
+}
+
+/// See the module docs.
+pub struct Runner {
+    position: u64,
+    bypass: Smoother,
+    dry_delay: [DelayLine; MAX_CHANNELS],
+    dry: [[f32; MAX_CHUNK]; MAX_CHANNELS],
+    key: [[f32; MAX_CHUNK]; MAX_CHANNELS],
+    levels: RunnerLevels,
+    num_resets: u64,
+}
+
+impl Runner {
+    /// A runner whose dry path can follow latencies up to `max_latency_samples`. Allocates.
+    pub fn new(max_latency_samples: usize) -> Self {
+        Self {
+            position: 0,
+            bypass: Smoother::new(SmoothingStyle::Linear(BYPASS_FADE_MS), 0.0),
+            dry_delay: [
+                DelayLine::new(max_latency_samples),
+                DelayLine::new(max_latency_samples),
+            ],
+            dry: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
+            key: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
+            levels: RunnerLevels::default(),
+            num_resets: 0,
+        }
+    }
+
+    /// Sets the sample rate (not realtime, allocation-free) and clears the memory.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        self.bypass.prepare(sample_rate_hz);
+        self.reset();
+    }
+
+    /// Clears the dry path, ends the bypass fade and restarts the grid. Realtime-safe.
+    pub fn reset(&mut self) {
+        let t = self.bypass.target();
+        self.bypass.reset(t);
+        for d in self.dry_delay.iter_mut() {
+            d.reset();
+        }
+        self.position = 0;
+    }
+
+    /// Sets the bypass target; the output crossfades to the delayed input over
+    /// [`BYPASS_FADE_MS`].
+    pub fn set_bypass(&mut self, bypass: bool) {
+        self.bypass.set_target(if bypass { 1.0 } else { 0.0 });
+    }
+
+    /// Levels of the last [`Runner::process`] call.
+    pub fn levels(&self) -> &RunnerLevels {
+        &self.levels
+    }
+
+    /// How often the non-finite fallback has reset the engine (should stay 0).
+    pub fn num_resets(&self) -> u64 {
+        self.num_resets
+    }
+
+    /// Processes one host block in place. `audio` holds 1 or 2 channels (only the first two
+    /// and the shortest length are used); `key`, when given, 1 or 2 sidechain channels.
+    /// Never allocates.
+    pub fn process<E: ChunkEngine>(
+        &mut self,
+        engine: &mut E,
+        audio: &mut [&mut [f32]],
+        key: Option<&[&[f32]]>,
+    ) {
+        let _denormals = DenormalGuard::new();
+        self.levels = RunnerLevels::default();
+        let nc = audio.len().min(MAX_CHANNELS);
+        if nc == 0 {
+            return;
+        }
+        let len = audio[..nc].iter().map(|c| c.len()).min().unwrap_or(0);
+        let key = key.filter(|k| !k.is_empty());
+        let mut start = 0;
+        while start < len {
+            let grid = engine.chunk_grid().clamp(1, MAX_CHUNK) as u64;
+            let to_grid = (grid - self.position % grid) as usize;
+            let n = to_grid.min(len - start);
+            let mut chunk: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (c, ch) in audio.iter_mut().take(nc).enumerate() {
+                chunk[c] = &mut ch[start..start + n];
+            }
+            let nk = key.map_or(0, |k| k.len().min(MAX_CHANNELS));
+            if let Some(k) = key {
+                for c in 0..nk {
+                    let src = k[c];
+                    let m = n.min(src.len().saturating_sub(start));
+                    self.key[c][..m].copy_from_slice(&src[start..start + m]);
+                    self.key[c][m..n].fill(0.0);
+                    sanitize(&mut self.key[c][..n]);
+                }
+            }
+            self.process_chunk(engine, &mut chunk[..nc], nk, n);
+            start += n;
+        }
+    }
+
+    fn process_chunk<E: ChunkEngine>(
+        &mut self,
+        engine: &mut E,
+        ch: &mut [&mut [f32]],
+        nk: usize,
+        n: usize,
+    ) {
+        for c in ch.iter_mut() {
+            sanitize(c);
+            self.levels.input.add(c);
+        }
+        let latency = engine.latency_samples() as usize;
+        for (c, x) in ch.iter().enumerate() {
+            let d = &mut self.dry_delay[c];
+            if d.latency_samples() as usize != latency {
+                d.set_delay_samples(latency);
+            }
+            self.dry[c][..n].copy_from_slice(x);
+            d.process_block(&mut self.dry[c][..n]);
+        }
+        let key_refs: [&[f32]; MAX_CHANNELS] = [&self.key[0][..n], &self.key[1][..n]];
+        let key = (nk > 0).then_some(&key_refs[..nk]);
+        engine.process_chunk(ch, key, self.position);
+        self.position += n as u64;
+
+        let mut finite = true;
+        for c in ch.iter() {
+            finite &= all_finite(c);
+        }
+        if !finite {
+            for c in ch.iter_mut() {
+                c.fill(0.0);
+            }
+            engine.reset();
+            self.num_resets += 1;
+        }
+
+        // Bypass: exactly the dry path once faded in, exactly the engine once faded out.
+        if self.bypass.is_smoothing() {
+            for i in 0..n {
+                let b = self.bypass.next();
+                for (c, x) in ch.iter_mut().enumerate() {
+                    x[i] = (1.0 - b) * x[i] + b * self.dry[c][i];
+                }
+            }
+        } else if self.bypass.current() == 1.0 {
+            for (c, x) in ch.iter_mut().enumerate() {
+                x.copy_from_slice(&self.dry[c][..n]);
+            }
+        }
+        for c in ch.iter() {
+            self.levels.output.add(c);
+        }
+    }
+}
+
+/// Copies the first channel into the second: a mono input on a stereo output (the host
+/// wrapper leaves the second output silent), so that pan and width act on a mono track.
+pub fn mono_to_stereo(audio: &mut [&mut [f32]]) {
+    if let [left, right, ..] = audio {
+        right.copy_from_slice(left);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test engine: gain 0.5 and a delay of 3 samples.
+    struct HalfDelayed {
+        line: [DelayLine; 2],
+        chunks: Vec<usize>,
+    }
+
+    impl ChunkEngine for HalfDelayed {
+        fn process_chunk(&mut self, audio: &mut [&mut [f32]], _: Option<&[&[f32]]>, _: u64) {
+            self.chunks.push(audio[0].len());
+            for (c, x) in audio.iter_mut().enumerate() {
+                for v in x.iter_mut() {
+                    *v = 0.5 * self.line[c].process(*v);
+                }
+            }
+        }
+        fn latency_samples(&self) -> u32 {
+            3
+        }
+        fn reset(&mut self) {}
+    }
+
+    fn engine() -> HalfDelayed {
+        let mut line = [DelayLine::new(3), DelayLine::new(3)];
+        for l in line.iter_mut() {
+            l.set_delay_samples(3);
+        }
+        HalfDelayed {
+            line,
+            chunks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn chunks_follow_the_grid_whatever_the_host_block() {
+        let mut r = Runner::new(16);
+        r.prepare(48_000.0);
+        let mut e = engine();
+        let mut x = vec![0.1f32; 200];
+        for block in x.chunks_mut(50) {
+            r.process(&mut e, &mut [block], None);
+        }
+        assert_eq!(e.chunks, vec![50, 14, 36, 28, 22, 42, 8]);
+    }
+
+    #[test]
+    fn bypass_is_bit_exact_after_the_fade_and_keeps_the_latency() {
+        let mut r = Runner::new(16);
+        r.prepare(48_000.0);
+        let mut e = engine();
+        let x: Vec<f32> = (0..4800).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let mut y = x.clone();
+        r.set_bypass(true);
+        r.process(&mut e, &mut [&mut y[..]], None);
+        // The fade lasts 480 samples; after it the output is the input delayed by 3, exactly.
+        for i in 480..4800 {
+            assert_eq!(y[i].to_bits(), x[i - 3].to_bits(), "sample {i}");
+        }
+        // And back: exactly the engine's output after the fade.
+        r.set_bypass(false);
+        let mut z = x.clone();
+        r.process(&mut e, &mut [&mut z[..]], None);
+        for i in 480..4800 {
+            assert_eq!(z[i], 0.5 * x[i - 3]);
+        }
+    }
+
+    #[test]
+    fn non_finite_input_is_silenced_and_levels_are_measured() {
+        let mut r = Runner::new(16);
+        r.prepare(48_000.0);
+        let mut e = engine();
+        let mut x = vec![f32::NAN, f32::INFINITY, 1.0e-40, 0.5];
+        r.process(&mut e, &mut [&mut x[..]], None);
+        assert!(x.iter().all(|v| v.is_finite()));
+        assert_eq!(r.levels().input.peak, 0.5);
+        assert_eq!(r.num_resets(), 0);
+    }
+
+    #[test]
+    fn empty_and_channelless_blocks_are_fine() {
+        let mut r = Runner::new(16);
+        r.prepare(48_000.0);
+        let mut e = engine();
+        r.process(&mut e, &mut [], None);
+        let mut x: Vec<f32> = vec![];
+        r.process(&mut e, &mut [&mut x[..]], None);
+        assert!(e.chunks.is_empty());
+    }
+}
