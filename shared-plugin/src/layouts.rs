@@ -1,0 +1,65 @@
+//! Audio I/O layouts shared by the plugins.
+
+use nice_plug::prelude::*;
+
+/// Stereo in, stereo out.
+pub const STEREO: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(2),
+    main_output_channels: NonZeroU32::new(2),
+    ..AudioIOLayout::const_default()
+};
+
+/// Mono in, stereo out (a mono track into a stereo bus; the input is copied to both sides
+/// with `shared_dsp::runner::mono_to_stereo`).
+pub const MONO_TO_STEREO: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(1),
+    main_output_channels: NonZeroU32::new(2),
+    ..AudioIOLayout::const_default()
+};
+
+/// Mono in, mono out.
+pub const MONO: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(1),
+    main_output_channels: NonZeroU32::new(1),
+    ..AudioIOLayout::const_default()
+};
+
+/// Stereo in and out with a stereo sidechain input that hosts show as "Sidechain".
+pub const STEREO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(2),
+    main_output_channels: NonZeroU32::new(2),
+    aux_input_ports: &[new_nonzero_u32(2)],
+    names: PortNames {
+        layout: Some("Stereo + sidechain"),
+        main_input: Some("Input"),
+        main_output: Some("Output"),
+        aux_inputs: &["Sidechain"],
+        aux_outputs: &[],
+    },
+    ..AudioIOLayout::const_default()
+};
+
+/// Mono in and out with a mono sidechain input.
+pub const MONO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
+    main_input_channels: NonZeroU32::new(1),
+    main_output_channels: NonZeroU32::new(1),
+    aux_input_ports: &[new_nonzero_u32(1)],
+    names: PortNames {
+        layout: Some("Mono + sidechain"),
+        main_input: Some("Input"),
+        main_output: Some("Output"),
+        aux_inputs: &["Sidechain"],
+        aux_outputs: &[],
+    },
+    ..AudioIOLayout::const_default()
+};
+
+/// Number of channels of an optional port.
+pub fn channels(n: Option<NonZeroU32>) -> usize {
+    n.map_or(0, |n| n.get() as usize)
+}
+
+/// `true` for a mono input feeding a stereo output.
+pub fn is_mono_to_stereo(layout: &AudioIOLayout) -> bool {
+    channels(layout.main_input_channels) == 1 && channels(layout.main_output_channels) == 2
+}

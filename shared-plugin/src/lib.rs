@@ -1,0 +1,21 @@
+//! nice-plug glue written once for every Lathe plugin.
+//!
+//! - [`params`]: parameter constructors whose range, default and unit are written once, with
+//!   formatters whose text parses back to the value it shows and that accept plain numbers and
+//!   units ("4", "-3 dB", "1k", "2.5 kHz", "300 ms", "1.2 s", "50 %", "inf");
+//! - [`table`]: the parameter table a plugin exposes (ids, names, units, ranges, defaults),
+//!   generated from its `Params` for the host tests, and a value → text → value check;
+//! - [`meters`]: lock-free meter transport from the audio thread to the editor;
+//! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
+//! - [`layouts`]: the audio I/O layouts the suite offers.
+//!
+//! The engine runner itself is framework-free and lives in `shared_dsp::runner`, so the
+//! command line and the tests drive engines exactly as the plugins do.
+
+#![warn(missing_docs)]
+
+pub mod layouts;
+pub mod meters;
+pub mod params;
+pub mod state;
+pub mod table;

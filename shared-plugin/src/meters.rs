@@ -1,0 +1,91 @@
+//! Meter readings shared lock-free between the audio thread and the editor (relaxed atomics,
+//! no locks, no allocation), with the ballistics applied on the audio thread.
+
+use atomic_float::AtomicF32;
+use shared_dsp::db::MINUS_INFINITY_DB;
+use shared_dsp::meter::{BlockLevel, LevelMeter};
+use std::sync::atomic::Ordering;
+
+/// Gain-reduction meters return towards 0 dB at this rate (dB/s) after the deepest reading.
+pub const GR_RETURN_DB_PER_S: f32 = 30.0;
+/// Number of gain-reduction meters a plugin can publish.
+pub const NUM_GR_METERS: usize = 2;
+
+/// Meter readings published by the audio thread.
+pub struct SharedMeters {
+    /// Input peak, dBFS.
+    pub input_peak_db: AtomicF32,
+    /// Input RMS, dBFS.
+    pub input_rms_db: AtomicF32,
+    /// Output peak, dBFS.
+    pub output_peak_db: AtomicF32,
+    /// Output RMS, dBFS.
+    pub output_rms_db: AtomicF32,
+    /// Gain reductions, dB (≤ 0): e.g. gate and compressor.
+    pub gain_db: [AtomicF32; NUM_GR_METERS],
+    /// The compressor detector's level, dBFS, for the live dot on a transfer curve.
+    pub detector_db: AtomicF32,
+    /// The sample rate the plugin runs at (0 before activation), for response curves.
+    pub sample_rate_hz: AtomicF32,
+}
+
+impl Default for SharedMeters {
+    fn default() -> Self {
+        Self {
+            input_peak_db: AtomicF32::new(MINUS_INFINITY_DB),
+            input_rms_db: AtomicF32::new(MINUS_INFINITY_DB),
+            output_peak_db: AtomicF32::new(MINUS_INFINITY_DB),
+            output_rms_db: AtomicF32::new(MINUS_INFINITY_DB),
+            gain_db: [AtomicF32::new(0.0), AtomicF32::new(0.0)],
+            detector_db: AtomicF32::new(MINUS_INFINITY_DB),
+            sample_rate_hz: AtomicF32::new(0.0),
+        }
+    }
+}
+
+impl SharedMeters {
+    /// Reads a value (for the editor).
+    pub fn get(v: &AtomicF32) -> f32 {
+        v.load(Ordering::Relaxed)
+    }
+}
+
+/// One block's readings, gathered by the audio thread.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockReadings {
+    /// Input level.
+    pub input: BlockLevel,
+    /// Output level.
+    pub output: BlockLevel,
+    /// Deepest gain of each gain-reduction meter in the block, dB (≤ 0).
+    pub gain_db: [f32; NUM_GR_METERS],
+    /// Highest detector level in the block, dBFS.
+    pub detector_db: f32,
+}
+
+/// Ballistics state owned by the audio thread.
+#[derive(Default)]
+pub struct MeterBallistics {
+    input: LevelMeter,
+    output: LevelMeter,
+    gain_db: [f32; NUM_GR_METERS],
+}
+
+impl MeterBallistics {
+    /// Folds one block into the ballistics and publishes the results.
+    pub fn publish(&mut self, block: &BlockReadings, block_seconds: f32, out: &SharedMeters) {
+        self.input.update(&block.input, block_seconds);
+        self.output.update(&block.output, block_seconds);
+        let ret = GR_RETURN_DB_PER_S * block_seconds;
+        for (i, g) in self.gain_db.iter_mut().enumerate() {
+            let reading = if block.gain_db[i].is_finite() { block.gain_db[i] } else { 0.0 };
+            *g = reading.min((*g + ret).min(0.0));
+            out.gain_db[i].store(*g, Ordering::Relaxed);
+        }
+        out.input_peak_db.store(self.input.peak_db, Ordering::Relaxed);
+        out.input_rms_db.store(self.input.rms_db(), Ordering::Relaxed);
+        out.output_peak_db.store(self.output.peak_db, Ordering::Relaxed);
+        out.output_rms_db.store(self.output.rms_db(), Ordering::Relaxed);
+        out.detector_db.store(block.detector_db, Ordering::Relaxed);
+    }
+}

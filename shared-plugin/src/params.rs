@@ -1,0 +1,259 @@
+//! Parameter constructors: each parameter's range, default, unit and text form are written once,
+//! here or in the one call that creates it.
+//!
+//! Text rules (checked for every parameter of every plugin by [`crate::table::check_text_round_trip`]):
+//! - the text a host shows parses back to a value that shows the same text;
+//! - text entry takes plain numbers and the usual units and prefixes: `4`, `-3 dB`, `1k`,
+//!   `2.5 kHz`, `300 ms`, `1.2 s`, `50 %`, `4:1`, `inf`/`∞`, `50L`/`C`/`30R`;
+//! - the text without its unit is a plain number wherever that is possible (ratio `4.0` with the
+//!   unit `:1`, pan `-50` with the unit ` %`), so that scripting hosts such as pedalboard treat
+//!   the parameter as a number and accept `plugin.ratio = 4`.
+
+use nice_plug::prelude::*;
+use shared_dsp::db::{db_to_gain, gain_to_db};
+use std::sync::Arc;
+
+/// Parses a number with an optional unit and SI prefix: returns the number in the base unit
+/// (`"2.5 kHz"` → 2500, `"300 ms"` → 300 with base `ms`, `"1.2 s"` → 1200 with base `ms`,
+/// `"-3 dB"` → -3, `"4:1"` → 4, `"inf"`/`"∞"` → +∞). `base` is the parameter's unit without
+/// spaces, lower case (`"hz"`, `"ms"`, `"db"`, `"%"`, `""`).
+pub fn parse_number(text: &str, base: &str) -> Option<f32> {
+    let t = text.trim().replace('−', "-").replace(',', ".");
+    let lower = t.to_ascii_lowercase();
+    let mut s = lower.trim();
+    if let Some(stripped) = s.strip_suffix(":1") {
+        s = stripped.trim();
+    }
+    if matches!(s, "inf" | "∞" | "+inf" | "+∞") {
+        return Some(f32::INFINITY);
+    }
+    // Split number and suffix: the number is the longest prefix that parses.
+    let split = (1..=s.len())
+        .rev()
+        .filter(|&i| s.is_char_boundary(i))
+        .find(|&i| s[..i].trim().parse::<f64>().is_ok())?;
+    let (num, suffix) = s.split_at(split);
+    let value: f64 = num.trim().parse().ok()?;
+    if !value.is_finite() {
+        return None;
+    }
+    let suffix = suffix.trim();
+    let scale = match (suffix, base) {
+        ("", _) => 1.0,
+        (u, b) if u == b => 1.0,
+        ("k", "hz") | ("khz", "hz") => 1000.0,
+        ("s", "ms") | ("sec", "ms") => 1000.0,
+        ("us", "ms") | ("µs", "ms") => 0.001,
+        ("hz", "hz") | ("ms", "ms") | ("db", "db") | ("%", "%") => 1.0,
+        _ => return None,
+    };
+    let v = (value * scale) as f32;
+    v.is_finite().then_some(v)
+}
+
+/// Decimals for a value shown with about three significant digits.
+fn adaptive_decimals(v: f32) -> usize {
+    // Decided on the rounded value, so 9.9999 (shown "10.0") and 10.0 show alike.
+    let a = v.abs();
+    if (a * 100.0).round() < 1000.0 {
+        2
+    } else if (a * 10.0).round() < 1000.0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn format_adaptive(v: f32) -> String {
+    let d = adaptive_decimals(v);
+    let s = format!("{v:.d$}");
+    // "-0.00" would parse back to 0 but is shown differently from "0.00".
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// A logarithmic-feeling range (skew −2: the centre of travel is near the geometric mean).
+fn skewed(min: f32, max: f32) -> FloatRange {
+    FloatRange::Skewed {
+        min,
+        max,
+        factor: FloatRange::skew_factor(-2.0),
+    }
+}
+
+/// A frequency in Hz on a logarithmic-feeling range, shown with about three digits.
+pub fn hz(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, skewed(min, max))
+        .with_unit(" Hz")
+        .with_value_to_string(Arc::new(format_adaptive))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "hz")))
+}
+
+/// A time in ms on a logarithmic-feeling range (`0 ms` allowed when `min` is 0), shown with
+/// about three digits; text entry takes `ms` and `s`.
+pub fn ms(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, skewed(min, max))
+        .with_unit(" ms")
+        .with_value_to_string(Arc::new(format_adaptive))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "ms")))
+}
+
+/// A level or gain in dB on a linear range, shown with one decimal.
+pub fn db(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(" dB")
+        .with_step_size(0.1)
+        .with_value_to_string(Arc::new(|v| format_fixed(v, 1)))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "db")))
+}
+
+/// A gain stored linear and shown in dB, ±`range_db`, default 0 dB.
+pub fn gain(name: impl Into<String>, range_db: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        1.0,
+        FloatRange::Skewed {
+            min: db_to_gain(-range_db),
+            max: db_to_gain(range_db),
+            factor: FloatRange::gain_skew_factor(-range_db, range_db),
+        },
+    )
+    .with_unit(" dB")
+    .with_value_to_string(Arc::new(|g| format_fixed(gain_to_db(g), 2)))
+    .with_string_to_value(Arc::new(|s| parse_number(s, "db").map(db_to_gain)))
+}
+
+/// A fraction `0..=max` shown as a percentage with no decimals (1.0 shows `100`).
+pub fn percent(name: impl Into<String>, default: f32, max: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
+        .with_unit(" %")
+        .with_value_to_string(Arc::new(|v| format_fixed(100.0 * v, 0)))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "%").map(|v| v / 100.0)))
+}
+
+/// A compression ratio `min..=max`, shown `4.0` with the unit `:1`; when `infinity_at` is given,
+/// that value (the maximum) means ∞:1 and shows `inf`.
+pub fn ratio(name: impl Into<String>, default: f32, min: f32, max: f32, infinity: bool) -> FloatParam {
+    FloatParam::new(name, default, skewed(min, max))
+        .with_unit(":1")
+        .with_value_to_string(Arc::new(move |r| {
+            if infinity && r >= max {
+                "inf".to_string()
+            } else {
+                format_fixed(r, 1)
+            }
+        }))
+        .with_string_to_value(Arc::new(move |s| {
+            parse_number(s, "").map(|r| if r.is_infinite() { max } else { r })
+        }))
+}
+
+/// The plain ratio for a value of a [`ratio`] parameter whose maximum means ∞:1.
+pub fn ratio_value(value: f32, max: f32) -> f32 {
+    if value >= max {
+        f32::INFINITY
+    } else {
+        value
+    }
+}
+
+/// Pan −1 (left) … +1 (right), shown as a signed percentage (`-50` is half left) so scripting
+/// hosts see a number; text entry also takes `50L`, `C`, `30R`.
+pub fn pan(name: impl Into<String>) -> FloatParam {
+    FloatParam::new(name, 0.0, FloatRange::Linear { min: -1.0, max: 1.0 })
+        .with_unit(" %")
+        .with_value_to_string(Arc::new(|v| format_fixed(100.0 * v, 0)))
+        .with_string_to_value(Arc::new(|s| {
+            let t = s.trim().to_ascii_lowercase();
+            let t = t.trim_end_matches('%').trim();
+            if t == "c" || t == "center" || t == "centre" {
+                return Some(0.0);
+            }
+            if let Some(l) = t.strip_suffix('l') {
+                return parse_number(l, "").map(|v| -v / 100.0);
+            }
+            if let Some(r) = t.strip_suffix('r') {
+                return parse_number(r, "").map(|v| v / 100.0);
+            }
+            parse_number(t, "").map(|v| v / 100.0)
+        }))
+}
+
+/// `v` with a fixed number of decimals, never `-0`.
+pub fn format_fixed(v: f32, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_units_and_prefixes_parse() {
+        assert_eq!(parse_number("4", ""), Some(4.0));
+        assert_eq!(parse_number("4:1", ""), Some(4.0));
+        assert_eq!(parse_number("4.0:1", ""), Some(4.0));
+        assert_eq!(parse_number("∞:1", ""), Some(f32::INFINITY));
+        assert_eq!(parse_number("-3 dB", "db"), Some(-3.0));
+        assert_eq!(parse_number("−3dB", "db"), Some(-3.0));
+        assert_eq!(parse_number("1k", "hz"), Some(1000.0));
+        assert_eq!(parse_number("2.5 kHz", "hz"), Some(2500.0));
+        assert_eq!(parse_number("80 Hz", "hz"), Some(80.0));
+        assert_eq!(parse_number("1.2 s", "ms"), Some(1200.0));
+        assert_eq!(parse_number("300 ms", "ms"), Some(300.0));
+        assert_eq!(parse_number("50 %", "%"), Some(50.0));
+        assert_eq!(parse_number("1e3", "hz"), Some(1000.0));
+        assert_eq!(parse_number("abc", "hz"), None);
+        assert_eq!(parse_number("3 ms", "hz"), None);
+    }
+
+    fn round_trip(p: &FloatParam, v: f32) {
+        let norm = p.preview_normalized(v);
+        let text = p.normalized_value_to_string(norm, false);
+        let back = p.string_to_normalized_value(&text).expect(&text);
+        let text2 = p.normalized_value_to_string(back, false);
+        assert_eq!(text, text2, "{} at {v}", p.name());
+    }
+
+    #[test]
+    fn every_constructor_round_trips_its_text() {
+        let params = [
+            hz("f", 1000.0, 20.0, 20000.0),
+            ms("t", 10.0, 0.05, 3000.0),
+            db("d", 0.0, -40.0, 10.0),
+            gain("g", 24.0),
+            percent("p", 1.0, 2.0),
+            ratio("r", 4.0, 1.0, 50.0, true),
+            pan("pan"),
+        ];
+        for p in params.iter() {
+            for i in 0..=1000 {
+                round_trip(p, p.preview_plain(i as f32 / 1000.0));
+            }
+        }
+    }
+
+    #[test]
+    fn ratio_and_pan_show_plain_numbers() {
+        let r = ratio("r", 4.0, 1.0, 50.0, true);
+        assert_eq!(r.normalized_value_to_string(r.preview_normalized(4.0), false), "4.0");
+        assert_eq!(r.normalized_value_to_string(1.0, true), "inf:1");
+        assert_eq!(r.preview_plain(r.string_to_normalized_value("4").unwrap()), 4.0);
+        let p = pan("pan");
+        assert_eq!(p.normalized_value_to_string(p.preview_normalized(0.5017), false), "50");
+        assert!((p.preview_plain(p.string_to_normalized_value("30L").unwrap()) + 0.3).abs() < 1e-6);
+        assert_eq!(p.preview_plain(p.string_to_normalized_value("C").unwrap()), 0.0);
+        let f = hz("f", 1000.0, 20.0, 20000.0);
+        let khz = |t: &str| f.preview_plain(f.string_to_normalized_value(t).unwrap());
+        assert!((khz("1k") - 1000.0).abs() < 0.01);
+        assert!((khz("2.5 kHz") - 2500.0).abs() < 0.01);
+    }
+}
