@@ -2,6 +2,7 @@
 //! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`.
 
 mod measure;
+mod panics;
 mod report;
 
 use clap::{Args, Parser, Subcommand};
@@ -91,9 +92,11 @@ struct LoudnessArgs {
 }
 
 fn main() -> ExitCode {
-    // A decoder bug must not print a panic message and backtrace: each file's work is run under
-    // `catch_unwind` and reported as a one-line error instead.
-    std::panic::set_hook(Box::new(|_| {}));
+    // A decoder panic on one corrupt file must not print a panic message and backtrace in the
+    // middle of the report: each file's work runs under `panics::catch` and becomes a one-line
+    // error (with the panic's message and location). Any other panic still reaches the default
+    // hook, so real bugs are not hidden.
+    panics::install();
     let cli = Cli::parse();
     match cli.command {
         Command::Loudness(args) => loudness(args),
@@ -137,8 +140,12 @@ fn loudness(args: LoudnessArgs) -> ExitCode {
 
     let work = |path: &PathBuf| {
         let counter = Arc::clone(&bytes_read);
-        std::panic::catch_unwind(|| measure::measure_file(path, args.series, counter))
-            .unwrap_or_else(|_| Err("undecodable: decoder failed (internal error)".to_string()))
+        match panics::catch(|| measure::measure_file(path, args.series, counter)) {
+            Ok(result) => result,
+            Err(panic) => Err(format!(
+                "undecodable: decoder failed (internal error: {panic})"
+            )),
+        }
     };
     let results: Vec<Result<measure::Measurement, String>> = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, usize::from))

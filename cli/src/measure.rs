@@ -97,21 +97,137 @@ fn describe_symphonia(err: &SymphoniaError) -> String {
     }
 }
 
-/// BS.1770-4 roles for the file's channels: from the speaker positions when the file declares
-/// them, else the usual layout for the channel count.
-fn channel_layout(channels: Option<&Channels>, num_channels: usize) -> Option<Vec<ChannelRole>> {
-    if let Some(Channels::Positioned(positions)) = channels {
-        if positions.bits().count_ones() as usize == num_channels {
-            let has_sides = positions.contains(Position::SIDE_LEFT);
-            let roles: Vec<ChannelRole> = (0..64)
-                .map(|bit| 1u64 << bit)
-                .filter(|bit| positions.bits() & bit != 0)
-                .map(|bit| role_for(Position::from_bits_retain(bit), has_sides, num_channels))
-                .collect();
-            return Some(roles);
+/// What a WAV file's `fmt ` chunk says about speaker positions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WavChannelMask {
+    /// Not a RIFF/WAVE file, or a header this quick scan cannot follow (symphonia decides).
+    NotWav,
+    /// A WAV file that declares no positions: a plain `WAVEFORMAT`/`WAVEFORMATEX` (PCM, IEEE
+    /// float, A-law, µ-law, ...) or a `WAVE_FORMAT_EXTENSIBLE` with `dwChannelMask == 0`.
+    Undeclared,
+    /// A `WAVE_FORMAT_EXTENSIBLE` file's non-zero `dwChannelMask`.
+    Declared(u32),
+}
+
+/// Reads the channel mask from a WAV file's `fmt ` chunk, leaving `file` at its start.
+///
+/// This is needed because symphonia (0.6) does not say whether positions were declared: for a
+/// WAV without a mask it synthesises the first `n` mask bits (`Position::from_count`, and
+/// `fix_wave_channel_mask(0, n)` for mask 0), i.e. FL FR FC LFE BL BR ... So a 5-channel WAV
+/// with no mask would come out as L R C LFE Ls, its fourth channel (Ls) dropped as an LFE and
+/// its fifth read as a surround. Comparing positions with that synthesised default cannot tell
+/// it apart from a file that really declares those bits (e.g. mask 0xF, 3.1, on 4 channels),
+/// so the header itself is read. `NotWav` on any I/O or format problem: symphonia then reports it.
+fn wav_channel_mask<R: Read + Seek>(file: &mut R) -> WavChannelMask {
+    let mask = (|| -> io::Result<WavChannelMask> {
+        let mut riff = [0u8; 12];
+        file.read_exact(&mut riff)?;
+        if &riff[0..4] != b"RIFF" || &riff[8..12] != b"WAVE" {
+            return Ok(WavChannelMask::NotWav);
         }
+        // `fmt ` must come before `data`; skip anything else (JUNK, bext, LIST, ...).
+        for _ in 0..64 {
+            let mut header = [0u8; 8];
+            file.read_exact(&mut header)?;
+            let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+            match &header[0..4] {
+                b"fmt " => {
+                    let mut fmt = [0u8; 24];
+                    let n = (len as usize).min(fmt.len());
+                    file.read_exact(&mut fmt[..n])?;
+                    let tag = u16::from_le_bytes([fmt[0], fmt[1]]);
+                    let cb_size = u16::from_le_bytes([fmt[16], fmt[17]]);
+                    // WAVE_FORMAT_EXTENSIBLE: cbSize >= 22, dwChannelMask at byte 20.
+                    if tag == 0xFFFE && n == 24 && cb_size >= 22 {
+                        let mask = u32::from_le_bytes([fmt[20], fmt[21], fmt[22], fmt[23]]);
+                        if mask != 0 {
+                            return Ok(WavChannelMask::Declared(mask));
+                        }
+                    }
+                    return Ok(WavChannelMask::Undeclared);
+                }
+                b"data" => return Ok(WavChannelMask::NotWav),
+                _ => {
+                    // Chunks are padded to an even length.
+                    file.seek(SeekFrom::Current(i64::from(len) + i64::from(len & 1)))?;
+                }
+            }
+        }
+        Ok(WavChannelMask::NotWav)
+    })()
+    .unwrap_or(WavChannelMask::NotWav);
+    match file.seek(SeekFrom::Start(0)) {
+        Ok(_) => mask,
+        Err(_) => WavChannelMask::NotWav,
     }
-    ChannelRole::default_layout(num_channels).map(|l| l.to_vec())
+}
+
+/// The speaker positions a file declares, in channel order, or `None` when it declares none.
+///
+/// For WAV, from the header's own mask ([`wav_channel_mask`]); a mask is used even when its bit
+/// count differs from the channel count (Microsoft's rule: the first channels take the mask's
+/// positions, lowest bit first; extra bits are ignored; extra channels have no position). For
+/// other formats, symphonia's positions when they account for every channel (FLAC and Vorbis
+/// define fixed orders per channel count, which symphonia reports as positions).
+fn declared_positions(
+    wav_mask: WavChannelMask,
+    channels: Option<&Channels>,
+    num_channels: usize,
+) -> Option<Position> {
+    match wav_mask {
+        WavChannelMask::Declared(mask) => Some(Position::from_bits_truncate(u64::from(mask))),
+        WavChannelMask::Undeclared => None,
+        WavChannelMask::NotWav => match channels {
+            Some(Channels::Positioned(positions))
+                if positions.bits().count_ones() as usize == num_channels =>
+            {
+                Some(*positions)
+            }
+            _ => None,
+        },
+    }
+    .filter(|p| !p.is_empty())
+}
+
+/// BS.1770-4 roles for the file's channels: from the speaker positions when the file declares
+/// them ([`declared_positions`]), else the default layout for the channel count.
+///
+/// Default layouts, for files that declare no positions (WAV without a channel mask, AIFF with
+/// more than 3 channels): the speaker sets of Microsoft's WAVE_FORMAT_EXTENSIBLE default
+/// channel masks (`KSAUDIO_SPEAKER_*` in ksmedia.h; see "Multiple Channel Audio Data and WAVE
+/// Files"), channels in mask-bit order, which is also FLAC's fixed order per channel count and
+/// `ChannelRole::default_layout` in shared-dsp:
+///
+/// | ch | layout | channel order                     | mask                                    |
+/// |----|--------|-----------------------------------|-----------------------------------------|
+/// | 1  | mono   | C                                 | 0x004 `KSAUDIO_SPEAKER_MONO`            |
+/// | 2  | stereo | L R                               | 0x003 `KSAUDIO_SPEAKER_STEREO`          |
+/// | 3  | 3.0    | L R C                             | 0x007 `KSAUDIO_SPEAKER_3POINT0`         |
+/// | 4  | quad   | L R Ls Rs                         | 0x033 `KSAUDIO_SPEAKER_QUAD`            |
+/// | 5  | 5.0    | L R C Ls Rs (no LFE)              | 0x607 `KSAUDIO_SPEAKER_5POINT0`         |
+/// | 6  | 5.1    | L R C LFE Ls Rs                   | 0x03F `KSAUDIO_SPEAKER_5POINT1`         |
+/// | 7  | 6.1    | L R C LFE Cs Lside Rside          | 0x70F (no ksmedia.h name; FLAC, ffmpeg) |
+/// | 8  | 7.1    | L R C LFE Lback Rback Lside Rside | 0x63F `KSAUDIO_SPEAKER_7POINT1_SURROUND` |
+///
+/// Channel weights per ITU-R BS.1770-4 Table 3: L, R, C, Cs and the 7.1 back pair 1.0;
+/// surrounds and sides (azimuth 60°-120°) 1.41 (+1.5 dB); the LFE is excluded (0).
+fn channel_layout(declared: Option<Position>, num_channels: usize) -> Option<Vec<ChannelRole>> {
+    let default = ChannelRole::default_layout(num_channels)?;
+    let Some(positions) = declared else {
+        return Some(default.to_vec());
+    };
+    let used: Vec<Position> = (0..64)
+        .map(|bit| Position::from_bits_retain(1u64 << bit))
+        .filter(|bit| positions.contains(*bit))
+        .take(num_channels)
+        .collect();
+    let has_sides = used.contains(&Position::SIDE_LEFT);
+    let mut roles: Vec<ChannelRole> = used
+        .into_iter()
+        .map(|pos| role_for(pos, has_sides, num_channels))
+        .collect();
+    roles.resize(num_channels, ChannelRole::Other);
+    Some(roles)
 }
 
 /// The BS.1770-4 role of one speaker position. WAV's "back" pair is the 5.1 surround pair
@@ -181,7 +297,7 @@ pub fn measure_file(
     want_series: bool,
     bytes_read: Arc<AtomicU64>,
 ) -> Result<Measurement, String> {
-    let file = File::open(path).map_err(|e| describe_io(&e))?;
+    let mut file = File::open(path).map_err(|e| describe_io(&e))?;
     let metadata = file.metadata().map_err(|e| describe_io(&e))?;
     if metadata.is_dir() {
         return Err("is a directory".to_string());
@@ -190,6 +306,7 @@ pub fn measure_file(
     if len_bytes == 0 {
         return Err("empty file".to_string());
     }
+    let wav_mask = wav_channel_mask(&mut file);
     let source = CountingFile {
         file,
         len_bytes,
@@ -264,20 +381,22 @@ pub fn measure_file(
                 let (rate, num_channels) = (spec.rate(), spec.channels().count());
                 match spec_seen {
                     None => {
-                        let layout = channel_layout(params.channels.as_ref(), num_channels)
-                            .ok_or_else(|| {
-                                format!(
-                                    "unsupported channel count {num_channels} \
-                                     (supported: 1-8, mono to 7.1)"
-                                )
-                            })?;
+                        let declared =
+                            declared_positions(wav_mask, params.channels.as_ref(), num_channels);
+                        let layout = channel_layout(declared, num_channels).ok_or_else(|| {
+                            format!(
+                                "unsupported channel count {num_channels} \
+                                 (supported: 1-8, mono to 7.1)"
+                            )
+                        })?;
                         let meter =
                             LoudnessMeter::with_layout(rate, &layout).map_err(|e| e.to_string())?;
                         let (Some(rx), Some(recycle)) = (batch_rx.take(), recycle_tx.take()) else {
                             return Err("internal error: worker started twice".to_string());
                         };
-                        worker =
-                            Some(scope.spawn(move || run_meter(meter, rx, recycle, want_series)));
+                        worker = Some(scope.spawn(move || {
+                            crate::panics::catch(|| run_meter(meter, rx, recycle, want_series))
+                        }));
                         spec_seen = Some((rate, num_channels));
                         batch = vec![Vec::with_capacity(BATCH_FRAMES + frames); num_channels];
                     }
@@ -320,7 +439,10 @@ pub fn measure_file(
         drop(batch_tx);
         let measured = match worker {
             Some(handle) => match handle.join() {
-                Ok(result) => result,
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => Err(format!(
+                    "undecodable: measurement failed (internal error: {panic})"
+                )),
                 Err(_) => Err("undecodable: measurement failed (internal error)".to_string()),
             },
             None => Err("no audio samples".to_string()),

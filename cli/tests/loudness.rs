@@ -271,6 +271,145 @@ fn surround_51_weights_and_lfe() {
     assert_within("5.1 TP (LFE)", num(obj, "TP"), 0.0, 0.4, 0.2);
 }
 
+/// How [`declare_no_positions`] removes a WAV's channel mask.
+#[derive(Debug, Clone, Copy)]
+enum NoMask {
+    /// Rewrite the header as a plain 16-byte `fmt ` (WAVE_FORMAT_PCM / IEEE_FLOAT), no mask.
+    PlainFormat,
+    /// Keep WAVE_FORMAT_EXTENSIBLE but set `dwChannelMask` to 0.
+    MaskZero,
+    /// Keep WAVE_FORMAT_EXTENSIBLE with this mask.
+    Mask(u32),
+}
+
+/// Rewrites the channel mask of a WAV written by hound, which always writes
+/// WAVE_FORMAT_EXTENSIBLE with the first `n` mask bits set for more than two channels
+/// (RIFF header 12 bytes, `fmt ` chunk header 8 + 40 bytes, mask at byte 40, `data` at 60).
+fn declare_no_positions(path: &Path, how: NoMask) {
+    let mut bytes = std::fs::read(path).expect("read wav");
+    assert_eq!(&bytes[12..16], b"fmt ");
+    assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), 40);
+    assert_eq!(u16::from_le_bytes([bytes[20], bytes[21]]), 0xFFFE);
+    assert_eq!(&bytes[60..64], b"data");
+    match how {
+        NoMask::MaskZero => bytes[40..44].copy_from_slice(&0u32.to_le_bytes()),
+        NoMask::Mask(mask) => bytes[40..44].copy_from_slice(&mask.to_le_bytes()),
+        NoMask::PlainFormat => {
+            // The sub-format GUID's first two bytes are the plain format tag (1 PCM, 3 float).
+            let tag = [bytes[44], bytes[45]];
+            let mut plain = Vec::with_capacity(bytes.len() - 24);
+            plain.extend_from_slice(b"RIFF\0\0\0\0WAVEfmt ");
+            plain.extend_from_slice(&16u32.to_le_bytes());
+            plain.extend_from_slice(&tag);
+            plain.extend_from_slice(&bytes[22..36]);
+            plain.extend_from_slice(&bytes[60..]);
+            let riff_len = (plain.len() - 8) as u32;
+            plain[4..8].copy_from_slice(&riff_len.to_le_bytes());
+            bytes = plain;
+        }
+    }
+    std::fs::write(path, bytes).expect("write wav");
+}
+
+#[test]
+fn surround_50_without_channel_mask_reads_as_5_0() {
+    // EBU Tech 3341 case 6 without an LFE: L, R -28, C -24, Ls, Rs -30 dBFS: -23.0 LUFS when the
+    // five channels are read as L R C Ls Rs (the default 5.0 layout), -23.68 if the fourth
+    // were taken for an LFE.
+    let dir = scratch("50");
+    let x = sine(
+        48_000,
+        20.0,
+        1000.0,
+        0.0,
+        &[-28.0, -28.0, -24.0, -30.0, -30.0],
+    );
+    let cases = [
+        ("plain", NoMask::PlainFormat, -23.0),
+        ("mask0", NoMask::MaskZero, -23.0),
+        // A declared KSAUDIO_SPEAKER_5POINT0 mask (FL FR FC SL SR).
+        ("mask-5.0", NoMask::Mask(0x607), -23.0),
+        // A mask the file really declares is honoured, even FL FR FC LFE BL (which is what
+        // symphonia makes up for a file without one).
+        ("mask-4.1", NoMask::Mask(0x1F), -23.68),
+    ];
+    let mut args = vec!["loudness".to_string(), "--json".to_string()];
+    for (name, how, _) in cases {
+        let path = dir.join(&format!("50-{name}.wav"));
+        write_wav_i24(&path, 48_000, 5, &x);
+        declare_no_positions(&path, how);
+        args.push(path.to_str().unwrap().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = lathe(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs = json_lines(&out);
+    assert_eq!(objs.len(), cases.len());
+    for (obj, (name, _, want)) in objs.iter().zip(cases) {
+        assert_eq!(obj["channels"], 5);
+        assert_within(&format!("5.0 {name} I"), num(obj, "I"), want, 0.1, 0.1);
+    }
+}
+
+#[test]
+fn surround_51_without_channel_mask_excludes_the_lfe() {
+    let dir = scratch("51-nomask");
+    // Only the fourth channel (the LFE of 5.1) carries a loud signal: loudness is silence
+    // (null), the peak still counts.
+    let lfe_only = sine(
+        48_000,
+        10.0,
+        1000.0,
+        0.0,
+        &[-200.0, -200.0, -200.0, -3.0, -200.0, -200.0],
+    );
+    // Tech 3341 case 6 plus a 0 dBFS LFE: -23.0 LUFS.
+    let case6 = sine(
+        48_000,
+        20.0,
+        1000.0,
+        0.0,
+        &[-28.0, -28.0, -24.0, 0.0, -30.0, -30.0],
+    );
+    let mut paths = Vec::new();
+    for how in [NoMask::PlainFormat, NoMask::MaskZero] {
+        for (name, x) in [("lfe-only", &lfe_only), ("case6", &case6)] {
+            let path = dir.join(&format!("51-{name}-{how:?}.wav"));
+            write_wav_i24(&path, 48_000, 6, x);
+            declare_no_positions(&path, how);
+            paths.push(path);
+        }
+    }
+    let mut args = vec!["loudness", "--json"];
+    args.extend(paths.iter().map(|p| p.to_str().unwrap()));
+    let out = lathe(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objs = json_lines(&out);
+    assert_eq!(objs.len(), 4);
+    for pair in objs.chunks(2) {
+        let (lfe, case6) = (&pair[0], &pair[1]);
+        assert_eq!(lfe["channels"], 6);
+        assert!(lfe["I"].is_null(), "LFE only: silence, got {lfe}");
+        assert!(lfe["M_max"].is_null(), "LFE only: silence, got {lfe}");
+        assert_within(
+            "LFE-only sample peak",
+            num(lfe, "sample_peak"),
+            -3.0,
+            0.05,
+            0.05,
+        );
+        assert_within("5.1 no mask I", num(case6, "I"), -23.0, 0.1, 0.1);
+    }
+}
+
 #[test]
 fn table_output_and_series() {
     let dir = scratch("table");
