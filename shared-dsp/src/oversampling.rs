@@ -288,8 +288,8 @@ pub struct Oversampler {
     down_a: Downsampler,
     /// Signal at 2× the base rate (`2·max_block`).
     buf2: Vec<f32>,
-    /// Signal at 4× the base rate (`4·max_block`).
-    buf4: Vec<f32>,
+    /// The oversampled block handed to `process_block`'s closure (`4·max_block`).
+    buf_os: Vec<f32>,
     /// One-sample delay at 2× the base rate that makes the 4× latency an integer.
     pad: f32,
 }
@@ -307,7 +307,7 @@ impl Oversampler {
             down_b: Downsampler::new(K_B, BETA_B, 2 * max_block),
             down_a: Downsampler::new(K_A, BETA_A, max_block),
             buf2: vec![0.0; 2 * max_block],
-            buf4: vec![0.0; 4 * max_block],
+            buf_os: vec![0.0; 4 * max_block],
             pad: 0.0,
         }
     }
@@ -381,23 +381,49 @@ impl Oversampler {
         if n == 0 {
             return;
         }
-        let buf2 = &mut self.buf2[..2 * n];
-        self.up_a.process(buf, buf2);
+        let ratio = self.factor.ratio();
+        let mut os = std::mem::take(&mut self.buf_os);
+        self.upsample(buf, &mut os[..ratio * n]);
+        f(&mut os[..ratio * n]);
+        self.downsample(&os[..ratio * n], buf);
+        self.buf_os = os;
+    }
+
+    /// Upsamples `input` (at most [`Self::max_block`] samples) into `out`
+    /// (`out.len() == input.len() · factor`). With [`Self::downsample`], for engines that must
+    /// see several channels at the oversampled rate at once; `process_block` is the two in a
+    /// row.
+    pub fn upsample(&mut self, input: &[f32], out: &mut [f32]) {
+        let n = input.len();
         match self.factor {
-            OversamplingFactor::X2 => f(buf2),
+            OversamplingFactor::X2 => self.up_a.process(input, &mut out[..2 * n]),
             OversamplingFactor::X4 => {
-                let buf4 = &mut self.buf4[..4 * n];
-                self.up_b.process(buf2, buf4);
-                f(buf4);
-                self.down_b.process(buf4, buf2);
+                let buf2 = &mut self.buf2[..2 * n];
+                self.up_a.process(input, buf2);
+                self.up_b.process(buf2, &mut out[..4 * n]);
+            }
+        }
+    }
+
+    /// Decimates `input` (`out.len() · factor` samples at the oversampled rate) into `out`.
+    pub fn downsample(&mut self, input: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        if n == 0 {
+            return;
+        }
+        match self.factor {
+            OversamplingFactor::X2 => self.down_a.process(&input[..2 * n], out),
+            OversamplingFactor::X4 => {
+                let buf2 = &mut self.buf2[..2 * n];
+                self.down_b.process(&input[..4 * n], buf2);
                 // One-sample delay at 2× (K_B is odd).
                 let last = buf2[2 * n - 1];
                 buf2.copy_within(0..2 * n - 1, 1);
                 buf2[0] = self.pad;
                 self.pad = last;
+                self.down_a.process(buf2, out);
             }
         }
-        self.down_a.process(buf2, buf);
     }
 }
 

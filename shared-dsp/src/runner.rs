@@ -28,6 +28,8 @@ pub const MAX_CHANNELS: usize = 2;
 pub const MAX_CHUNK: usize = 64;
 /// Bypass crossfade time, ms.
 pub const BYPASS_FADE_MS: f32 = 10.0;
+/// Ramp time of the bypass path's gain, ms.
+pub const BYPASS_GAIN_RAMP_MS: f32 = 50.0;
 
 /// A DSP engine driven by a [`Runner`].
 pub trait ChunkEngine {
@@ -62,6 +64,8 @@ pub struct RunnerLevels {
 pub struct Runner {
     position: u64,
     bypass: Smoother,
+    /// Gain of the bypass path (1 = plain bypass; level-matched bypass sets it).
+    bypass_gain: Smoother,
     dry_delay: [DelayLine; MAX_CHANNELS],
     dry: [[f32; MAX_CHUNK]; MAX_CHANNELS],
     key: [[f32; MAX_CHUNK]; MAX_CHANNELS],
@@ -75,6 +79,7 @@ impl Runner {
         Self {
             position: 0,
             bypass: Smoother::new(SmoothingStyle::Linear(BYPASS_FADE_MS), 0.0),
+            bypass_gain: Smoother::new(SmoothingStyle::Linear(BYPASS_GAIN_RAMP_MS), 1.0),
             dry_delay: [
                 DelayLine::new(max_latency_samples),
                 DelayLine::new(max_latency_samples),
@@ -89,6 +94,7 @@ impl Runner {
     /// Sets the sample rate (not realtime, allocation-free) and clears the memory.
     pub fn prepare(&mut self, sample_rate_hz: f32) {
         self.bypass.prepare(sample_rate_hz);
+        self.bypass_gain.prepare(sample_rate_hz);
         self.reset();
     }
 
@@ -96,6 +102,8 @@ impl Runner {
     pub fn reset(&mut self) {
         let t = self.bypass.target();
         self.bypass.reset(t);
+        let g = self.bypass_gain.target();
+        self.bypass_gain.reset(g);
         for d in self.dry_delay.iter_mut() {
             d.reset();
         }
@@ -106,6 +114,13 @@ impl Runner {
     /// [`BYPASS_FADE_MS`].
     pub fn set_bypass(&mut self, bypass: bool) {
         self.bypass.set_target(if bypass { 1.0 } else { 0.0 });
+    }
+
+    /// Sets the linear gain of the bypass path (ramped over [`BYPASS_GAIN_RAMP_MS`]): 1 for a
+    /// plain bypass, the output/input loudness ratio for a level-matched one.
+    pub fn set_bypass_gain(&mut self, gain: f32) {
+        let g = if gain.is_finite() { gain.clamp(0.0, 16.0) } else { 1.0 };
+        self.bypass_gain.set_target(g);
     }
 
     /// Levels of the last [`Runner::process`] call.
@@ -178,6 +193,15 @@ impl Runner {
             }
             self.dry[c][..n].copy_from_slice(x);
             d.process_block(&mut self.dry[c][..n]);
+        }
+        if self.bypass_gain.is_smoothing() || self.bypass_gain.current() != 1.0 {
+            let mut g = [0.0f32; MAX_CHUNK];
+            self.bypass_gain.next_block(&mut g[..n]);
+            for d in self.dry.iter_mut() {
+                for (x, g) in d[..n].iter_mut().zip(&g[..n]) {
+                    *x *= g;
+                }
+            }
         }
         let key_refs: [&[f32]; MAX_CHANNELS] = [&self.key[0][..n], &self.key[1][..n]];
         let key = (nk > 0).then_some(&key_refs[..nk]);

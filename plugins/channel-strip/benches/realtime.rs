@@ -8,7 +8,7 @@
 #![allow(clippy::field_reassign_with_default)]
 
 use channel_strip::dsp::{ChannelStripEngine, Settings};
-use shared_dsp::butterworth::FilterSlope;
+use shared_dsp::filter::butterworth::FilterSlope;
 use shared_dsp::db::db_to_gain;
 use std::path::Path;
 use std::process::Command;

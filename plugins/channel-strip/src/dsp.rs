@@ -15,15 +15,15 @@
 //! latency is the 4× oversampler's and is the same whatever is switched on; every path that
 //! skips the oversampler (saturation off, bypass) goes through an equal delay line.
 
-use shared_dsp::biquad::{BiquadCoeffs, BiquadState};
-use shared_dsp::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
+use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
+use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::db::{
     all_finite, db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db_fast, sanitize,
 };
 use shared_dsp::delay::DelayLine;
-use shared_dsp::envelope::{DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
-use shared_dsp::gain_computer::CompressorCurve;
-use shared_dsp::gate::{Gate, GateCoeffs, GateMode};
+use shared_dsp::dynamics::envelope::{DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
+use shared_dsp::dynamics::gain_computer::CompressorCurve;
+use shared_dsp::dynamics::gate::{Gate, GateCoeffs, GateMode};
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
 use shared_dsp::saturation::{SaturationCurve, Saturator};

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::dsp::{eq_band_coeffs, EqShape};
 use crate::meters::SharedMeters;
 use crate::params::{ChannelStripParams, EqBandParams};
-use shared_dsp::butterworth::ButterworthCoeffs;
+use shared_dsp::filter::butterworth::ButterworthCoeffs;
 
 /// Default editor width in logical pixels (fits a 1366×768 screen with room for the host).
 pub const EDITOR_WIDTH: u32 = 1180;
@@ -287,7 +287,7 @@ fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, 
 pub struct CurveFilters {
     hpf: Option<ButterworthCoeffs>,
     lpf: Option<ButterworthCoeffs>,
-    bands: [Option<shared_dsp::biquad::BiquadCoeffs>; 4],
+    bands: [Option<shared_dsp::filter::biquad::BiquadCoeffs>; 4],
 }
 
 impl CurveFilters {

@@ -9,9 +9,9 @@ use channel_strip::dsp::{
     eq_band_coeffs, ChannelStripEngine, CompDetector, EqShape, OutputMode, SatCurve, Settings,
 };
 use realfft::RealFftPlanner;
-use shared_dsp::butterworth::{ButterworthCoeffs, FilterSlope};
+use shared_dsp::filter::butterworth::{ButterworthCoeffs, FilterSlope};
 use shared_dsp::db::{db_to_gain, gain_to_db};
-use shared_dsp::gate::GateMode;
+use shared_dsp::dynamics::gate::GateMode;
 
 // Allocation guard: counts allocations made by this thread inside `count_allocs`.
 

@@ -1,0 +1,516 @@
+//! The bus compressor engine: a plain struct with `prepare / reset / process_block`, testable
+//! without a host. Signal flow per channel pair:
+//!
+//! ```text
+//! key (main or external) → [M/S] → shared_dsp Compressor (sidechain HPF, detector, link,
+//!                                  curve, range, ballistics, make-up) → gains
+//! main → [M/S] → [↑2×/4×] → × gains (interpolated) → [M/S decode] → [soft clip] → [↓]
+//!      → mix with the dry path (delayed by the latency) → output gain
+//! ```
+//!
+//! The gains are computed at the base rate, so every time constant is the same at every
+//! oversampling factor; oversampling only moves the gain multiplication and the soft clip to
+//! the higher rate (where their harmonics do not alias). At 2×/4× the up-sampler's own delay
+//! (about half the latency) means the gain reaches the audio that much early, a small
+//! implicit look-ahead. The runner (`shared_dsp::runner`) around the engine chunks host
+//! blocks, sanitises input, crossfades the bypass and keeps the latency while bypassed.
+
+use shared_dsp::db::{db_to_gain, MINUS_INFINITY_DB};
+use shared_dsp::delay::DelayLine;
+use shared_dsp::dynamics::compressor::{
+    decode_mid_side, encode_mid_side, Compressor, CompressorSettings, StereoMode, BLOCK,
+    SIDECHAIN_HPF_OFF_HZ,
+};
+use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
+use shared_dsp::meter::BlockLevel;
+use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
+use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
+use shared_dsp::saturation::{SaturationCurve, Saturator};
+use shared_dsp::smoothing::{Smoother, SmoothingStyle};
+use shared_plugin::meters::BlockReadings;
+
+/// Ramp time of mix and output gain changes, ms.
+pub const MIX_RAMP_MS: f32 = 15.0;
+/// Time constant of the loudness averages behind the level-matched bypass, ms.
+pub const MATCH_TIME_MS: f32 = 1000.0;
+/// Largest correction of the level-matched bypass, dB.
+pub const MATCH_LIMIT_DB: f32 = 24.0;
+
+/// Oversampling of the gain stage and soft clip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oversampling {
+    /// None: no latency.
+    Off,
+    /// 2×.
+    X2,
+    /// 4×.
+    X4,
+}
+
+impl Oversampling {
+    /// The factor (1, 2 or 4).
+    pub fn ratio(self) -> usize {
+        match self {
+            Self::Off => 1,
+            Self::X2 => 2,
+            Self::X4 => 4,
+        }
+    }
+
+    /// The latency this factor adds, samples at the base rate.
+    pub fn latency_samples(self) -> u32 {
+        match self {
+            Self::Off => 0,
+            Self::X2 => Oversampler::latency_samples_for(OversamplingFactor::X2),
+            Self::X4 => Oversampler::latency_samples_for(OversamplingFactor::X4),
+        }
+    }
+}
+
+/// Every setting of the bus compressor in plain units (the host wrapper copies its
+/// parameters here).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BusCompSettings {
+    /// The compressor proper.
+    pub comp: CompressorSettings,
+    /// Wet/dry mix, 0–1.
+    pub mix: f32,
+    /// Detect from the external sidechain input (when the host connects one).
+    pub external_key: bool,
+    /// Output the filtered sidechain signal.
+    pub sidechain_listen: bool,
+    /// Soft clip at 0 dBFS.
+    pub soft_clip: bool,
+    /// Oversampling factor.
+    pub oversampling: Oversampling,
+    /// Output what the compressor removes (dry − wet without make-up).
+    pub delta: bool,
+    /// Output gain, linear.
+    pub output_gain: f32,
+    /// Bypass (the runner crossfades to the delayed input).
+    pub bypass: bool,
+    /// Level-match the bypassed signal to the processed output.
+    pub match_bypass: bool,
+}
+
+impl Default for BusCompSettings {
+    fn default() -> Self {
+        Self {
+            comp: CompressorSettings {
+                threshold_db: -10.0,
+                ratio: 4.0,
+                knee_db: 0.0,
+                attack_ms: 10.0,
+                release_ms: 100.0,
+                slow_release_ms: 1200.0,
+                sidechain_hpf_hz: 20.0,
+                range_db: 40.0,
+                ..CompressorSettings::default()
+            },
+            mix: 1.0,
+            external_key: false,
+            sidechain_listen: false,
+            soft_clip: false,
+            oversampling: Oversampling::Off,
+            delta: false,
+            output_gain: 1.0,
+            bypass: false,
+            match_bypass: false,
+        }
+    }
+}
+
+/// Clamps settings to the documented ranges and replaces non-finite values by defaults, so a
+/// corrupt preset or a host sending garbage cannot destabilise the engine.
+pub fn sanitize_settings(s: &BusCompSettings) -> BusCompSettings {
+    let d = BusCompSettings::default();
+    let f = |v: f32, def: f32, lo: f32, hi: f32| if v.is_finite() { v.clamp(lo, hi) } else { def };
+    let mut o = *s;
+    let (c, dc) = (&mut o.comp, &d.comp);
+    c.threshold_db = f(c.threshold_db, dc.threshold_db, -60.0, 20.0);
+    c.ratio = if c.ratio.is_nan() { dc.ratio } else { c.ratio.max(1.0) };
+    c.knee_db = f(c.knee_db, dc.knee_db, 0.0, 24.0);
+    c.attack_ms = f(c.attack_ms, dc.attack_ms, 0.0, 1000.0);
+    c.release_ms = f(c.release_ms, dc.release_ms, 1.0, 10_000.0);
+    c.slow_release_ms = f(c.slow_release_ms, dc.slow_release_ms, 0.0, 10_000.0);
+    c.stereo_link = f(c.stereo_link, 1.0, 0.0, 1.0);
+    c.sidechain_hpf_hz = f(c.sidechain_hpf_hz, dc.sidechain_hpf_hz, 0.0, 2000.0);
+    c.range_db = if c.range_db.is_nan() { dc.range_db } else { c.range_db.max(0.0) };
+    c.makeup_db = f(c.makeup_db, 0.0, -24.0, 48.0);
+    o.mix = f(o.mix, 1.0, 0.0, 1.0);
+    o.output_gain = f(o.output_gain, 1.0, 0.0, 16.0);
+    o
+}
+
+/// The DSP between the runner's sanitising and its bypass (see the module docs).
+pub struct BusCompCore {
+    sample_rate_hz: f32,
+    settings: BusCompSettings,
+    comp: Compressor,
+    oversampler: [Oversampler; MAX_CHANNELS],
+    factor: Oversampling,
+    clip: [Saturator; MAX_CHANNELS],
+    dry_delay: [DelayLine; MAX_CHANNELS],
+    listen_hpf: Option<BiquadCoeffs>,
+    listen_state: [BiquadState; MAX_CHANNELS],
+    mix: Smoother,
+    output_gain: Smoother,
+    /// Last gain of the previous chunk per channel (for interpolation at the oversampled rate).
+    prev_gain: [f32; MAX_CHANNELS],
+    /// Mean squares of input and output (one-pole, per chunk) for the level-matched bypass.
+    match_in: f64,
+    match_out: f64,
+    match_coeff: f64,
+    /// Scratch at the oversampled rate.
+    up: [[f32; 4 * MAX_CHUNK]; MAX_CHANNELS],
+    readings: BlockReadings,
+}
+
+impl BusCompCore {
+    fn new() -> Self {
+        let sr = 48_000.0;
+        let max_latency = Oversampling::X4.latency_samples() as usize;
+        let lin = |v| Smoother::new(SmoothingStyle::Linear(MIX_RAMP_MS), v);
+        let mut core = Self {
+            sample_rate_hz: sr,
+            settings: BusCompSettings::default(),
+            comp: Compressor::new(sr),
+            oversampler: [Oversampler::new(MAX_CHUNK), Oversampler::new(MAX_CHUNK)],
+            factor: Oversampling::Off,
+            clip: [Saturator::new(), Saturator::new()],
+            dry_delay: [DelayLine::new(max_latency), DelayLine::new(max_latency)],
+            listen_hpf: None,
+            listen_state: Default::default(),
+            mix: lin(1.0),
+            output_gain: lin(1.0),
+            prev_gain: [1.0; MAX_CHANNELS],
+            match_in: 0.0,
+            match_out: 0.0,
+            match_coeff: 0.0,
+            up: [[0.0; 4 * MAX_CHUNK]; MAX_CHANNELS],
+            readings: BlockReadings::default(),
+        };
+        core.apply_settings(&BusCompSettings::default(), true);
+        core
+    }
+
+    fn prepare(&mut self, sample_rate_hz: f32) {
+        self.sample_rate_hz = sample_rate_hz;
+        self.comp.prepare(sample_rate_hz);
+        self.mix.prepare(sample_rate_hz);
+        self.output_gain.prepare(sample_rate_hz);
+        let s = self.settings;
+        self.apply_settings(&s, true);
+        self.reset();
+    }
+
+    fn apply_settings(&mut self, s: &BusCompSettings, force: bool) {
+        let old = self.settings;
+        self.settings = *s;
+        self.comp.set_settings(&s.comp);
+        self.mix.set_target(s.mix);
+        self.output_gain.set_target(s.output_gain);
+        if force || s.comp.sidechain_hpf_hz != old.comp.sidechain_hpf_hz {
+            let sr = self.sample_rate_hz;
+            self.listen_hpf = (s.comp.sidechain_hpf_hz > SIDECHAIN_HPF_OFF_HZ).then(|| {
+                BiquadCoeffs::highpass(
+                    sr,
+                    s.comp.sidechain_hpf_hz.min(0.45 * sr),
+                    std::f32::consts::FRAC_1_SQRT_2,
+                )
+            });
+        }
+        if force || s.oversampling != self.factor {
+            self.factor = s.oversampling;
+            for o in self.oversampler.iter_mut() {
+                o.set_factor(match s.oversampling {
+                    Oversampling::X4 => OversamplingFactor::X4,
+                    _ => OversamplingFactor::X2,
+                });
+                o.reset();
+            }
+            let latency = s.oversampling.latency_samples() as usize;
+            for d in self.dry_delay.iter_mut() {
+                d.set_delay_samples(latency);
+                d.reset();
+            }
+        }
+        // One-pole per chunk of MAX_CHUNK samples.
+        self.match_coeff = shared_dsp::dynamics::envelope::one_pole_coeff(
+            MATCH_TIME_MS,
+            self.sample_rate_hz / MAX_CHUNK as f32,
+        ) as f64;
+    }
+
+    /// The linear gain that level-matches the bypassed signal to the output (1 when off).
+    fn bypass_gain(&self) -> f32 {
+        if !self.settings.match_bypass || self.match_in <= 1e-12 || self.match_out <= 1e-12 {
+            return 1.0;
+        }
+        let g = (self.match_out / self.match_in).sqrt() as f32;
+        let limit = db_to_gain(MATCH_LIMIT_DB);
+        g.clamp(1.0 / limit, limit)
+    }
+}
+
+impl ChunkEngine for BusCompCore {
+    fn process_chunk(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>, _position: u64) {
+        let nc = audio.len().min(MAX_CHANNELS);
+        let n = audio[0].len().min(BLOCK);
+        let s = self.settings;
+        let ms = nc == 2 && s.comp.stereo_mode == StereoMode::MidSide;
+
+        // Dry path, delayed like the wet one.
+        let mut dry = [[0.0f32; BLOCK]; MAX_CHANNELS];
+        for c in 0..nc {
+            dry[c][..n].copy_from_slice(&audio[c][..n]);
+            self.dry_delay[c].process_block(&mut dry[c][..n]);
+        }
+
+        // Detector input: the external key when asked for and connected, else the main input.
+        let mut kbuf = [[0.0f32; BLOCK]; MAX_CHANNELS];
+        match key.filter(|_| s.external_key) {
+            Some(k) => {
+                for (c, kb) in kbuf.iter_mut().enumerate().take(nc) {
+                    kb[..n].copy_from_slice(&k[c.min(k.len() - 1)][..n]);
+                }
+            }
+            None => {
+                for c in 0..nc {
+                    kbuf[c][..n].copy_from_slice(&audio[c][..n]);
+                }
+            }
+        }
+        if s.sidechain_listen {
+            for c in 0..nc {
+                if let Some(h) = &self.listen_hpf {
+                    self.listen_state[c].process_block(h, &mut kbuf[c][..n]);
+                }
+                audio[c][..n].copy_from_slice(&kbuf[c][..n]);
+            }
+            // Keep the detector running so that switching back is seamless.
+            let mut k2 = kbuf;
+            if ms {
+                encode_mid_side(&mut k2, n);
+            }
+            self.comp.compute_gains(&k2, nc, n);
+            return;
+        }
+        if ms {
+            encode_mid_side(&mut kbuf, n);
+        }
+        self.comp.compute_gains(&kbuf, nc, n);
+        let gains = *self.comp.gains();
+
+        // Wet path.
+        let mut wet = [[0.0f32; BLOCK]; MAX_CHANNELS];
+        for c in 0..nc {
+            wet[c][..n].copy_from_slice(&audio[c][..n]);
+        }
+        if ms {
+            encode_mid_side(&mut wet, n);
+        }
+        let ratio = self.factor.ratio();
+        if ratio == 1 {
+            for c in 0..nc {
+                for (x, g) in wet[c][..n].iter_mut().zip(&gains[c][..n]) {
+                    *x *= g;
+                }
+            }
+            if ms {
+                decode_mid_side(&mut wet, n);
+            }
+            if s.soft_clip {
+                for c in 0..nc {
+                    self.clip[c].process_block(SaturationCurve::Soft, 1.0, &mut wet[c][..n]);
+                }
+            }
+        } else {
+            let m = n * ratio;
+            let step = 1.0 / ratio as f32;
+            for c in 0..nc {
+                self.oversampler[c].upsample(&wet[c][..n], &mut self.up[c][..m]);
+                // The gain moves linearly from one base-rate sample to the next.
+                let mut prev = self.prev_gain[c];
+                for (i, &g) in gains[c][..n].iter().enumerate() {
+                    let d = g - prev;
+                    for (k, y) in self.up[c][i * ratio..(i + 1) * ratio].iter_mut().enumerate() {
+                        *y *= prev + d * ((k + 1) as f32 * step);
+                    }
+                    prev = g;
+                }
+                self.prev_gain[c] = prev;
+            }
+            if ms {
+                let [a, b] = &mut self.up;
+                for (m_, s_) in a[..m].iter_mut().zip(b[..m].iter_mut()) {
+                    let (l, r) = (*m_ + *s_, *m_ - *s_);
+                    *m_ = l;
+                    *s_ = r;
+                }
+            }
+            for c in 0..nc {
+                if s.soft_clip {
+                    self.clip[c].process_block(SaturationCurve::Soft, 1.0, &mut self.up[c][..m]);
+                }
+                self.oversampler[c].downsample(&self.up[c][..m], &mut wet[c][..n]);
+            }
+        }
+        if ratio == 1 {
+            self.prev_gain = [gains[0][n - 1], gains[nc - 1][n - 1]];
+        }
+
+        // Output: delta, or the mix of wet and dry; then the output gain.
+        let mut mix = [0.0f32; BLOCK];
+        self.mix.next_block(&mut mix[..n]);
+        let mut out_gain = [0.0f32; BLOCK];
+        self.output_gain.next_block(&mut out_gain[..n]);
+        let makeup = db_to_gain(self.comp.settings().total_makeup_db());
+        let full_wet = !self.mix.is_smoothing() && self.mix.current() == 1.0;
+        let unity_out = !self.output_gain.is_smoothing() && self.output_gain.current() == 1.0;
+        let mut sum_in = 0.0f64;
+        let mut sum_out = 0.0f64;
+        for c in 0..nc {
+            let y = &mut audio[c][..n];
+            let (d, w) = (&dry[c][..n], &wet[c][..n]);
+            if s.delta {
+                let inv = 1.0 / makeup;
+                for ((y, d), w) in y.iter_mut().zip(d).zip(w) {
+                    *y = d - w * inv;
+                }
+            } else if full_wet {
+                y.copy_from_slice(w);
+            } else {
+                for (((y, d), w), m) in y.iter_mut().zip(d).zip(w).zip(&mix[..n]) {
+                    *y = d + m * (w - d);
+                }
+            }
+            if !unity_out {
+                for (y, g) in y.iter_mut().zip(&out_gain[..n]) {
+                    *y *= g;
+                }
+            }
+            sum_in += d.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>();
+            sum_out += y.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>();
+        }
+        if !s.bypass {
+            // Loudness averages for the level-matched bypass (frozen while bypassed).
+            let k = self.match_coeff * n as f64 / MAX_CHUNK as f64;
+            let norm = 1.0 / (n * nc) as f64;
+            self.match_in += k * (sum_in * norm - self.match_in);
+            self.match_out += k * (sum_out * norm - self.match_out);
+        }
+    }
+
+    fn latency_samples(&self) -> u32 {
+        self.factor.latency_samples()
+    }
+
+    fn reset(&mut self) {
+        self.comp.reset();
+        for o in self.oversampler.iter_mut() {
+            o.reset();
+        }
+        for c in self.clip.iter_mut() {
+            c.reset();
+        }
+        for d in self.dry_delay.iter_mut() {
+            d.reset();
+        }
+        self.listen_state = Default::default();
+        let (m, g) = (self.mix.target(), self.output_gain.target());
+        self.mix.reset(m);
+        self.output_gain.reset(g);
+        self.prev_gain = [1.0; MAX_CHANNELS];
+        self.match_in = 0.0;
+        self.match_out = 0.0;
+    }
+}
+
+/// The bus compressor: the core behind the shared runner.
+pub struct BusCompEngine {
+    runner: Runner,
+    core: BusCompCore,
+}
+
+impl Default for BusCompEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BusCompEngine {
+    /// Creates the engine and allocates everything it will ever need (any host block size,
+    /// every oversampling factor).
+    pub fn new() -> Self {
+        let mut e = Self {
+            runner: Runner::new(Oversampling::X4.latency_samples() as usize),
+            core: BusCompCore::new(),
+        };
+        e.prepare(48_000.0);
+        e
+    }
+
+    /// Sets the sample rate (22.05–384 kHz tested) and clears the memory. Not realtime (but
+    /// allocation-free), called from the host's activate.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        self.core.prepare(sample_rate_hz);
+        self.runner.prepare(sample_rate_hz);
+    }
+
+    /// Clears all audio memory and ends every ramp. Realtime-safe.
+    pub fn reset(&mut self) {
+        self.core.reset();
+        self.runner.reset();
+    }
+
+    /// Sets new targets (sanitised). Realtime-safe and cheap when nothing changed; call it
+    /// before every block.
+    pub fn set_settings(&mut self, s: &BusCompSettings) {
+        let s = sanitize_settings(s);
+        if s != self.core.settings {
+            self.core.apply_settings(&s, false);
+        }
+        self.runner.set_bypass(s.bypass);
+    }
+
+    /// The latency in samples (0, 79 at 2×, 88 at 4×; the same while bypassed).
+    pub fn latency_samples(&self) -> u32 {
+        self.core.latency_samples()
+    }
+
+    /// The sample rate last passed to [`BusCompEngine::prepare`].
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.core.sample_rate_hz
+    }
+
+    /// Processes one host block in place: 1 or 2 channels, any length; `key` is the external
+    /// sidechain (used when the settings ask for it). Never allocates.
+    pub fn process_block(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>) {
+        self.runner.process(&mut self.core, audio, key);
+        let gain = if self.core.settings.bypass {
+            self.core.bypass_gain()
+        } else {
+            1.0
+        };
+        self.runner.set_bypass_gain(gain);
+        let levels = self.runner.levels();
+        let (gr_db, level_db) = self.core.comp.take_meter();
+        self.core.readings = BlockReadings {
+            input: levels.input,
+            output: levels.output,
+            gain_db: [-gr_db, 0.0],
+            detector_db: if level_db.is_finite() { level_db } else { MINUS_INFINITY_DB },
+        };
+    }
+
+    /// Meter readings of the last [`BusCompEngine::process_block`] call.
+    pub fn readings(&self) -> &BlockReadings {
+        &self.core.readings
+    }
+
+    /// Input level of the last block (for tests).
+    pub fn input_level(&self) -> BlockLevel {
+        self.core.readings.input
+    }
+}

@@ -1,0 +1,151 @@
+//! Lathe Bus Compressor: the VCA bus compressor engineers put on drum and mix buses so a mix
+//! glues, with parallel mix, sidechain filter and external key, as VST3 and CLAP.
+//!
+//! This file is wiring only: the DSP lives in [`dsp`] (a composition of `shared-dsp` units),
+//! the parameters in [`params`], the editor layout in [`editor`].
+
+#![warn(missing_docs)]
+
+pub mod dsp;
+pub mod editor;
+pub mod params;
+
+use nice_plug::prelude::*;
+use shared_plugin::meters::{MeterBallistics, SharedMeters};
+use std::sync::Arc;
+
+use dsp::BusCompEngine;
+use params::BusCompParams;
+
+/// The plugin instance.
+pub struct BusCompressor {
+    params: Arc<BusCompParams>,
+    engine: BusCompEngine,
+    meters: Arc<SharedMeters>,
+    ballistics: MeterBallistics,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    reported_latency: u32,
+}
+
+impl Default for BusCompressor {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(BusCompParams::default()),
+            engine: BusCompEngine::new(),
+            meters: Arc::new(SharedMeters::default()),
+            ballistics: MeterBallistics::default(),
+            editor_state: editor::default_state(),
+            reported_latency: 0,
+        }
+    }
+}
+
+impl Plugin for BusCompressor {
+    const NAME: &'static str = "Lathe Bus Compressor";
+    const VENDOR: &'static str = "Lathe Audio";
+    const URL: &'static str = "https://github.com/lathe-audio/lathe";
+    const EMAIL: &'static str = "dev@lathe-audio.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        shared_plugin::layouts::STEREO_WITH_SIDECHAIN,
+        shared_plugin::layouts::STEREO,
+        shared_plugin::layouts::MONO_WITH_SIDECHAIN,
+        shared_plugin::layouts::MONO,
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::BusCompLayout>>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.editor_state.clone(),
+            self.params.clone(),
+            self.meters.clone(),
+        )
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        shared_plugin::state::migrate(state, params::STATE_VERSION, &[]);
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.engine.set_settings(&self.params.settings());
+        self.engine.prepare(buffer_config.sample_rate);
+        self.reported_latency = self.engine.latency_samples();
+        context.set_latency_samples(self.reported_latency);
+        self.meters.sample_rate_hz.store(
+            buffer_config.sample_rate,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        true
+    }
+
+    fn reset(&mut self) {
+        self.engine.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let num_samples = buffer.samples();
+        self.engine.set_settings(&self.params.settings());
+        let latency = self.engine.latency_samples();
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
+        }
+        let mut key_refs: [&[f32]; 2] = [&[], &[]];
+        let mut num_key = 0;
+        if let Some(sc) = aux.inputs.first_mut() {
+            for (r, ch) in key_refs.iter_mut().zip(sc.as_slice_immutable().iter()) {
+                *r = ch;
+                num_key += 1;
+            }
+        }
+        let key = (num_key > 0).then_some(&key_refs[..num_key]);
+        self.engine.process_block(buffer.as_slice(), key);
+        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
+        self.ballistics
+            .publish(self.engine.readings(), seconds, &self.meters);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for BusCompressor {
+    const CLAP_ID: &'static str = "com.lathe-audio.bus-compressor";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("VCA bus compressor: glue, parallel mix, sidechain filter and external key");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Compressor,
+    ];
+}
+
+impl Vst3Plugin for BusCompressor {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheBusComp0001";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics];
+}
+
+nice_export_clap!(BusCompressor);
+nice_export_vst3!(BusCompressor);

@@ -1,0 +1,21 @@
+//! The Lathe editor kit (egui through nice-plug-egui), written once for every plugin:
+//!
+//! - [`theme`]: colours and the section frame;
+//! - [`controls`]: parameter rows, sliders and toggles that send begin/set/end gestures;
+//! - [`meters`]: level and gain-reduction meters, gain-reduction history;
+//! - [`views`]: a frequency-response view of any `Fn(freq_hz) -> dB` and a transfer-curve view
+//!   of any `Fn(in_db) -> out_db` with a live level dot;
+//! - [`shell`]: the editor window (title bar, scale selector, repaint policy) around a plugin's
+//!   [`shell::EditorLayout`].
+//!
+//! Nothing here knows a plugin: layouts pass parameters, closures and meters in.
+
+#![warn(missing_docs)]
+
+pub mod controls;
+pub mod meters;
+pub mod shell;
+pub mod theme;
+pub mod views;
+
+pub use shell::{create, default_state, EditorLayout, Shell};

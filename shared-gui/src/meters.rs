@@ -1,0 +1,156 @@
+//! Level and gain-reduction meters, and a gain-reduction history strip.
+
+use egui::{Color32, Pos2, Rect, Stroke, Ui, Vec2};
+
+use crate::theme;
+
+/// Meter scale floor, dBFS.
+pub const METER_FLOOR_DB: f32 = -60.0;
+/// Full scale of a gain-reduction meter, dB.
+pub const GR_FULL_SCALE_DB: f32 = 30.0;
+
+fn meter_rect(ui: &mut Ui, label: &str, height: f32) -> Rect {
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(38.0, height), egui::Sense::hover());
+    let painter = ui.painter();
+    painter.text(
+        Pos2::new(rect.center().x, rect.bottom()),
+        egui::Align2::CENTER_BOTTOM,
+        label,
+        egui::FontId::proportional(10.0),
+        Color32::from_gray(170),
+    );
+    let bar = Rect::from_min_max(
+        Pos2::new(rect.left() + 8.0, rect.top() + 14.0),
+        Pos2::new(rect.right() - 8.0, rect.bottom() - 14.0),
+    );
+    painter.rect_filled(bar, 2.0, theme::DISPLAY_BG);
+    bar
+}
+
+/// Fraction of a level meter's height for `db`.
+pub fn level_fraction(db: f32) -> f32 {
+    ((db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0)
+}
+
+/// A vertical level meter: RMS bar and peak line, with the peak value on top.
+pub fn level_meter(ui: &mut Ui, label: &str, peak_db: f32, rms_db: f32, height: f32) {
+    let bar = meter_rect(ui, label, height);
+    let painter = ui.painter();
+    let top = |f: f32| bar.bottom() - bar.height() * f;
+    let rms = Rect::from_min_max(Pos2::new(bar.left(), top(level_fraction(rms_db))), bar.max);
+    painter.rect_filled(rms, 0.0, theme::LEVEL);
+    let colour = if peak_db > -0.1 { theme::CLIP } else { theme::PEAK };
+    let y = top(level_fraction(peak_db));
+    painter.line_segment(
+        [Pos2::new(bar.left(), y), Pos2::new(bar.right(), y)],
+        Stroke::new(2.0, colour),
+    );
+    painter.text(
+        Pos2::new(bar.center().x, bar.top() - 2.0),
+        egui::Align2::CENTER_BOTTOM,
+        if peak_db <= -100.0 {
+            "-∞".to_string()
+        } else {
+            format!("{peak_db:.1}")
+        },
+        egui::FontId::proportional(10.0),
+        Color32::from_gray(200),
+    );
+}
+
+/// A vertical gain-reduction meter growing down from the top (0 to [`GR_FULL_SCALE_DB`]).
+pub fn gr_meter(ui: &mut Ui, label: &str, gain_db: f32, height: f32) {
+    let bar = meter_rect(ui, label, height);
+    let painter = ui.painter();
+    let f = (-gain_db / GR_FULL_SCALE_DB).clamp(0.0, 1.0);
+    let r = Rect::from_min_max(bar.min, Pos2::new(bar.right(), bar.top() + bar.height() * f));
+    painter.rect_filled(r, 0.0, theme::ACCENT);
+    painter.text(
+        Pos2::new(bar.center().x, bar.top() - 2.0),
+        egui::Align2::CENTER_BOTTOM,
+        format!("{gain_db:.1}"),
+        egui::FontId::proportional(10.0),
+        Color32::from_gray(200),
+    );
+}
+
+/// The last few seconds of gain reduction, one reading per editor frame.
+pub struct GrHistory {
+    values: Vec<f32>,
+    next: usize,
+}
+
+impl GrHistory {
+    /// A history of `len` readings (allocated here, on the GUI thread).
+    pub fn new(len: usize) -> Self {
+        Self {
+            values: vec![0.0; len.max(2)],
+            next: 0,
+        }
+    }
+
+    /// Adds a reading (dB, ≤ 0).
+    pub fn push(&mut self, gain_db: f32) {
+        self.values[self.next] = gain_db;
+        self.next = (self.next + 1) % self.values.len();
+    }
+
+    /// The readings, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = f32> + '_ {
+        self.values[self.next..]
+            .iter()
+            .chain(self.values[..self.next].iter())
+            .copied()
+    }
+
+    /// Draws the history as a filled strip, 0 dB at the top.
+    pub fn draw(&self, ui: &mut Ui, size: Vec2) {
+        let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
+        let n = self.values.len();
+        let dx = rect.width() / (n - 1) as f32;
+        let mut points = Vec::with_capacity(n);
+        for (i, v) in self.iter().enumerate() {
+            let f = (-v / GR_FULL_SCALE_DB).clamp(0.0, 1.0);
+            points.push(Pos2::new(rect.left() + i as f32 * dx, rect.top() + rect.height() * f));
+        }
+        painter.add(egui::Shape::line(points, Stroke::new(1.5, theme::ACCENT)));
+        for db in [6.0f32, 12.0, 24.0] {
+            let y = rect.top() + rect.height() * db / GR_FULL_SCALE_DB;
+            painter.line_segment(
+                [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+                Stroke::new(1.0, theme::GRID),
+            );
+            painter.text(
+                Pos2::new(rect.left() + 2.0, y - 1.0),
+                egui::Align2::LEFT_BOTTOM,
+                format!("-{db:.0}"),
+                egui::FontId::proportional(10.0),
+                theme::GRID_TEXT,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_the_newest_readings_in_order() {
+        let mut h = GrHistory::new(3);
+        for v in [-1.0, -2.0, -3.0, -4.0] {
+            h.push(v);
+        }
+        assert_eq!(h.iter().collect::<Vec<_>>(), vec![-2.0, -3.0, -4.0]);
+    }
+
+    #[test]
+    fn level_fraction_spans_the_scale() {
+        assert_eq!(level_fraction(0.0), 1.0);
+        assert_eq!(level_fraction(METER_FLOOR_DB), 0.0);
+        assert_eq!(level_fraction(-30.0), 0.5);
+        assert_eq!(level_fraction(-200.0), 0.0);
+    }
+}

@@ -1,0 +1,121 @@
+//! The editor window around a plugin's layout: title bar with the scale selector, the
+//! layout, and a repaint policy that redraws only when something moves.
+
+use nice_plug::context::gui::GuiContext;
+use nice_plug::prelude::*;
+use nice_plug_egui::{
+    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+};
+use shared_plugin::meters::SharedMeters;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{controls, theme};
+
+/// Repaint interval while the meters move (30 frames per second).
+pub const ACTIVE_REPAINT: Duration = Duration::from_millis(33);
+/// Poll interval while nothing moves (the meters are re-read this often).
+pub const IDLE_REPAINT: Duration = Duration::from_millis(250);
+
+/// What a plugin's editor supplies: its title, its meters and its layout.
+pub trait EditorLayout: Send + 'static {
+    /// The title shown in the title bar.
+    fn title(&self) -> &'static str;
+    /// The meters the audio thread publishes.
+    fn meters(&self) -> &SharedMeters;
+    /// Draws the controls and displays below the title bar.
+    fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter);
+}
+
+/// A snapshot of the meters, to tell whether anything moved since the last frame.
+fn meter_snapshot(m: &SharedMeters) -> [f32; 7] {
+    let g = SharedMeters::get;
+    [
+        g(&m.input_peak_db),
+        g(&m.input_rms_db),
+        g(&m.output_peak_db),
+        g(&m.output_rms_db),
+        g(&m.gain_db[0]),
+        g(&m.gain_db[1]),
+        g(&m.detector_db),
+    ]
+}
+
+/// The egui application: shell plus layout.
+pub struct Shell<L: EditorLayout> {
+    layout: L,
+    gui: Option<GuiContext>,
+    last_meters: [f32; 7],
+}
+
+/// The editor's initial size and scale.
+pub fn default_state(width: u32, height: u32) -> Arc<EguiEditorState> {
+    EguiEditorState::from_size(
+        nice_plug::editor::dpi::LogicalSize::new(width as f64, height as f64),
+        1.0,
+    )
+}
+
+/// Creates the editor for a layout.
+pub fn create<L: EditorLayout>(
+    editor_state: Arc<EguiEditorState>,
+    layout: L,
+) -> Option<EguiEditor<Shell<L>>> {
+    let settings = EguiNiceSettings::new()
+        .with_tile(layout.title())
+        .with_resize_hint(ResizeHint::RESIZABLE);
+    create_egui_editor(
+        editor_state,
+        RepaintNotifier::new(),
+        settings,
+        Shell {
+            layout,
+            gui: None,
+            last_meters: [f32::NAN; 7],
+        },
+    )
+}
+
+impl<L: EditorLayout> NiceEguiApp for Shell<L> {
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        nice_gui_ctx: GuiContext,
+        _frame: &mut nice_plug_egui::Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.gui = Some(nice_gui_ctx);
+        Ok(())
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        let Some(gui) = self.gui.clone() else {
+            return;
+        };
+        let setter = gui.param_setter();
+        ui.horizontal(|ui| {
+            ui.heading(
+                egui::RichText::new(self.layout.title().to_uppercase())
+                    .color(theme::ACCENT)
+                    .strong(),
+            );
+            ui.separator();
+            controls::scale_selector(ui);
+        });
+        ui.separator();
+        self.layout.draw(ui, &setter);
+        // Redraw at 30 fps while the meters move, poll slowly while they rest; input events
+        // and parameter changes repaint by themselves.
+        let now = meter_snapshot(self.layout.meters());
+        let moving = now
+            .iter()
+            .zip(self.last_meters.iter())
+            .any(|(a, b)| a.to_bits() != b.to_bits());
+        self.last_meters = now;
+        ui.ctx()
+            .request_repaint_after(if moving { ACTIVE_REPAINT } else { IDLE_REPAINT });
+    }
+
+    fn editor_closed(&mut self) {
+        self.gui = None;
+    }
+}

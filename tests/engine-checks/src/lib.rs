@@ -1,0 +1,189 @@
+//! Engine checks written once for any engine (DESIGN §6, layer 2). Each plugin's engine test
+//! implements [`EngineUnderTest`] for its engine and calls these with its own settings.
+//!
+//! The allocation check needs the test binary to install the counting allocator:
+//! `#[global_allocator] static A: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;`
+
+#![warn(missing_docs)]
+
+/// Sample rates every engine must run at.
+pub const SAMPLE_RATES: [f32; 6] = [22_050.0, 44_100.0, 48_000.0, 96_000.0, 192_000.0, 384_000.0];
+/// Host block sizes whose outputs must agree.
+pub const BLOCK_SIZES: [usize; 5] = [1, 7, 64, 512, 4096];
+
+/// What the checks need from an engine.
+pub trait EngineUnderTest {
+    /// Sets the sample rate and clears the memory.
+    fn prepare(&mut self, sample_rate_hz: f32);
+    /// Processes one block in place (1 or 2 channels).
+    fn process(&mut self, audio: &mut [&mut [f32]]);
+    /// The latency in samples.
+    fn latency_samples(&self) -> u32;
+}
+
+/// Deterministic white noise in ±`amp` (xorshift), for reproducible tests.
+pub fn noise(num_samples: usize, seed: u64, amp: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..num_samples)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            amp * ((s >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+        })
+        .collect()
+}
+
+/// A sine.
+pub fn sine(num_samples: usize, freq_hz: f32, amp: f32, sample_rate_hz: f32) -> Vec<f32> {
+    (0..num_samples)
+        .map(|i| {
+            amp * (2.0 * std::f64::consts::PI * freq_hz as f64 * i as f64 / sample_rate_hz as f64)
+                .sin() as f32
+        })
+        .collect()
+}
+
+/// A stereo programme-like test signal: noise bursts over sines with a level step, so
+/// dynamics move.
+pub fn programme(num_samples: usize, sample_rate_hz: f32) -> [Vec<f32>; 2] {
+    let a = sine(num_samples, 110.0, 0.3, sample_rate_hz);
+    let b = sine(num_samples, 1_700.0, 0.2, sample_rate_hz);
+    let n1 = noise(num_samples, 1, 0.4);
+    let n2 = noise(num_samples, 2, 0.4);
+    let mut l = vec![0.0; num_samples];
+    let mut r = vec![0.0; num_samples];
+    for i in 0..num_samples {
+        let burst = if (i / 2400) % 3 == 0 { 1.0 } else { 0.1 };
+        l[i] = a[i] + burst * n1[i];
+        r[i] = b[i] + burst * n2[i] * 0.8;
+    }
+    [l, r]
+}
+
+/// Runs a stereo signal through a fresh engine in blocks of `block`.
+pub fn run<E: EngineUnderTest>(
+    engine: &mut E,
+    input: &[Vec<f32>; 2],
+    block: usize,
+) -> [Vec<f32>; 2] {
+    let [mut l, mut r] = input.clone();
+    let n = l.len();
+    let mut start = 0;
+    while start < n {
+        let end = (start + block.max(1)).min(n);
+        let mut chans: [&mut [f32]; 2] = [&mut l[start..end], &mut r[start..end]];
+        engine.process(&mut chans);
+        start = end;
+    }
+    [l, r]
+}
+
+/// Largest `|output[i] − input[i − latency]|` over both channels, in dB relative to full
+/// scale (−∞ as −400 when bit-exact). A null test: the engine at neutral settings must pass
+/// its input through, delayed by its reported latency.
+pub fn null_db<E: EngineUnderTest>(engine: &mut E, sample_rate_hz: f32) -> f32 {
+    engine.prepare(sample_rate_hz);
+    let input = programme(48_000, sample_rate_hz);
+    let out = run(engine, &input, 512);
+    let lat = engine.latency_samples() as usize;
+    let mut worst = 0.0f32;
+    for c in 0..2 {
+        for i in lat..input[c].len() {
+            worst = worst.max((out[c][i] - input[c][i - lat]).abs());
+        }
+    }
+    if worst == 0.0 {
+        -400.0
+    } else {
+        20.0 * worst.log10()
+    }
+}
+
+/// Processes the same signal at every block size in [`BLOCK_SIZES`] with engines from
+/// `make` and returns the largest difference from the 64-sample run (linear).
+pub fn block_size_difference<E: EngineUnderTest>(
+    make: impl Fn() -> E,
+    sample_rate_hz: f32,
+    input: &[Vec<f32>; 2],
+) -> f32 {
+    let reference = {
+        let mut e = make();
+        e.prepare(sample_rate_hz);
+        run(&mut e, input, 64)
+    };
+    let mut worst = 0.0f32;
+    for &b in BLOCK_SIZES.iter() {
+        let mut e = make();
+        e.prepare(sample_rate_hz);
+        let out = run(&mut e, input, b);
+        for c in 0..2 {
+            for (a, r) in out[c].iter().zip(reference[c].iter()) {
+                worst = worst.max((a - r).abs());
+            }
+        }
+    }
+    worst
+}
+
+/// Feeds hostile input (NaN, ±Inf, subnormals, ±1e6, 3e38, empty and 8192-sample blocks) at
+/// every rate in [`SAMPLE_RATES`], then a clean sine. Returns failures in words: any
+/// non-finite or subnormal output, or no recovery (the clean sine must come out finite and
+/// non-silent after the latency).
+pub fn hostile_input_failures<E: EngineUnderTest>(make: impl Fn() -> E) -> Vec<String> {
+    let mut failures = Vec::new();
+    for &sr in SAMPLE_RATES.iter() {
+        let mut e = make();
+        e.prepare(sr);
+        let patterns: [f32; 8] = [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1.0e-40,
+            -1.0e-39,
+            1.0e6,
+            -3.0e38,
+            0.0,
+        ];
+        for block in [0usize, 1, 3, 64, 333, 8192] {
+            for (k, &v) in patterns.iter().enumerate() {
+                let mut l: Vec<f32> = (0..block)
+                    .map(|i| if i % 3 == k % 3 { v } else { 0.5 })
+                    .collect();
+                let mut r = vec![v; block];
+                {
+                    let mut chans: [&mut [f32]; 2] = [&mut l, &mut r];
+                    e.process(&mut chans);
+                }
+                if let Some(bad) = l.iter().chain(&r).find(|x| !x.is_finite() || x.is_subnormal()) {
+                    failures.push(format!("{sr} Hz, block {block}, input {v}: output {bad}"));
+                }
+            }
+        }
+        // Recovery: a clean tone afterwards comes out finite and not silent.
+        let n = 16_384;
+        let tone = sine(n, 1000.0, 0.25, sr);
+        let out = run(&mut e, &[tone.clone(), tone], 256);
+        let tail = &out[0][n / 2..];
+        if tail.iter().any(|x| !x.is_finite()) || tail.iter().all(|x| *x == 0.0) {
+            failures.push(format!("{sr} Hz: no recovery after hostile input"));
+        }
+    }
+    failures
+}
+
+/// Allocations made while processing blocks of 1–8192 samples (must be 0). `between` runs
+/// before each pass (e.g. to change settings), inside the counted region.
+pub fn allocations<E: EngineUnderTest>(engine: &mut E, mut between: impl FnMut(&mut E, usize)) -> usize {
+    let input = programme(8192, 48_000.0);
+    let [mut l, mut r] = input;
+    alloc_guard::count_allocs(|| {
+        for pass in 0..3 {
+            between(engine, pass);
+            for block in [1usize, 7, 64, 512, 8192] {
+                let mut chans: [&mut [f32]; 2] = [&mut l[..block], &mut r[..block]];
+                engine.process(&mut chans);
+            }
+        }
+    })
+}
