@@ -25,7 +25,7 @@ use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
 use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
-use shared_dsp::saturation::{SaturationCurve, Saturator};
+use shared_dsp::saturation::SaturationCurve;
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
 
@@ -149,7 +149,6 @@ pub struct BusCompCore {
     comp: Compressor,
     oversampler: [Oversampler; MAX_CHANNELS],
     factor: Oversampling,
-    clip: [Saturator; MAX_CHANNELS],
     dry_delay: [DelayLine; MAX_CHANNELS],
     listen_hpf: Option<BiquadCoeffs>,
     listen_state: [BiquadState; MAX_CHANNELS],
@@ -177,7 +176,6 @@ impl BusCompCore {
             comp: Compressor::new(sr),
             oversampler: [Oversampler::new(MAX_CHUNK), Oversampler::new(MAX_CHUNK)],
             factor: Oversampling::Off,
-            clip: [Saturator::new(), Saturator::new()],
             dry_delay: [DelayLine::new(max_latency), DelayLine::new(max_latency)],
             listen_hpf: None,
             listen_state: Default::default(),
@@ -322,7 +320,7 @@ impl ChunkEngine for BusCompCore {
             }
             if s.soft_clip {
                 for c in 0..nc {
-                    self.clip[c].process_block(SaturationCurve::Soft, 1.0, &mut wet[c][..n]);
+                    soft_clip(&mut wet[c][..n]);
                 }
             }
         } else {
@@ -351,7 +349,7 @@ impl ChunkEngine for BusCompCore {
             }
             for c in 0..nc {
                 if s.soft_clip {
-                    self.clip[c].process_block(SaturationCurve::Soft, 1.0, &mut self.up[c][..m]);
+                    soft_clip(&mut self.up[c][..m]);
                 }
                 self.oversampler[c].downsample(&self.up[c][..m], &mut wet[c][..n]);
             }
@@ -411,9 +409,6 @@ impl ChunkEngine for BusCompCore {
         for o in self.oversampler.iter_mut() {
             o.reset();
         }
-        for c in self.clip.iter_mut() {
-            c.reset();
-        }
         for d in self.dry_delay.iter_mut() {
             d.reset();
         }
@@ -424,6 +419,16 @@ impl ChunkEngine for BusCompCore {
         self.prev_gain = [1.0; MAX_CHANNELS];
         self.match_in = 0.0;
         self.match_out = 0.0;
+    }
+}
+
+/// The soft clip: the static `erf` curve of `shared_dsp::saturation` (Soft, unity slope at 0,
+/// ±1 at the limit). Static rather than anti-derivative anti-aliased, because ADAA delays the
+/// signal by half a sample, which would comb-filter against the dry path; the oversampling
+/// is what keeps its harmonics from aliasing.
+fn soft_clip(buf: &mut [f32]) {
+    for x in buf.iter_mut() {
+        *x = SaturationCurve::Soft.apply(*x);
     }
 }
 
