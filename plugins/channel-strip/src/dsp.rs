@@ -17,14 +17,14 @@
 
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
-use shared_dsp::db::{
-    all_finite, db_to_gain, db_to_gain_fast, flush_denormal, gain_to_db_fast, sanitize,
-};
+use shared_dsp::db::{db_to_gain, db_to_gain_fast, flush_denormal};
 use shared_dsp::delay::DelayLine;
-use shared_dsp::dynamics::envelope::{DetectorMode, EnvelopeCoeffs, EnvelopeFollower};
-use shared_dsp::dynamics::gain_computer::CompressorCurve;
+use shared_dsp::dynamics::compressor::{
+    Compressor, CompressorSettings, Detector, StereoMode, BLOCK as COMP_BLOCK,
+};
 use shared_dsp::dynamics::gate::{Gate, GateCoeffs, GateMode};
 use shared_dsp::meter::BlockLevel;
+use shared_dsp::runner::{ChunkEngine, Runner};
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
 use shared_dsp::saturation::{SaturationCurve, Saturator};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
@@ -40,8 +40,6 @@ pub const COEFF_GRID: u64 = 16;
 pub const FADE_MS: f32 = 10.0;
 /// DC blocker corner after the saturator (the Warm curve creates DC).
 pub const SAT_DC_BLOCK_HZ: f32 = 5.0;
-/// RMS window (time constant) of the compressor's RMS detector.
-pub const COMP_RMS_MS: f32 = 10.0;
 
 /// Shape of one EQ band.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +57,7 @@ pub enum EqShape {
 pub enum CompDetector {
     /// Instantaneous peak of the linked channels.
     Peak,
-    /// RMS over [`COMP_RMS_MS`].
+    /// RMS (see `shared_dsp::dynamics::compressor::RMS_TIME_MS`).
     Rms,
 }
 
@@ -298,12 +296,11 @@ impl Fader {
     }
 }
 
-/// The complete channel strip DSP for up to two channels.
-pub struct ChannelStripEngine {
+/// The channel strip's DSP between the runner's input sanitising and its bypass (see
+/// [`ChannelStripEngine`]).
+pub struct StripCore {
     sample_rate_hz: f32,
     settings: Settings,
-    /// Absolute sample position (for the coefficient grid).
-    position: u64,
     /// Set when coefficients must be recomputed at the next chunk whatever the smoothers do.
     coeffs_dirty: bool,
 
@@ -316,14 +313,12 @@ pub struct ChannelStripEngine {
     out_matrix: [Smoother; 4],
     sat_mix: Smoother,
     sat_drive_db: Smoother,
-    comp_makeup_db: Smoother,
 
     hpf_fade: Fader,
     lpf_fade: Fader,
     gate_fade: Fader,
     comp_fade: Fader,
     sat_fade: Fader,
-    bypass_fade: Fader,
 
     hpf_freq: Smoother,
     lpf_freq: Smoother,
@@ -344,13 +339,8 @@ pub struct ChannelStripEngine {
     key_lpf: BiquadCoeffs,
     key_state: [[BiquadState; 2]; MAX_CHANNELS],
 
-    comp_curve: CompressorCurve,
-    comp_ballistics: EnvelopeCoeffs,
-    comp_rms: EnvelopeCoeffs,
-    comp_rms_state: EnvelopeFollower,
-    comp_gain: EnvelopeFollower,
-    comp_sc_hpf: BiquadCoeffs,
-    comp_sc_state: [BiquadState; MAX_CHANNELS],
+    /// The compressor (shared with the bus compressor).
+    comp: Compressor,
 
     oversampler: [Oversampler; MAX_CHANNELS],
     saturator: [Saturator; MAX_CHANNELS],
@@ -363,13 +353,9 @@ pub struct ChannelStripEngine {
     sat_running: bool,
     /// Delay equal to the oversampler's latency, for the path without saturation.
     sat_delay: [DelayLine; MAX_CHANNELS],
-    /// Delay equal to the latency, for the bypass path.
-    dry_delay: [DelayLine; MAX_CHANNELS],
 
     /// Scratch: the saturated path of the current chunk.
     scratch_sat: [[f32; MAX_CHUNK]; MAX_CHANNELS],
-    /// Scratch: the dry (bypass) path of the current chunk.
-    scratch_dry: [[f32; MAX_CHUNK]; MAX_CHANNELS],
     /// Scratch: a module's input, for wet/dry fades.
     scratch_pre: [[f32; MAX_CHUNK]; MAX_CHANNELS],
     /// Scratch: the oversampled dry signal, for the saturation mix.
@@ -380,16 +366,9 @@ pub struct ChannelStripEngine {
     meters: BlockMeters,
 }
 
-impl Default for ChannelStripEngine {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ChannelStripEngine {
-    /// Creates the engine and allocates everything it will ever need (at most [`MAX_CHUNK`]
-    /// samples per internal block, any host block size).
-    pub fn new() -> Self {
+impl StripCore {
+    /// Creates the core and allocates everything it will ever need.
+    fn new() -> Self {
         let s = Settings::default();
         let sr = 48000.0;
         let lin = |ms, v| Smoother::new(SmoothingStyle::Linear(ms), v);
@@ -402,7 +381,6 @@ impl ChannelStripEngine {
         let mut engine = Self {
             sample_rate_hz: sr,
             settings: s,
-            position: 0,
             coeffs_dirty: true,
             trim: lin(15.0, s.trim_gain),
             polarity: lin(FADE_MS, 1.0),
@@ -412,13 +390,11 @@ impl ChannelStripEngine {
             out_matrix: output_matrix(s.output_mode).map(|v| lin(FADE_MS, v)),
             sat_mix: lin(15.0, s.sat_mix),
             sat_drive_db: lin(20.0, s.sat_drive_db),
-            comp_makeup_db: lin(20.0, 0.0),
             hpf_fade: Fader::new(),
             lpf_fade: Fader::new(),
             gate_fade: Fader::new(),
             comp_fade: Fader::new(),
             sat_fade: Fader::new(),
-            bypass_fade: Fader::new(),
             hpf_freq: log(60.0, s.hpf_freq_hz),
             lpf_freq: log(60.0, s.lpf_freq_hz),
             hpf: ButterworthCoeffs::bypass(sr),
@@ -445,17 +421,7 @@ impl ChannelStripEngine {
             key_hpf: BiquadCoeffs::identity(sr),
             key_lpf: BiquadCoeffs::identity(sr),
             key_state: Default::default(),
-            comp_curve: CompressorCurve {
-                threshold_db: 0.0,
-                ratio: 1.0,
-                knee_db: 0.0,
-            },
-            comp_ballistics: EnvelopeCoeffs::new(sr, 10.0, 150.0, DetectorMode::Peak),
-            comp_rms: EnvelopeCoeffs::new(sr, COMP_RMS_MS, COMP_RMS_MS, DetectorMode::Rms),
-            comp_rms_state: EnvelopeFollower::new(),
-            comp_gain: EnvelopeFollower::new(),
-            comp_sc_hpf: BiquadCoeffs::identity(sr),
-            comp_sc_state: Default::default(),
+            comp: Compressor::new(sr),
             oversampler,
             saturator: [Saturator::new(), Saturator::new()],
             sat_dc: BiquadCoeffs::identity(sr),
@@ -463,38 +429,29 @@ impl ChannelStripEngine {
             sat_warmup_left: 0,
             sat_running: false,
             sat_delay: [DelayLine::new(latency), DelayLine::new(latency)],
-            dry_delay: [DelayLine::new(latency), DelayLine::new(latency)],
             scratch_sat: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
-            scratch_dry: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
             scratch_pre: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
             scratch_os: [0.0; 4 * MAX_CHUNK],
             scratch_gain: [0.0; MAX_CHUNK],
             meters: BlockMeters::default(),
         };
-        for d in engine
-            .sat_delay
-            .iter_mut()
-            .chain(engine.dry_delay.iter_mut())
-        {
+        for d in engine.sat_delay.iter_mut() {
             d.set_delay_samples(latency);
         }
         engine.prepare(sr);
         engine
     }
 
-    /// Sets the sample rate (any rate, 22.05–384 kHz is tested) and recomputes everything.
-    /// Not realtime (but allocation-free), called from the host's activate.
-    pub fn prepare(&mut self, sample_rate_hz: f32) {
+    fn prepare(&mut self, sample_rate_hz: f32) {
         self.sample_rate_hz = sample_rate_hz;
         for s in self.smoothers_mut() {
             s.prepare(sample_rate_hz);
         }
         self.sat_dc = BiquadCoeffs::first_order_highpass(sample_rate_hz, SAT_DC_BLOCK_HZ);
-        self.comp_rms =
-            EnvelopeCoeffs::new(sample_rate_hz, COMP_RMS_MS, COMP_RMS_MS, DetectorMode::Rms);
+        self.comp.prepare(sample_rate_hz);
         let s = self.settings;
         self.apply_static_settings(&s);
-        self.reset();
+        self.reset_all();
     }
 
     fn smoothers_mut(&mut self) -> impl Iterator<Item = &mut Smoother> {
@@ -506,13 +463,11 @@ impl ChannelStripEngine {
             &mut self.width,
             &mut self.sat_mix,
             &mut self.sat_drive_db,
-            &mut self.comp_makeup_db,
             &mut self.hpf_fade.0,
             &mut self.lpf_fade.0,
             &mut self.gate_fade.0,
             &mut self.comp_fade.0,
             &mut self.sat_fade.0,
-            &mut self.bypass_fade.0,
             &mut self.hpf_freq,
             &mut self.lpf_freq,
         ]
@@ -524,7 +479,7 @@ impl ChannelStripEngine {
     }
 
     /// Clears all audio memory and jumps every ramp to its target. Realtime-safe.
-    pub fn reset(&mut self) {
+    fn reset_all(&mut self) {
         for s in self.smoothers_mut() {
             let t = s.target();
             s.reset(t);
@@ -541,9 +496,7 @@ impl ChannelStripEngine {
         self.eq_state = Default::default();
         self.gate.reset();
         self.key_state = Default::default();
-        self.comp_rms_state.reset();
-        self.comp_gain.reset();
-        self.comp_sc_state = Default::default();
+        self.comp.reset();
         for o in self.oversampler.iter_mut() {
             o.reset();
         }
@@ -553,30 +506,14 @@ impl ChannelStripEngine {
         self.sat_dc_state = Default::default();
         self.sat_warmup_left = 0;
         self.sat_running = false;
-        for d in self.sat_delay.iter_mut().chain(self.dry_delay.iter_mut()) {
+        for d in self.sat_delay.iter_mut() {
             d.reset();
         }
     }
 
-    /// The latency in samples (constant: the 4× oversampler's).
-    pub fn latency_samples(&self) -> u32 {
-        self.oversampler[0].latency_samples()
-    }
-
-    /// The sample rate last passed to [`ChannelStripEngine::prepare`].
-    pub fn sample_rate_hz(&self) -> f32 {
-        self.sample_rate_hz
-    }
-
-    /// Meter readings accumulated over the last [`ChannelStripEngine::process_block`] call.
-    pub fn meters(&self) -> &BlockMeters {
-        &self.meters
-    }
-
-    /// Sets new targets. Realtime-safe and cheap when nothing changed; call it before every
-    /// block. Continuous values are smoothed from here on.
-    pub fn set_settings(&mut self, s: &Settings) {
-        let s = sanitize_settings(s);
+    /// Sets new targets (already sanitised).
+    fn set_settings(&mut self, s: &Settings) {
+        let s = *s;
         let on = |b: bool| if b { 1.0 } else { 0.0 };
         self.trim.set_target(s.trim_gain);
         self.polarity
@@ -594,7 +531,6 @@ impl ChannelStripEngine {
         self.gate_fade.0.set_target(on(s.gate_on));
         self.comp_fade.0.set_target(on(s.comp_on));
         self.sat_fade.0.set_target(on(s.sat_on));
-        self.bypass_fade.0.set_target(on(s.bypass));
         self.hpf_freq.set_target(s.hpf_freq_hz);
         self.lpf_freq.set_target(s.lpf_freq_hz);
         for (i, b) in s.eq.iter().enumerate() {
@@ -637,21 +573,7 @@ impl ChannelStripEngine {
             BiquadCoeffs::highpass(sr, s.gate_key_hpf_hz, std::f32::consts::FRAC_1_SQRT_2);
         self.key_lpf =
             BiquadCoeffs::lowpass(sr, s.gate_key_lpf_hz, std::f32::consts::FRAC_1_SQRT_2);
-        self.comp_curve = CompressorCurve {
-            threshold_db: s.comp_threshold_db,
-            ratio: s.comp_ratio,
-            knee_db: s.comp_knee_db,
-        };
-        self.comp_ballistics =
-            EnvelopeCoeffs::new(sr, s.comp_attack_ms, s.comp_release_ms, DetectorMode::Peak);
-        self.comp_sc_hpf =
-            BiquadCoeffs::highpass(sr, s.comp_sc_hpf_hz, std::f32::consts::FRAC_1_SQRT_2);
-        let auto = if s.comp_auto_makeup {
-            self.comp_curve.auto_makeup_db()
-        } else {
-            0.0
-        };
-        self.comp_makeup_db.set_target(auto + s.comp_makeup_db);
+        self.comp.set_settings(&comp_settings(s));
     }
 
     /// Recomputes filter coefficients from the smoothers' current values.
@@ -676,41 +598,6 @@ impl ChannelStripEngine {
         self.coeffs_dirty = false;
     }
 
-    /// Processes one host block in place. `channels` holds 1 or 2 slices of equal length (any
-    /// length, including 0). Never allocates; non-finite input is replaced by silence.
-    pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
-        let num_channels = channels.len().min(MAX_CHANNELS);
-        self.meters = BlockMeters::default();
-        if num_channels == 0 {
-            return;
-        }
-        let len = channels[..num_channels]
-            .iter()
-            .map(|c| c.len())
-            .min()
-            .unwrap_or(0);
-        let mut start = 0;
-        while start < len {
-            // While a filter setting ramps, cut at the coefficient grid so the ramps advance
-            // identically for any host block size; otherwise take the largest chunk.
-            let n = if self.filter_settings_moving() {
-                let to_grid = (COEFF_GRID - self.position % COEFF_GRID) as usize;
-                to_grid.min(len - start)
-            } else {
-                // Chunks on a fixed grid of MAX_CHUNK samples too, so per-chunk decisions and
-                // the saturation's per-chunk interpolation do not depend on the host blocks.
-                let to_grid = MAX_CHUNK - (self.position % MAX_CHUNK as u64) as usize;
-                to_grid.min(len - start)
-            };
-            let mut chunk: [&mut [f32]; MAX_CHANNELS] = Default::default();
-            for (c, ch) in channels.iter_mut().take(num_channels).enumerate() {
-                chunk[c] = &mut ch[start..start + n];
-            }
-            self.process_chunk(&mut chunk[..num_channels]);
-            start += n;
-        }
-    }
-
     /// `true` while filter coefficients have to follow a ramp (or a switch is pending).
     fn filter_settings_moving(&self) -> bool {
         self.coeffs_dirty
@@ -721,23 +608,9 @@ impl ChannelStripEngine {
             || self.eq_q.iter().any(Smoother::is_smoothing)
     }
 
-    fn process_chunk(&mut self, ch: &mut [&mut [f32]]) {
-        let n = ch[0].len();
+    fn process_strip_chunk(&mut self, ch: &mut [&mut [f32]], position: u64) {
         let nc = ch.len();
-        let at_grid = self.position.is_multiple_of(COEFF_GRID);
-        self.position += n as u64;
-
-        for c in ch.iter_mut() {
-            // NaN/Inf become silence, subnormals zero, anything beyond ±1e6 (+120 dBFS) is
-            // clamped so no later stage can overflow.
-            sanitize(c);
-            self.meters.input.add(c);
-        }
-        // Bypass path: the input delayed by the latency.
-        for (c, x) in ch.iter().enumerate() {
-            self.scratch_dry[c][..n].copy_from_slice(x);
-            self.dry_delay[c].process_block(&mut self.scratch_dry[c][..n]);
-        }
+        let at_grid = position.is_multiple_of(COEFF_GRID);
 
         // Ramped filter settings advance on the grid only.
         if at_grid {
@@ -788,33 +661,12 @@ impl ChannelStripEngine {
             self.process_stereo(ch);
         }
 
-        // Output gain and bypass crossfade.
+        // Output gain (the runner does the bypass and the non-finite fallback).
         Self::apply_gain(&mut self.output_gain, None, &mut self.scratch_gain, ch);
-        if self.bypass_fade.active() {
-            for i in 0..n {
-                let b = self.bypass_fade.0.next();
-                for (c, x) in ch.iter_mut().enumerate() {
-                    x[i] += b * (self.scratch_dry[c][i] - x[i]);
-                }
-            }
-        }
-        let mut finite = true;
         for c in ch.iter_mut() {
             for x in c.iter_mut() {
                 *x = flush_denormal(*x);
             }
-            finite &= all_finite(c);
-        }
-        if !finite {
-            // Cannot happen with clamped input; if it ever does, output silence and start
-            // clean rather than ringing NaN forever.
-            for c in ch.iter_mut() {
-                c.fill(0.0);
-            }
-            self.clear_audio_state();
-        }
-        for c in ch.iter() {
-            self.meters.output.add(c);
         }
         self.flush_filter_states();
     }
@@ -830,7 +682,6 @@ impl ChannelStripEngine {
             .iter_mut()
             .flatten()
             .chain(self.key_state.iter_mut().flatten())
-            .chain(self.comp_sc_state.iter_mut())
         {
             st.flush_denormals();
         }
@@ -1013,56 +864,24 @@ impl ChannelStripEngine {
         }
 
         if self.comp_fade.active() {
-            // Pass 1: sidechain high-pass and linked level (peak, or RMS over COMP_RMS_MS).
-            let rms = self.settings.comp_detector == CompDetector::Rms;
-            let nc = ch.len() as f32;
-            for (i, lv) in work.iter_mut().enumerate() {
-                let mut peak = 0.0f32;
-                let mut sum_sq = 0.0f32;
-                for (c, x) in ch.iter().enumerate() {
-                    let k = self.comp_sc_state[c].process(&self.comp_sc_hpf, x[i]);
-                    peak = peak.max(k.abs());
-                    sum_sq += k * k;
-                }
-                *lv = if rms {
-                    self.comp_rms_state
-                        .process(&self.comp_rms, (sum_sq / nc).sqrt())
-                } else {
-                    peak
-                };
+            // The shared compressor (linked, L/R) computes the gains; the module fade blends
+            // them towards unity.
+            let mut key = [[0.0f32; COMP_BLOCK]; MAX_CHANNELS];
+            for (c, x) in ch.iter().enumerate() {
+                key[c][..n].copy_from_slice(x);
             }
-            // Pass 2 (vectorised): level in dB, static curve.
-            for v in work.iter_mut() {
-                *v = gain_to_db_fast(*v);
-            }
-            self.comp_curve.gain_db_block(work);
-            // Pass 3: attack/release ballistics on the gain in dB (falling gain = attack).
-            let mut deepest_db = 0.0f32;
-            for v in work.iter_mut() {
-                *v = self.comp_gain.smooth(&self.comp_ballistics, *v, false);
-                deepest_db = deepest_db.min(*v);
-            }
-            self.meters.comp_gain_db = self.meters.comp_gain_db.min(deepest_db);
-            // Pass 4 (vectorised): make-up, fade, dB → gain, apply.
-            let mut makeup = [0.0f32; MAX_CHUNK];
-            self.comp_makeup_db.next_block(&mut makeup[..n]);
+            self.comp.compute_gains(&key, ch.len(), n);
+            let (gr_db, _) = self.comp.take_meter();
+            self.meters.comp_gain_db = self.meters.comp_gain_db.min(-gr_db);
             self.comp_fade.0.next_block(&mut self.scratch_gain[..n]);
-            for ((g, m), f) in work
-                .iter_mut()
-                .zip(&makeup[..n])
-                .zip(&self.scratch_gain[..n])
-            {
-                *g = 1.0 + f * (db_to_gain_fast(*g + m) - 1.0);
-            }
-            for x in ch.iter_mut() {
-                for (v, g) in x.iter_mut().zip(work.iter()) {
-                    *v *= g;
+            let gains = self.comp.gains();
+            for (c, x) in ch.iter_mut().enumerate() {
+                for ((v, g), f) in x.iter_mut().zip(&gains[c][..n]).zip(&self.scratch_gain[..n]) {
+                    *v *= 1.0 + f * (g - 1.0);
                 }
             }
         } else {
-            self.comp_gain.reset();
-            self.comp_rms_state.reset();
-            self.comp_sc_state = Default::default();
+            self.comp.reset();
         }
     }
 
@@ -1203,6 +1022,130 @@ impl ChannelStripEngine {
             l[i] = m[0] * a + m[1] * b;
             r[i] = m[2] * a + m[3] * b;
         }
+    }
+}
+
+/// The compressor settings of the strip: linked L/R, no range limit, single-stage release.
+pub fn comp_settings(s: &Settings) -> CompressorSettings {
+    CompressorSettings {
+        threshold_db: s.comp_threshold_db,
+        ratio: s.comp_ratio,
+        knee_db: s.comp_knee_db,
+        attack_ms: s.comp_attack_ms,
+        release_ms: s.comp_release_ms,
+        slow_release_ms: 0.0,
+        detector: match s.comp_detector {
+            CompDetector::Peak => Detector::Peak,
+            CompDetector::Rms => Detector::Rms,
+        },
+        stereo_link: 1.0,
+        stereo_mode: StereoMode::LeftRight,
+        sidechain_hpf_hz: s.comp_sc_hpf_hz,
+        range_db: f32::INFINITY,
+        makeup_db: s.comp_makeup_db,
+        auto_makeup: s.comp_auto_makeup,
+    }
+}
+
+impl ChunkEngine for StripCore {
+    fn process_chunk(&mut self, audio: &mut [&mut [f32]], _key: Option<&[&[f32]]>, position: u64) {
+        self.process_strip_chunk(audio, position);
+    }
+
+    fn latency_samples(&self) -> u32 {
+        self.oversampler[0].latency_samples()
+    }
+
+    fn reset(&mut self) {
+        self.clear_audio_state();
+    }
+
+    fn chunk_grid(&self) -> usize {
+        // While a filter setting ramps, cut at the coefficient grid so the ramps advance
+        // identically for any host block size; otherwise on the fixed MAX_CHUNK grid, so
+        // per-chunk decisions and the saturation's interpolation do not depend on host blocks.
+        if self.filter_settings_moving() {
+            COEFF_GRID as usize
+        } else {
+            MAX_CHUNK
+        }
+    }
+}
+
+/// The complete channel strip for up to two channels: [`StripCore`] behind the shared
+/// runner (chunking, sanitising, bypass with the latency kept, non-finite fallback).
+pub struct ChannelStripEngine {
+    runner: Runner,
+    core: StripCore,
+    meters: BlockMeters,
+}
+
+impl Default for ChannelStripEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChannelStripEngine {
+    /// Creates the engine and allocates everything it will ever need (any host block size).
+    pub fn new() -> Self {
+        let core = StripCore::new();
+        let mut e = Self {
+            runner: Runner::new(core.latency_samples() as usize),
+            core,
+            meters: BlockMeters::default(),
+        };
+        e.prepare(48_000.0);
+        e
+    }
+
+    /// Sets the sample rate (any rate, 22.05–384 kHz is tested) and recomputes everything.
+    /// Not realtime (but allocation-free), called from the host's activate.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        self.core.prepare(sample_rate_hz);
+        self.runner.prepare(sample_rate_hz);
+    }
+
+    /// Clears all audio memory and jumps every ramp to its target. Realtime-safe.
+    pub fn reset(&mut self) {
+        self.core.reset_all();
+        self.runner.reset();
+    }
+
+    /// The latency in samples (constant: the 4× oversampler's).
+    pub fn latency_samples(&self) -> u32 {
+        self.core.latency_samples()
+    }
+
+    /// The sample rate last passed to [`ChannelStripEngine::prepare`].
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.core.sample_rate_hz
+    }
+
+    /// Meter readings accumulated over the last [`ChannelStripEngine::process_block`] call.
+    pub fn meters(&self) -> &BlockMeters {
+        &self.meters
+    }
+
+    /// Sets new targets. Realtime-safe and cheap when nothing changed; call it before every
+    /// block. Continuous values are smoothed from here on.
+    pub fn set_settings(&mut self, s: &Settings) {
+        let s = sanitize_settings(s);
+        self.core.set_settings(&s);
+        self.runner.set_bypass(s.bypass);
+    }
+
+    /// Processes one host block in place. `channels` holds 1 or 2 slices of equal length (any
+    /// length, including 0). Never allocates; non-finite input is replaced by silence.
+    pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
+        self.core.meters = BlockMeters::default();
+        self.runner.process(&mut self.core, channels, None);
+        let levels = self.runner.levels();
+        self.meters = BlockMeters {
+            input: levels.input,
+            output: levels.output,
+            ..self.core.meters
+        };
     }
 }
 
