@@ -105,7 +105,6 @@ pub fn ms(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatPar
 pub fn db(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min, max })
         .with_unit(" dB")
-        .with_step_size(0.1)
         .with_value_to_string(Arc::new(|v| format_fixed(v, 1)))
         .with_string_to_value(Arc::new(|s| parse_number(s, "db")))
 }
@@ -134,10 +133,35 @@ pub fn percent(name: impl Into<String>, default: f32, max: f32) -> FloatParam {
         .with_string_to_value(Arc::new(|s| parse_number(s, "%").map(|v| v / 100.0)))
 }
 
-/// A compression ratio `min..=max`, shown `4.0` with the unit `:1`; when `infinity_at` is given,
-/// that value (the maximum) means ∞:1 and shows `inf`.
+/// A compression ratio `min..=max` on a skew −2 range, shown `4.0` with the unit `:1`; when
+/// `infinity` is set, the maximum means ∞:1 and shows `inf`.
 pub fn ratio(name: impl Into<String>, default: f32, min: f32, max: f32, infinity: bool) -> FloatParam {
+    ratio_skewed(name, default, min, max, -2.0, infinity)
+}
+
+/// A plain number (no unit, e.g. a Q) on a logarithmic-feeling range, about three digits.
+pub fn number(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatParam {
     FloatParam::new(name, default, skewed(min, max))
+        .with_value_to_string(Arc::new(format_adaptive))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "")))
+}
+
+/// [`ratio`] with a given skew (`FloatRange::skew_factor(skew)`), for ranges that shipped with
+/// another skew (a range's mapping must not change once automation exists).
+pub fn ratio_skewed(
+    name: impl Into<String>,
+    default: f32,
+    min: f32,
+    max: f32,
+    skew: f32,
+    infinity: bool,
+) -> FloatParam {
+    let range = FloatRange::Skewed {
+        min,
+        max,
+        factor: FloatRange::skew_factor(skew),
+    };
+    FloatParam::new(name, default, range)
         .with_unit(":1")
         .with_value_to_string(Arc::new(move |r| {
             if infinity && r >= max {

@@ -551,6 +551,14 @@ impl StripCore {
             {
                 self.coeffs_dirty = true;
             }
+            // A new slope is a different cascade: the old sections' memory would ring
+            // through the new ones, so it is cleared (the docs promise it).
+            if old.hpf_slope != s.hpf_slope {
+                self.hpf_state = Default::default();
+            }
+            if old.lpf_slope != s.lpf_slope {
+                self.lpf_state = Default::default();
+            }
             self.apply_static_settings(&s);
         }
     }
@@ -1125,6 +1133,17 @@ impl ChannelStripEngine {
     /// Meter readings accumulated over the last [`ChannelStripEngine::process_block`] call.
     pub fn meters(&self) -> &BlockMeters {
         &self.meters
+    }
+
+    /// The same readings for the shared meter transport (gate and compressor gains).
+    pub fn readings(&self) -> shared_plugin::meters::BlockReadings {
+        let m = &self.meters;
+        shared_plugin::meters::BlockReadings {
+            input: m.input,
+            output: m.output,
+            gain_db: [m.gate_gain_db, m.comp_gain_db],
+            detector_db: shared_dsp::db::MINUS_INFINITY_DB,
+        }
     }
 
     /// Sets new targets. Realtime-safe and cheap when nothing changed; call it before every

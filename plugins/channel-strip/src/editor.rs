@@ -1,18 +1,18 @@
-//! The channel strip editor (egui): every parameter, the EQ/filter curve drawn from the
-//! coefficients' analytic response, live level and gain-reduction meters, and a scale control.
+//! The channel strip editor layout (shared-gui): every parameter, the EQ/filter curve drawn
+//! from the designs' analytic response, live level and gain-reduction meters.
 
-use egui::{Color32, Pos2, Rect, Stroke, Ui, Vec2};
-use nice_plug::context::gui::GuiContext;
+use egui::{Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::widgets::ParamSlider;
-use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
-};
-use std::sync::atomic::Ordering;
+use nice_plug_egui::{EguiEditor, EguiEditorState};
+use shared_gui::controls::{row, slider, toggle};
+use shared_gui::meters::{gr_meter, level_meter};
+use shared_gui::theme::section;
+use shared_gui::views::ResponseView;
+use shared_gui::{EditorLayout, Shell};
+use shared_plugin::meters::SharedMeters;
 use std::sync::Arc;
 
 use crate::dsp::{eq_band_coeffs, EqShape};
-use crate::meters::SharedMeters;
 use crate::params::{ChannelStripParams, EqBandParams};
 use shared_dsp::filter::butterworth::ButterworthCoeffs;
 
@@ -20,38 +20,20 @@ use shared_dsp::filter::butterworth::ButterworthCoeffs;
 pub const EDITOR_WIDTH: u32 = 1180;
 /// Default editor height in logical pixels.
 pub const EDITOR_HEIGHT: u32 = 660;
-/// Width of every parameter slider (the value box comes beside it).
-const SLIDER_WIDTH: f32 = 64.0;
 /// Height of the curve display and meters.
 const CURVE_HEIGHT: f32 = 150.0;
-
-/// Lowest frequency of the curve display.
-const CURVE_MIN_HZ: f32 = 10.0;
-/// Highest frequency of the curve display.
-const CURVE_MAX_HZ: f32 = 30000.0;
-/// The curve display spans ± this many dB.
-const CURVE_RANGE_DB: f32 = 24.0;
-/// Meter scale floor.
-const METER_FLOOR_DB: f32 = -60.0;
 /// Sample rate the curve is drawn for when the plugin has not been activated yet.
 const DEFAULT_CURVE_SAMPLE_RATE: f32 = 48000.0;
 
-const ACCENT: Color32 = Color32::from_rgb(232, 160, 64);
-const CURVE_COLOUR: Color32 = Color32::from_rgb(110, 200, 255);
-
-/// The egui application behind the editor window.
-pub struct StripEditor {
+/// The channel strip's layout.
+pub struct StripLayout {
     params: Arc<ChannelStripParams>,
     meters: Arc<SharedMeters>,
-    gui: Option<GuiContext>,
 }
 
 /// The editor's initial size and scale.
 pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(
-        nice_plug::editor::dpi::LogicalSize::new(EDITOR_WIDTH as f64, EDITOR_HEIGHT as f64),
-        1.0,
-    )
+    shared_gui::default_state(EDITOR_WIDTH, EDITOR_HEIGHT)
 }
 
 /// Creates the editor.
@@ -59,88 +41,51 @@ pub fn create(
     editor_state: Arc<EguiEditorState>,
     params: Arc<ChannelStripParams>,
     meters: Arc<SharedMeters>,
-) -> Option<EguiEditor<StripEditor>> {
-    let settings = EguiNiceSettings::new()
-        .with_tile("Lathe Channel Strip")
-        .with_resize_hint(ResizeHint::RESIZABLE);
-    create_egui_editor(
-        editor_state,
-        RepaintNotifier::new(),
-        settings,
-        StripEditor {
-            params,
-            meters,
-            gui: None,
-        },
-    )
+) -> Option<EguiEditor<Shell<StripLayout>>> {
+    shared_gui::create(editor_state, StripLayout { params, meters })
 }
 
-impl NiceEguiApp for StripEditor {
-    fn build(
-        &mut self,
-        _egui_ctx: egui::Context,
-        nice_gui_ctx: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
-    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        self.gui = Some(nice_gui_ctx);
-        Ok(())
+impl EditorLayout for StripLayout {
+    fn title(&self) -> &'static str {
+        "Lathe Channel Strip"
     }
 
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
-            return;
-        };
-        let setter = gui.param_setter();
-        draw(ui, &setter, &self.params, &self.meters);
-        // Meters move continuously.
-        ui.ctx().request_repaint();
+    fn meters(&self) -> &SharedMeters {
+        &self.meters
     }
 
-    fn editor_closed(&mut self) {
-        self.gui = None;
+    fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
+        draw(ui, setter, &self.params, &self.meters);
     }
 }
 
-/// Draws the whole editor. Public so the headless screenshot binary can reuse it.
+/// Draws the whole layout.
 pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &SharedMeters) {
+    let get = SharedMeters::get;
     ui.horizontal(|ui| {
-        ui.heading(
-            egui::RichText::new("LATHE  CHANNEL STRIP")
-                .color(ACCENT)
-                .strong(),
-        );
-        ui.separator();
         toggle(ui, setter, &p.bypass, "Bypass");
         ui.separator();
         ui.label("Order");
-        ui.add(ParamSlider::for_param(&p.order, setter).with_width(90.0));
-        ui.separator();
-        ui.label("Scale");
-        for z in [0.75f32, 1.0, 1.25, 1.5] {
-            let current = (ui.ctx().zoom_factor() - z).abs() < 0.01;
-            if ui
-                .selectable_label(current, format!("{:.0} %", z * 100.0))
-                .clicked()
-            {
-                ui.ctx().set_zoom_factor(z);
-            }
-        }
+        slider(ui, &p.order, setter);
     });
-    ui.separator();
-
-    let sample_rate = match meters.sample_rate_hz.load(Ordering::Relaxed) {
+    let sample_rate = match get(&meters.sample_rate_hz) {
         sr if sr > 0.0 => sr,
         _ => DEFAULT_CURVE_SAMPLE_RATE,
     };
     ui.horizontal(|ui| {
         let curve_width = ui.available_width() - 180.0;
-        curve(
+        // Design once per frame, evaluate at every point.
+        let filters = CurveFilters::new(p, sample_rate);
+        ResponseView::default().draw(
             ui,
-            p,
-            sample_rate,
             Vec2::new(curve_width.max(300.0), CURVE_HEIGHT),
+            sample_rate,
+            |f| filters.response_db(f),
         );
-        meter_panel(ui, meters);
+        level_meter(ui, "IN", get(&meters.input_peak_db), get(&meters.input_rms_db), CURVE_HEIGHT);
+        level_meter(ui, "OUT", get(&meters.output_peak_db), get(&meters.output_rms_db), CURVE_HEIGHT);
+        gr_meter(ui, "GATE", get(&meters.gain_db[0]), CURVE_HEIGHT);
+        gr_meter(ui, "COMP", get(&meters.gain_db[1]), CURVE_HEIGHT);
     });
 
     ui.horizontal_top(|ui| {
@@ -182,7 +127,7 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
         section(ui, "GATE / EXPANDER", |ui| {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
-                    toggle(ui, setter, &p.gate_on, "Gate on");
+                    toggle(ui, setter, &p.gate_on, "Gate");
                     row(ui, "Mode", &p.gate_mode, setter);
                     row(ui, "Threshold", &p.gate_threshold_db, setter);
                     row(ui, "Range", &p.gate_range_db, setter);
@@ -202,7 +147,7 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
         section(ui, "COMPRESSOR", |ui| {
             ui.horizontal_top(|ui| {
                 ui.vertical(|ui| {
-                    toggle(ui, setter, &p.comp_on, "Compressor on");
+                    toggle(ui, setter, &p.comp_on, "Compressor");
                     row(ui, "Threshold", &p.comp_threshold_db, setter);
                     row(ui, "Ratio", &p.comp_ratio, setter);
                     row(ui, "Knee", &p.comp_knee_db, setter);
@@ -219,7 +164,7 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
         });
         ui.vertical(|ui| {
             section(ui, "SATURATION (4× OS)", |ui| {
-                toggle(ui, setter, &p.sat_on, "Saturation on");
+                toggle(ui, setter, &p.sat_on, "Saturation");
                 row(ui, "Curve", &p.sat_curve, setter);
                 row(ui, "Drive", &p.sat_drive_db, setter);
                 row(ui, "Mix", &p.sat_mix, setter);
@@ -234,45 +179,11 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
     });
 }
 
-fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.vertical(|ui| {
-            ui.label(egui::RichText::new(title).color(ACCENT).strong());
-            add(ui);
-        });
-    });
-}
-
-fn row<P: Param>(ui: &mut Ui, label: &str, param: &P, setter: &ParamSetter) {
-    ui.horizontal(|ui| {
-        ui.add_sized([62.0, 18.0], egui::Label::new(label));
-        slider(ui, param, setter);
-    });
-}
-
-fn slider<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter) {
-    ui.add(ParamSlider::for_param(param, setter).with_width(SLIDER_WIDTH));
-}
-
-/// An on/off button for a boolean parameter, with proper begin/end gestures for automation.
-fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, label: &str) {
-    let on = param.value();
-    if ui.selectable_label(on, label).clicked() {
-        setter.begin_set_parameter(param);
-        setter.set_parameter(param, !on);
-        setter.end_set_parameter(param);
-    }
-}
-
 fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, b: &EqBandParams) {
     toggle(ui, setter, &b.on, &format!("Band {}", i + 1));
     match i {
-        0 => {
-            slider(ui, &p.eq1_shape, setter);
-        }
-        3 => {
-            slider(ui, &p.eq4_shape, setter);
-        }
+        0 => slider(ui, &p.eq1_shape, setter),
+        3 => slider(ui, &p.eq4_shape, setter),
         _ => {
             ui.label("Bell");
         }
@@ -333,150 +244,6 @@ pub fn total_response_db(p: &ChannelStripParams, sample_rate_hz: f32, freq_hz: f
     CurveFilters::new(p, sample_rate_hz).response_db(freq_hz)
 }
 
-fn curve(ui: &mut Ui, p: &ChannelStripParams, sample_rate: f32, size: Vec2) {
-    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, Color32::from_gray(18));
-    let x_of = |f: f32| {
-        rect.left() + rect.width() * (f / CURVE_MIN_HZ).ln() / (CURVE_MAX_HZ / CURVE_MIN_HZ).ln()
-    };
-    let y_of =
-        |db: f32| rect.center().y - rect.height() * 0.5 * (db / CURVE_RANGE_DB).clamp(-1.05, 1.05);
-    let grid = Stroke::new(1.0, Color32::from_gray(45));
-    let text = Color32::from_gray(120);
-    for f in [
-        20.0f32, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0,
-    ] {
-        let x = x_of(f);
-        painter.line_segment(
-            [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
-            grid,
-        );
-        let label = if f >= 1000.0 {
-            format!("{}k", f / 1000.0)
-        } else {
-            format!("{f}")
-        };
-        painter.text(
-            Pos2::new(x + 2.0, rect.bottom() - 2.0),
-            egui::Align2::LEFT_BOTTOM,
-            label,
-            egui::FontId::proportional(10.0),
-            text,
-        );
-    }
-    for db in [-18.0f32, -12.0, -6.0, 0.0, 6.0, 12.0, 18.0] {
-        let y = y_of(db);
-        let stroke = if db == 0.0 {
-            Stroke::new(1.0, Color32::from_gray(80))
-        } else {
-            grid
-        };
-        painter.line_segment(
-            [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
-            stroke,
-        );
-        painter.text(
-            Pos2::new(rect.left() + 2.0, y - 1.0),
-            egui::Align2::LEFT_BOTTOM,
-            format!("{db:+.0}"),
-            egui::FontId::proportional(10.0),
-            text,
-        );
-    }
-    // Design once per frame, evaluate at every point.
-    let filters = CurveFilters::new(p, sample_rate);
-    // Draw up to just below Nyquist, where the digital response ends.
-    let top_hz = CURVE_MAX_HZ.min(0.499 * sample_rate);
-    let points: Vec<Pos2> = (0..=400)
-        .map(|i| {
-            let f = CURVE_MIN_HZ * (top_hz / CURVE_MIN_HZ).powf(i as f32 / 400.0);
-            Pos2::new(x_of(f), y_of(filters.response_db(f)))
-        })
-        .collect();
-    painter.add(egui::Shape::line(points, Stroke::new(2.0, CURVE_COLOUR)));
-}
-
-fn meter_panel(ui: &mut Ui, m: &SharedMeters) {
-    let load = |a: &atomic_float::AtomicF32| a.load(Ordering::Relaxed);
-    ui.horizontal(|ui| {
-        level_meter(ui, "IN", load(&m.input_peak_db), load(&m.input_rms_db));
-        level_meter(ui, "OUT", load(&m.output_peak_db), load(&m.output_rms_db));
-        gr_meter(ui, "GATE", load(&m.gate_gain_db));
-        gr_meter(ui, "COMP", load(&m.comp_gain_db));
-    });
-}
-
-fn meter_rect(ui: &mut Ui, label: &str) -> Rect {
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(38.0, CURVE_HEIGHT), egui::Sense::hover());
-    let painter = ui.painter();
-    painter.text(
-        Pos2::new(rect.center().x, rect.bottom()),
-        egui::Align2::CENTER_BOTTOM,
-        label,
-        egui::FontId::proportional(10.0),
-        Color32::from_gray(170),
-    );
-    let bar = Rect::from_min_max(
-        Pos2::new(rect.left() + 8.0, rect.top() + 14.0),
-        Pos2::new(rect.right() - 8.0, rect.bottom() - 14.0),
-    );
-    painter.rect_filled(bar, 2.0, Color32::from_gray(18));
-    bar
-}
-
-fn frac(db: f32) -> f32 {
-    ((db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0)
-}
-
-fn level_meter(ui: &mut Ui, label: &str, peak_db: f32, rms_db: f32) {
-    let bar = meter_rect(ui, label);
-    let painter = ui.painter();
-    let top = |f: f32| bar.bottom() - bar.height() * f;
-    let rms = Rect::from_min_max(Pos2::new(bar.left(), top(frac(rms_db))), bar.max);
-    painter.rect_filled(rms, 0.0, Color32::from_rgb(70, 170, 90));
-    let colour = if peak_db > -0.1 {
-        Color32::RED
-    } else {
-        Color32::from_rgb(220, 220, 120)
-    };
-    let y = top(frac(peak_db));
-    painter.line_segment(
-        [Pos2::new(bar.left(), y), Pos2::new(bar.right(), y)],
-        Stroke::new(2.0, colour),
-    );
-    painter.text(
-        Pos2::new(bar.center().x, bar.top() - 2.0),
-        egui::Align2::CENTER_BOTTOM,
-        if peak_db <= -100.0 {
-            "-∞".to_string()
-        } else {
-            format!("{peak_db:.1}")
-        },
-        egui::FontId::proportional(10.0),
-        Color32::from_gray(200),
-    );
-}
-
-fn gr_meter(ui: &mut Ui, label: &str, gain_db: f32) {
-    let bar = meter_rect(ui, label);
-    let painter = ui.painter();
-    // Gain reduction grows downwards from the top, 0 to 30 dB.
-    let f = (-gain_db / 30.0).clamp(0.0, 1.0);
-    let r = Rect::from_min_max(
-        bar.min,
-        Pos2::new(bar.right(), bar.top() + bar.height() * f),
-    );
-    painter.rect_filled(r, 0.0, ACCENT);
-    painter.text(
-        Pos2::new(bar.center().x, bar.top() - 2.0),
-        egui::Align2::CENTER_BOTTOM,
-        format!("{gain_db:.1}"),
-        egui::FontId::proportional(10.0),
-        Color32::from_gray(200),
-    );
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,15 +262,59 @@ mod tests {
         assert!((with_band.response_db(1000.0) - 6.0).abs() < 0.01);
     }
 
+    /// Sets a parameter by ID to a plain value, as a host would.
+    fn set(p: &ChannelStripParams, id: &str, plain: f32) {
+        let map = p.param_map();
+        let (_, ptr, _) = map.iter().find(|(i, _, _)| i == id).expect(id);
+        // SAFETY: the pointer comes from `p`, which outlives this call.
+        unsafe {
+            let n = ptr.preview_normalized(plain);
+            ptr._internal_set_normalized_value(n);
+        }
+    }
+
     #[test]
-    fn curve_is_flat_at_defaults_and_follows_the_eq() {
+    fn curve_is_flat_at_defaults() {
         let p = ChannelStripParams::default();
         for sr in [44100.0f32, 48000.0, 96000.0] {
             for f in [20.0f32, 1000.0, 0.49 * sr, 0.499 * sr] {
                 let db = total_response_db(&p, sr, f);
-                println!("{sr} {f} {db}");
                 assert!(db.abs() < 1e-3, "{sr} Hz, {f} Hz: {db} dB");
             }
         }
+    }
+
+    #[test]
+    fn curve_follows_the_parameters() {
+        let p = ChannelStripParams::default();
+        // Band 2: +6 dB bell at 1 kHz; HPF on at 100 Hz (default 12 dB/oct); band 4 off.
+        set(&p, "eq2_gain", 6.0);
+        set(&p, "eq2_freq", 1000.0);
+        set(&p, "eq2_q", 1.0);
+        set(&p, "hpf_on", 1.0);
+        set(&p, "hpf_freq", 100.0);
+        set(&p, "eq4_gain", 9.0);
+        set(&p, "eq4_on", 0.0);
+        let sr = 48_000.0;
+        let at = |f| total_response_db(&p, sr, f);
+        // The bell's centre: +6 dB (the HPF is 40 dB down… at 1 kHz it adds nothing).
+        assert!((at(1000.0) - 6.0).abs() < 0.05, "1 kHz: {}", at(1000.0));
+        // Bell half-gain points of an analog peak with Q 1 (RBJ bandwidth definition):
+        // at f0·2^(±1/2·BW) with BW = 2·asinh(1/(2Q))/ln 2 octaves, the bell gives +3 dB.
+        let bw = 2.0 * (0.5f32).asinh() / std::f32::consts::LN_2;
+        let edge = 1000.0 * 2f32.powf(bw / 2.0);
+        assert!((at(edge) - 3.0).abs() < 0.2, "bell edge {edge} Hz: {}", at(edge));
+        // HPF corner: −3.01 dB of the Butterworth, plus the bell's small lift there.
+        let bell_at_100 = eq_band_coeffs(sr, EqShape::Bell, 1000.0, 1.0, 6.0).magnitude_db(100.0);
+        assert!((at(100.0) - bell_at_100 + 3.01).abs() < 0.05, "100 Hz: {}", at(100.0));
+        // 12 dB/oct Butterworth an octave below the corner: 10·log10(r⁴/(1+r⁴)), r = 1/2.
+        let r4 = 0.5f32.powi(4);
+        let hpf_50 = 10.0 * (r4 / (1.0 + r4)).log10();
+        let bell_at_50 = eq_band_coeffs(sr, EqShape::Bell, 1000.0, 1.0, 6.0).magnitude_db(50.0);
+        assert!((at(50.0) - hpf_50 - bell_at_50).abs() < 0.05, "50 Hz: {}", at(50.0));
+        // Band 4's gain does not count while it is off.
+        assert!(at(12_000.0).abs() < 0.1, "12 kHz: {}", at(12_000.0));
+        set(&p, "eq4_on", 1.0);
+        assert!(at(16_000.0) > 6.0, "band 4 on: {}", at(16_000.0));
     }
 }

@@ -8,14 +8,13 @@
 
 pub mod dsp;
 pub mod editor;
-pub mod meters;
 pub mod params;
 
 use nice_plug::prelude::*;
+use shared_plugin::meters::{MeterBallistics, SharedMeters};
 use std::sync::Arc;
 
 use dsp::ChannelStripEngine;
-use meters::{MeterBallistics, SharedMeters};
 use params::ChannelStripParams;
 
 /// The plugin instance.
@@ -51,27 +50,15 @@ impl Plugin for ChannelStrip {
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(2),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
+        shared_plugin::layouts::STEREO,
         // Mono track into a stereo bus: pan and width apply.
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(2),
-            ..AudioIOLayout::const_default()
-        },
-        AudioIOLayout {
-            main_input_channels: NonZeroU32::new(1),
-            main_output_channels: NonZeroU32::new(1),
-            ..AudioIOLayout::const_default()
-        },
+        shared_plugin::layouts::MONO_TO_STEREO,
+        shared_plugin::layouts::MONO,
     ];
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<editor::StripEditor>;
+    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::StripLayout>>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -87,15 +74,17 @@ impl Plugin for ChannelStrip {
         )
     }
 
+    fn filter_state(state: &mut PluginState) {
+        shared_plugin::state::migrate(state, params::STATE_VERSION, params::MIGRATIONS);
+    }
+
     fn activate(
         &mut self,
         audio_io_layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        let channels = |n: Option<NonZeroU32>| n.map_or(0, NonZeroU32::get);
-        self.mono_to_stereo = channels(audio_io_layout.main_input_channels) == 1
-            && channels(audio_io_layout.main_output_channels) == 2;
+        self.mono_to_stereo = shared_plugin::layouts::is_mono_to_stereo(audio_io_layout);
         self.engine.set_settings(&self.params.settings());
         self.engine.prepare(buffer_config.sample_rate);
         context.set_latency_samples(self.engine.latency_samples());
@@ -120,15 +109,12 @@ impl Plugin for ChannelStrip {
         self.engine.set_settings(&self.params.settings());
         let channels = buffer.as_slice();
         if self.mono_to_stereo {
-            // The wrapper leaves the second output silent: feed it the mono input.
-            if let [left, right] = channels {
-                right.copy_from_slice(left);
-            }
+            shared_dsp::runner::mono_to_stereo(channels);
         }
         self.engine.process_block(channels);
         let seconds = num_samples as f32 / self.engine.sample_rate_hz();
         self.ballistics
-            .publish(self.engine.meters(), seconds, &self.meters);
+            .publish(&self.engine.readings(), seconds, &self.meters);
         ProcessStatus::Normal
     }
 }

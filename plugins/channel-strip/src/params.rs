@@ -5,7 +5,7 @@
 //! ranges; times are in milliseconds.
 
 use nice_plug::prelude::*;
-use std::sync::Arc;
+use shared_plugin::params as p;
 
 use crate::dsp::{CompDetector, DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
 use shared_dsp::filter::butterworth::FilterSlope;
@@ -13,6 +13,11 @@ use shared_dsp::dynamics::gate::GateMode;
 
 /// Version of the saved state layout; bumped whenever a migration becomes necessary.
 pub const STATE_VERSION: u32 = 1;
+
+/// Migration steps of the saved state (see `shared_plugin::state`). None yet: version 1
+/// states (the first release) load unchanged, which the committed fixture
+/// `tests/fixtures/channel_strip_v1.json` checks.
+pub const MIGRATIONS: &[shared_plugin::state::Migration] = &[];
 
 /// The compressor ratio parameter's maximum; this value means ∞:1 (limiting).
 pub const RATIO_INFINITY: f32 = 50.0;
@@ -166,27 +171,14 @@ impl EqBandParams {
     fn new(index: usize, freq_hz: f32) -> Self {
         Self {
             on: BoolParam::new(format!("EQ {index} On"), true),
-            freq_hz: hz_param(format!("EQ {index} Freq"), freq_hz, 20.0, 20000.0),
-            gain_db: FloatParam::new(
-                format!("EQ {index} Gain"),
-                0.0,
-                FloatRange::Linear {
-                    min: -18.0,
-                    max: 18.0,
-                },
-            )
-            .with_unit(" dB")
-            .with_step_size(0.01),
-            q: FloatParam::new(
+            freq_hz: p::hz(format!("EQ {index} Freq"), freq_hz, 20.0, 20000.0),
+            gain_db: p::db(format!("EQ {index} Gain"), 0.0, -18.0, 18.0),
+            q: p::number(
                 format!("EQ {index} Q"),
                 std::f32::consts::FRAC_1_SQRT_2,
-                FloatRange::Skewed {
-                    min: 0.1,
-                    max: 10.0,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_value_to_string(formatters::v2s_f32_rounded(2)),
+                0.1,
+                10.0,
+            ),
         }
     }
 }
@@ -349,78 +341,19 @@ pub struct ChannelStripParams {
     pub output_gain: FloatParam,
 }
 
-/// A parameter on a logarithmic-feeling (skewed) range, shown with `digits` decimals and a
-/// unit.
-fn skewed_param(
-    name: String,
-    default: f32,
-    min: f32,
-    max: f32,
-    unit: &'static str,
-    digits: usize,
-) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-2.0),
-        },
-    )
-    .with_unit(unit)
-    .with_value_to_string(formatters::v2s_f32_rounded(digits))
-}
-
-fn hz_param(name: String, default: f32, min: f32, max: f32) -> FloatParam {
-    skewed_param(name, default, min, max, " Hz", 1)
-}
-
-fn ms_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    skewed_param(name.into(), default, min, max, " ms", 2)
-}
-
-fn db_param(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min, max })
-        .with_unit(" dB")
-        .with_step_size(0.01)
-}
-
-fn gain_param(name: &str, range_db: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        1.0,
-        FloatRange::Skewed {
-            min: shared_dsp::db::db_to_gain(-range_db),
-            max: shared_dsp::db::db_to_gain(range_db),
-            factor: FloatRange::gain_skew_factor(-range_db, range_db),
-        },
-    )
-    .with_unit(" dB")
-    .with_value_to_string(formatters::v2s_f32_gain_to_db(2))
-    .with_string_to_value(formatters::s2v_f32_gain_to_db())
-}
-
-fn percent_param(name: &str, default: f32, max: f32) -> FloatParam {
-    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max })
-        .with_unit(" %")
-        .with_value_to_string(formatters::v2s_f32_percentage(0))
-        .with_string_to_value(formatters::s2v_f32_percentage())
-}
-
 impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
-            trim: gain_param("Input Trim", 24.0),
+            trim: p::gain("Input Trim", 24.0),
             polarity: BoolParam::new("Polarity Invert", false),
 
             hpf_on: BoolParam::new("HPF On", false),
-            hpf_freq_hz: hz_param("HPF Freq".into(), 80.0, 10.0, 1000.0),
+            hpf_freq_hz: p::hz("HPF Freq", 80.0, 10.0, 1000.0),
             hpf_slope: EnumParam::new("HPF Slope", SlopeParam::Db12),
             lpf_on: BoolParam::new("LPF On", false),
-            lpf_freq_hz: hz_param("LPF Freq".into(), 18000.0, 1000.0, 22000.0),
+            lpf_freq_hz: p::hz("LPF Freq", 18000.0, 1000.0, 22000.0),
             lpf_slope: EnumParam::new("LPF Slope", SlopeParam::Db12),
 
             eq1_shape: EnumParam::new("EQ 1 Shape", ShapeParam::Shelf),
@@ -432,81 +365,39 @@ impl Default for ChannelStripParams {
 
             gate_on: BoolParam::new("Gate On", false),
             gate_mode: EnumParam::new("Gate Mode", GateModeParam::Gate),
-            gate_threshold_db: db_param("Gate Threshold", -50.0, -80.0, 0.0),
-            gate_range_db: db_param("Gate Range", 40.0, 0.0, 80.0),
-            gate_ratio: FloatParam::new(
-                "Gate Ratio",
-                2.0,
-                FloatRange::Skewed {
-                    min: 1.0,
-                    max: 10.0,
-                    factor: FloatRange::skew_factor(-1.0),
-                },
-            )
-            .with_value_to_string(formatters::v2s_compression_ratio(1))
-            .with_string_to_value(formatters::s2v_compression_ratio()),
-            gate_attack_ms: ms_param("Gate Attack", 0.5, 0.01, 50.0),
-            gate_hold_ms: ms_param("Gate Hold", 20.0, 0.0, 500.0),
-            gate_release_ms: ms_param("Gate Release", 100.0, 5.0, 3000.0),
-            gate_hysteresis_db: db_param("Gate Hysteresis", 3.0, 0.0, 12.0),
+            gate_threshold_db: p::db("Gate Threshold", -50.0, -80.0, 0.0),
+            gate_range_db: p::db("Gate Range", 40.0, 0.0, 80.0),
+            gate_ratio: p::ratio_skewed("Gate Ratio", 2.0, 1.0, 10.0, -1.0, false),
+            gate_attack_ms: p::ms("Gate Attack", 0.5, 0.01, 50.0),
+            gate_hold_ms: p::ms("Gate Hold", 20.0, 0.0, 500.0),
+            gate_release_ms: p::ms("Gate Release", 100.0, 5.0, 3000.0),
+            gate_hysteresis_db: p::db("Gate Hysteresis", 3.0, 0.0, 12.0),
             gate_key_on: BoolParam::new("Gate Key Filter", false),
-            gate_key_hpf_hz: hz_param("Gate Key HPF".into(), 100.0, 20.0, 4000.0),
-            gate_key_lpf_hz: hz_param("Gate Key LPF".into(), 10000.0, 200.0, 20000.0),
+            gate_key_hpf_hz: p::hz("Gate Key HPF", 100.0, 20.0, 4000.0),
+            gate_key_lpf_hz: p::hz("Gate Key LPF", 10000.0, 200.0, 20000.0),
 
             comp_on: BoolParam::new("Comp On", false),
-            comp_threshold_db: db_param("Comp Threshold", -18.0, -60.0, 0.0),
-            comp_ratio: FloatParam::new(
-                "Comp Ratio",
-                4.0,
-                FloatRange::Skewed {
-                    min: 1.0,
-                    max: RATIO_INFINITY,
-                    factor: FloatRange::skew_factor(-2.0),
-                },
-            )
-            .with_value_to_string(Arc::new(|r| {
-                if r >= RATIO_INFINITY {
-                    "∞:1".to_string()
-                } else {
-                    format!("{r:.1}:1")
-                }
-            }))
-            .with_string_to_value(Arc::new(|s| {
-                let t = s.trim().trim_end_matches(":1").trim();
-                if t == "∞" || t.eq_ignore_ascii_case("inf") {
-                    Some(RATIO_INFINITY)
-                } else {
-                    t.parse().ok()
-                }
-            })),
-            comp_knee_db: db_param("Comp Knee", 6.0, 0.0, 24.0),
-            comp_attack_ms: ms_param("Comp Attack", 10.0, 0.1, 100.0),
-            comp_release_ms: ms_param("Comp Release", 150.0, 5.0, 3000.0),
+            comp_threshold_db: p::db("Comp Threshold", -18.0, -60.0, 0.0),
+            comp_ratio: p::ratio("Comp Ratio", 4.0, 1.0, RATIO_INFINITY, true),
+            comp_knee_db: p::db("Comp Knee", 6.0, 0.0, 24.0),
+            comp_attack_ms: p::ms("Comp Attack", 10.0, 0.1, 100.0),
+            comp_release_ms: p::ms("Comp Release", 150.0, 5.0, 3000.0),
             comp_detector: EnumParam::new("Comp Detector", DetectorParam::Peak),
             comp_auto_makeup: BoolParam::new("Comp Auto Makeup", false),
-            comp_makeup: db_param("Comp Makeup", 0.0, 0.0, 24.0),
-            comp_sc_hpf_hz: hz_param("Comp SC HPF".into(), 20.0, 20.0, 500.0),
+            comp_makeup: p::db("Comp Makeup", 0.0, 0.0, 24.0),
+            comp_sc_hpf_hz: p::hz("Comp SC HPF", 20.0, 20.0, 500.0),
 
             order: EnumParam::new("Dynamics Order", OrderParam::EqThenDynamics),
 
             sat_on: BoolParam::new("Sat On", false),
             sat_curve: EnumParam::new("Sat Curve", CurveParam::Soft),
-            sat_drive_db: db_param("Sat Drive", 6.0, 0.0, 24.0),
-            sat_mix: percent_param("Sat Mix", 1.0, 1.0),
+            sat_drive_db: p::db("Sat Drive", 6.0, 0.0, 24.0),
+            sat_mix: p::percent("Sat Mix", 1.0, 1.0),
 
-            pan: FloatParam::new(
-                "Pan",
-                0.0,
-                FloatRange::Linear {
-                    min: -1.0,
-                    max: 1.0,
-                },
-            )
-            .with_value_to_string(formatters::v2s_f32_panning())
-            .with_string_to_value(formatters::s2v_f32_panning()),
-            width: percent_param("Width", 1.0, 2.0),
+            pan: p::pan("Pan"),
+            width: p::percent("Width", 1.0, 2.0),
             output_mode: EnumParam::new("Output Mode", OutputModeParam::Stereo),
-            output_gain: gain_param("Output Gain", 24.0),
+            output_gain: p::gain("Output Gain", 24.0),
         }
     }
 }
@@ -565,12 +456,7 @@ impl ChannelStripParams {
 
         s.comp_on = self.comp_on.value();
         s.comp_threshold_db = self.comp_threshold_db.value();
-        let r = self.comp_ratio.value();
-        s.comp_ratio = if r >= RATIO_INFINITY {
-            f32::INFINITY
-        } else {
-            r
-        };
+        s.comp_ratio = p::ratio_value(self.comp_ratio.value(), RATIO_INFINITY);
         s.comp_knee_db = self.comp_knee_db.value();
         s.comp_attack_ms = self.comp_attack_ms.value();
         s.comp_release_ms = self.comp_release_ms.value();
