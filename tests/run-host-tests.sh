@@ -6,11 +6,19 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-for bundle in "target/bundled/Lathe Channel Strip.clap" "target/bundled/Lathe Channel Strip.vst3"; do
-    if [[ ! -e "$bundle" ]]; then
-        echo "error: $bundle is missing; run \`cargo xtask bundle-all --release\` first" >&2
-        exit 1
-    fi
+# Every plugin listed in bundler.toml (its `name = "..."` lines), as CLAP and VST3.
+mapfile -t names < <(sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' bundler.toml)
+if [[ ${#names[@]} -eq 0 ]]; then
+    echo "error: no plugin names found in bundler.toml" >&2
+    exit 1
+fi
+for name in "${names[@]}"; do
+    for bundle in "target/bundled/$name.clap" "target/bundled/$name.vst3"; do
+        if [[ ! -e "$bundle" ]]; then
+            echo "error: $bundle is missing; run \`cargo xtask bundle-all --release\` first" >&2
+            exit 1
+        fi
+    done
 done
 
 if [[ ! -x .venv/bin/python ]]; then
