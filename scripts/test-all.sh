@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs every Lathe test: formatting, lints, unit and engine tests, then the host tests that
 # load the built bundles in pedalboard (VST3) and clack-host (CLAP).
-# Needs the system packages listed in the README; creates .venv for the Python host tests.
+# First installs whatever is missing (scripts/setup.sh test: system packages through apt,
+# rustfmt/clippy, the .venv with pedalboard), so it works on a fresh Debian machine with Rust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== setup (installs only what is missing)"
+bash scripts/setup.sh test
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

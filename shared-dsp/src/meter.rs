@@ -28,14 +28,24 @@ impl BlockLevel {
     /// Adds a slice of samples.
     #[inline]
     pub fn add(&mut self, buf: &[f32]) {
-        let mut peak = self.peak;
-        let mut sum = 0.0f32;
-        for &x in buf {
-            peak = peak.max(x.abs());
-            sum += x * x;
+        // Eight independent lanes so the loop vectorises (a single running sum or max is a
+        // serial dependency chain).
+        let mut peak = [0.0f32; 8];
+        let mut sum = [0.0f32; 8];
+        let chunks = buf.chunks_exact(8);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for k in 0..8 {
+                peak[k] = peak[k].max(c[k].abs());
+                sum[k] += c[k] * c[k];
+            }
         }
-        self.peak = peak;
-        self.sum_sq += sum;
+        for (k, &x) in rest.iter().enumerate() {
+            peak[k] = peak[k].max(x.abs());
+            sum[k] += x * x;
+        }
+        self.peak = peak.iter().fold(self.peak, |a, &b| a.max(b));
+        self.sum_sq += sum.iter().sum::<f32>();
         self.num_samples += buf.len() as u32;
     }
 }

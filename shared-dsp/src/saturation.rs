@@ -92,6 +92,16 @@ fn erf_s(u: f32) -> f32 {
     erf_fast::<false>(ERF_S_SCALE as f32 * u)
 }
 
+/// The static [`SaturationCurve::Soft`] curve `erf(√π/2·x)` over a block, in place: unity slope
+/// at 0, ±1 at the limit, no anti-aliasing (run it oversampled) and so no delay. A loop the
+/// compiler vectorises.
+#[inline]
+pub fn soft_clip_block(buf: &mut [f32]) {
+    for x in buf.iter_mut() {
+        *x = erf_s(*x);
+    }
+}
+
 /// Saturation curve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaturationCurve {

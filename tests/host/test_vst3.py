@@ -34,14 +34,10 @@ EXPECTED_LATENCY = {"channel_strip": 88, "bus_compressor": 0}
 
 # Known plugin bugs: (test name, plugin key) → reason. Marked xfail(strict=True), so a fix shows
 # up as an XPASS failure and the entry must then be removed.
-KNOWN_BUGS = {
-    ("test_mono_input_does_not_crash_the_host", "bus_compressor"): (
-        "nice-plug 0.4.2's VST3 wrapper copies the sidechain bus without checking for null "
-        "channel pointers: for mono I/O pedalboard/JUCE settles on Mono + mono sidechain and "
-        "passes the (unconnected) sidechain bus with numChannels=1 and channelBuffers32[0]=NULL; "
-        "the wrapper memcpy()s from NULL (wrapper/util/buffer_management.rs, aux input copy) "
-        "and the host process dies with SIGSEGV"
-    ),
+KNOWN_BUGS: dict = {
+    # Was: ("test_mono_input_does_not_crash_the_host", "bus_compressor"): nice-plug 0.4.2's VST3
+    # wrapper copied an unconnected mono sidechain bus from a NULL channel pointer. The bus
+    # compressor no longer offers a mono-with-sidechain layout, so pedalboard picks plain mono.
 }
 
 pytestmark = pytest.mark.parametrize("info", PLUGINS, ids=[p.key for p in PLUGINS])

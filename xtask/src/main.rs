@@ -1,7 +1,8 @@
 //! `cargo xtask`: nice-plug-xtask's `bundle` plus two verbs of our own.
 //!
-//! - `cargo xtask bundle-all [--release]`: bundles every plugin listed in `bundler.toml` in one
-//!   cargo build (VST3 and CLAP under `target/bundled/`).
+//! - `cargo xtask bundle-all [--release]`: installs the missing system libraries first
+//!   (`scripts/setup.sh build`: apt, through sudo when not root), then bundles every plugin
+//!   listed in `bundler.toml` in one cargo build (VST3 and CLAP under `target/bundled/`).
 //! - `cargo xtask install`: copies the bundles from `target/bundled/` into `~/.vst3` and
 //!   `~/.clap`, the standard per-user plugin folders on Linux.
 //! - anything else (`bundle <crate> --release`, `known-packages`, …) goes to nice-plug-xtask.
@@ -35,6 +36,15 @@ fn plugin_packages(root: &Path) -> nice_plug_xtask::Result<Vec<String>> {
 fn bundle_all(extra: &[String]) -> nice_plug_xtask::Result<()> {
     nice_plug_xtask::chdir_workspace_root()?;
     let root = std::env::current_dir()?;
+    let setup = std::process::Command::new("bash")
+        .arg(root.join("scripts/setup.sh"))
+        .arg("build")
+        .status()?;
+    if !setup.success() {
+        return Err(anyhow::anyhow!(
+            "scripts/setup.sh could not install the system libraries the plugins need"
+        ));
+    }
     let mut args = vec!["bundle".to_string()];
     for p in plugin_packages(&root)? {
         args.push("-p".into());

@@ -1,1 +1,130 @@
-fn main() {}
+//! Realtime-factor benchmark of the bus compressor engine on 48 kHz stereo (seconds of audio
+//! per second of CPU, one core), without oversampling and at 4×, and in the same run the peers
+//! from `tests/bench/bus_compressor_peers.py` (pedalboard's Compressor and the ZamCompX2 VST3
+//! of Debian's zam-plugins, through pedalboard), with the ratios.
+//!
+//! Run: `cargo bench -p bus_compressor --bench realtime`. CI only compiles it.
+
+use bus_compressor::dsp::{BusCompEngine, BusCompSettings, Oversampling};
+use shared_dsp::dynamics::compressor::Detector;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+const SR: f32 = 48000.0;
+const SECONDS: usize = 10;
+
+/// Deterministic programme-like test signal: decaying tones plus noise.
+fn signal(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed | 1;
+    (0..n)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let noise = ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
+            let t = i as f32 / SR;
+            let env = (-(t % 0.5) * 6.0).exp();
+            0.6 * env * (2.0 * std::f32::consts::PI * 55.0 * t).sin()
+                + 0.1 * (2.0 * std::f32::consts::PI * 1234.0 * t).sin()
+                + 0.1 * noise
+        })
+        .collect()
+}
+
+/// Best-of-five wall time to process `l`/`r` in 512-sample blocks with `settings`.
+fn time_engine(settings: &BusCompSettings, l: &[f32], r: &[f32]) -> f64 {
+    let mut engine = BusCompEngine::new();
+    engine.set_settings(settings);
+    engine.prepare(SR);
+    let (mut a, mut b) = (l.to_vec(), r.to_vec());
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        a.copy_from_slice(l);
+        b.copy_from_slice(r);
+        let t0 = Instant::now();
+        for (p, q) in a.chunks_mut(512).zip(b.chunks_mut(512)) {
+            let mut chans: [&mut [f32]; 2] = [p, q];
+            engine.process_block(&mut chans, None);
+        }
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(&a);
+    best
+}
+
+fn main() {
+    let n = SECONDS * SR as usize;
+    let l = signal(n, 1);
+    let r = signal(n, 2);
+    let classic = bus_compressor::params::BusCompParams::default().settings();
+    let mut modern = classic;
+    modern.comp.detector = Detector::Rms;
+    modern.comp.knee_db = 6.0;
+    modern.mix = 0.7;
+    let mut cases = Vec::new();
+    for (name, base) in [("Classic (Auto release)", classic), ("Modern RMS, mix 70 %", modern)] {
+        for os in [Oversampling::Off, Oversampling::X4] {
+            let mut s = base;
+            s.oversampling = os;
+            cases.push((format!("{name}, oversampling {os:?}"), s));
+            if os == Oversampling::X4 {
+                let mut c = s;
+                c.soft_clip = true;
+                cases.push((format!("{name}, oversampling {os:?} + soft clip"), c));
+            }
+        }
+    }
+    println!("Lathe Bus Compressor engine, 48 kHz stereo, one core:");
+    let mut ours = Vec::new();
+    for (name, s) in &cases {
+        let t = time_engine(s, &l, &r);
+        let rtf = SECONDS as f64 / t;
+        println!(
+            "  {name:<50} {:>6.3} ms/s  {rtf:>7.0}x realtime",
+            t * 1000.0 / SECONDS as f64
+        );
+        ours.push(rtf);
+    }
+    let (ours_1x, ours_4x) = (ours[0], ours[1]);
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    let script = root.join("tests/bench/bus_compressor_peers.py");
+    if !python.exists() || !script.exists() {
+        println!("(peer comparison skipped: no .venv or no {})", script.display());
+        return;
+    }
+    let raw = std::env::temp_dir().join("lathe-bus-bench-signal.f32");
+    let bytes: Vec<u8> = l
+        .iter()
+        .zip(&r)
+        .flat_map(|(x, y)| [x.to_le_bytes(), y.to_le_bytes()])
+        .flatten()
+        .collect();
+    std::fs::write(&raw, bytes).expect("write bench signal");
+    match Command::new(python).arg(script).arg(&raw).arg(SR.to_string()).output() {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            print!("{text}");
+            // Peer lines read `NAME: N x realtime`.
+            for line in text.lines().filter(|l| !l.starts_with("Lathe")) {
+                let Some((key, value)) = line.split_once(':') else {
+                    continue;
+                };
+                let Some(number) = value.trim().strip_suffix("x realtime") else {
+                    continue;
+                };
+                if let Ok(peer) = number.trim().parse::<f64>() {
+                    println!(
+                        "  ratio Lathe engine / {key}: {:.2}x (no oversampling), {:.2}x (4x)",
+                        ours_1x / peer,
+                        ours_4x / peer
+                    );
+                }
+            }
+        }
+        Ok(o) => println!("peer comparison failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => println!("peer comparison failed: {e}"),
+    }
+}

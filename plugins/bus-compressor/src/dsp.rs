@@ -25,7 +25,6 @@ use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
 use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
-use shared_dsp::saturation::SaturationCurve;
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
 
@@ -388,10 +387,15 @@ impl ChunkEngine for BusCompCore {
                     *y *= g;
                 }
             }
-            sum_in += d.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>();
-            sum_out += y.iter().map(|v| (*v as f64) * (*v as f64)).sum::<f64>();
+            if s.match_bypass {
+                let (mut a, mut b) = (BlockLevel::default(), BlockLevel::default());
+                a.add(d);
+                b.add(y);
+                sum_in += a.sum_sq as f64;
+                sum_out += b.sum_sq as f64;
+            }
         }
-        if !s.bypass {
+        if s.match_bypass && !s.bypass {
             // Loudness averages for the level-matched bypass (frozen while bypassed).
             let k = self.match_coeff * n as f64 / MAX_CHUNK as f64;
             let norm = 1.0 / (n * nc) as f64;
@@ -427,9 +431,7 @@ impl ChunkEngine for BusCompCore {
 /// signal by half a sample, which would comb-filter against the dry path; the oversampling
 /// is what keeps its harmonics from aliasing.
 fn soft_clip(buf: &mut [f32]) {
-    for x in buf.iter_mut() {
-        *x = SaturationCurve::Soft.apply(*x);
-    }
+    shared_dsp::saturation::soft_clip_block(buf);
 }
 
 /// The bus compressor: the core behind the shared runner.
@@ -514,8 +516,4 @@ impl BusCompEngine {
         &self.core.readings
     }
 
-    /// Input level of the last block (for tests).
-    pub fn input_level(&self) -> BlockLevel {
-        self.core.readings.input
-    }
 }

@@ -47,10 +47,13 @@ impl Plugin for BusCompressor {
     const EMAIL: &'static str = "dev@lathe-audio.invalid";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
+    // No mono-with-sidechain layout: nice-plug 0.4.2's VST3 wrapper copies the sidechain
+    // from the host's channel pointers without checking them, and a host (pedalboard) that
+    // switches a mono sidechain bus off passes NULL there, which crashes. Mono tracks get the
+    // plain mono layout; the sidechain is offered with the stereo layout.
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         shared_plugin::layouts::STEREO_WITH_SIDECHAIN,
         shared_plugin::layouts::STEREO,
-        shared_plugin::layouts::MONO_WITH_SIDECHAIN,
         shared_plugin::layouts::MONO,
     ];
 

@@ -202,6 +202,8 @@ struct ChannelState {
 /// Stereo compressor: see the module docs. Allocation-free; `process` handles any length.
 #[derive(Clone, Debug)]
 pub struct Compressor {
+    /// Whether the AVX2 + FMA build of `compute_gains` runs.
+    fast: bool,
     sample_rate_hz: f32,
     settings: CompressorSettings,
     times: TimeCoeffs,
@@ -228,6 +230,7 @@ impl Compressor {
         let s = CompressorSettings::default();
         let lin = |v| Smoother::new(SmoothingStyle::Linear(SETTING_RAMP_MS), v);
         let mut c = Self {
+            fast: crate::simd::avx2_fma_available(),
             sample_rate_hz,
             settings: s,
             times: TimeCoeffs::new(&s, sample_rate_hz),
@@ -383,57 +386,118 @@ impl Compressor {
         &self.gain
     }
 
-    /// Computes per-channel linear gains (make-up included) for `n ≤ BLOCK` samples of the
-    /// detector input `key` (already in the M/S domain when that mode is on) into
-    /// [`Compressor::gains`]. For engines that apply the gain themselves (e.g. at an
-    /// oversampled rate).
-    pub fn compute_gains(&mut self, key: &[[f32; BLOCK]; MAX_CHANNELS], nc: usize, n: usize) {
-        let nc = nc.clamp(1, MAX_CHANNELS);
-        let n = n.min(BLOCK);
+    /// Sidechain filter and level detector for `N` channels into `self.level`.
+    #[inline(always)]
+    fn detect<const N: usize>(&mut self, key: &[[f32; BLOCK]; MAX_CHANNELS], n: usize) {
         let t = self.times;
-        // Pass 1 (per channel, recursive): sidechain filter and level detector.
-        for c in 0..nc {
-            let st = &mut self.state[c];
-            let lv = &mut self.level[c][..n];
-            let src = &key[c][..n];
-            let mut filtered = [0.0f32; BLOCK];
-            let filtered = &mut filtered[..n];
-            filtered.copy_from_slice(src);
-            if let Some(h) = &self.sidechain_hpf {
-                st.sidechain.process_block(h, filtered);
+        let mut filtered = [[0.0f32; BLOCK]; N];
+        let mut st: [ChannelState; N] = std::array::from_fn(|c| self.state[c]);
+        for c in 0..N {
+            filtered[c][..n].copy_from_slice(&key[c][..n]);
+        }
+        if let Some(h) = &self.sidechain_hpf {
+            for i in 0..n {
+                for c in 0..N {
+                    filtered[c][i] = st[c].sidechain.process(h, filtered[c][i]);
+                }
             }
-            match self.settings.detector {
-                Detector::Peak => {
-                    for (l, &x) in lv.iter_mut().zip(filtered.iter()) {
-                        let a = x.abs();
-                        if a >= st.held || st.hold_left == 0 {
-                            st.held = a;
-                            st.hold_left = t.hold_samples;
-                        } else {
-                            st.hold_left -= 1;
-                        }
-                        *l = st.held;
+        }
+        match self.settings.detector {
+            Detector::Peak => {
+                // Selects, not branches: on noise the comparison is unpredictable.
+                for i in 0..n {
+                    for c in 0..N {
+                        let a = filtered[c][i].abs();
+                        let s = &mut st[c];
+                        let restart = (a >= s.held) | (s.hold_left == 0);
+                        s.held = if restart { a } else { s.held };
+                        s.hold_left = if restart { t.hold_samples } else { s.hold_left - 1 };
+                        self.level[c][i] = s.held;
                     }
                 }
-                Detector::Rms => {
-                    for (l, &x) in lv.iter_mut().zip(filtered.iter()) {
-                        st.ms1 += t.rms * (x * x - st.ms1);
-                        st.ms2 += t.rms * (st.ms1 - st.ms2);
-                        *l = st.ms2;
+            }
+            Detector::Rms => {
+                for i in 0..n {
+                    for c in 0..N {
+                        let x = filtered[c][i];
+                        let s = &mut st[c];
+                        s.ms1 += t.rms * (x * x - s.ms1);
+                        s.ms2 += t.rms * (s.ms1 - s.ms2);
+                        self.level[c][i] = s.ms2;
                     }
-                    for l in lv.iter_mut() {
+                }
+                for lv in self.level.iter_mut().take(N) {
+                    for l in lv[..n].iter_mut() {
                         *l = l.max(0.0).sqrt();
                     }
                 }
             }
-            st.sidechain.flush_denormals();
-            if st.ms2 < 1.0e-30 {
-                st.ms1 = 0.0;
-                st.ms2 = 0.0;
-            }
         }
-        // Stereo link on the detector levels: each channel moves towards the louder one.
+        for (c, s) in st.iter_mut().enumerate() {
+            s.sidechain.flush_denormals();
+            if s.ms2 < 1.0e-30 {
+                s.ms1 = 0.0;
+                s.ms2 = 0.0;
+            }
+            self.state[c] = *s;
+        }
+    }
+
+    /// Computes per-channel linear gains (make-up included) for `n ≤ BLOCK` samples of the
+    /// detector input `key` (already in the M/S domain when that mode is on) into
+    /// [`Compressor::gains`]. For engines that apply the gain themselves (e.g. at an
+    /// oversampled rate).
+    ///
+    /// Runs an AVX2 + FMA build of the same code where the CPU has it (probed once, in
+    /// [`Compressor::new`]): the vectorised passes then work on 8 lanes.
+    pub fn compute_gains(&mut self, key: &[[f32; BLOCK]; MAX_CHANNELS], nc: usize, n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if self.fast {
+            // SAFETY: `fast` is only set when the CPU has AVX2 and FMA.
+            unsafe { self.compute_gains_avx2(key, nc, n) };
+            return;
+        }
+        self.compute_gains_body(key, nc, n);
+    }
+
+    /// [`Compressor::compute_gains`] compiled for AVX2 + FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn compute_gains_avx2(
+        &mut self,
+        key: &[[f32; BLOCK]; MAX_CHANNELS],
+        nc: usize,
+        n: usize,
+    ) {
+        self.compute_gains_body(key, nc, n);
+    }
+
+    /// Forces the portable build (`false`) or, where the CPU has it, the AVX2 one (tests).
+    pub fn set_fast_path(&mut self, fast: bool) {
+        self.fast = fast && crate::simd::avx2_fma_available();
+    }
+
+    #[inline(always)]
+    fn compute_gains_body(&mut self, key: &[[f32; BLOCK]; MAX_CHANNELS], nc: usize, n: usize) {
+        let nc = nc.clamp(1, MAX_CHANNELS);
+        let n = n.min(BLOCK);
+        let t = self.times;
+        // Pass 1 (recursive): sidechain filter and level detector, both channels in one loop
+        // so their independent recursions overlap in the CPU.
         if nc == 2 {
+            self.detect::<2>(key, n);
+        } else {
+            self.detect::<1>(key, n);
+        }
+        // Stereo link on the detector levels: each channel moves towards the louder one. Fully
+        // linked, both channels get the same gain: it is computed once (channel 0) and copied.
+        let linked = nc == 2 && self.settings.stereo_link >= 1.0;
+        if linked {
+            let [l0, l1] = &mut self.level;
+            for (a, b) in l0[..n].iter_mut().zip(l1[..n].iter()) {
+                *a = a.max(*b);
+            }
+        } else if nc == 2 {
             let link = self.settings.stereo_link.clamp(0.0, 1.0);
             let [l0, l1] = &mut self.level;
             for (a, b) in l0[..n].iter_mut().zip(l1[..n].iter_mut()) {
@@ -458,7 +522,8 @@ impl Compressor {
         self.makeup_db.next_block(&mut makeup[..n]);
         let range = self.settings.range_db.max(0.0);
         let mut peak_level = f32::MIN;
-        for c in 0..nc {
+        let ng = if linked { 1 } else { nc };
+        for c in 0..ng {
             let lv = &mut self.level[c][..n];
             for v in lv.iter_mut() {
                 *v = gain_to_db_fast(*v);
@@ -487,22 +552,35 @@ impl Compressor {
         }
         // Pass 3 (recursive): ballistics on the reduction in dB (rising reduction = attack).
         let mut deepest = 0.0f32;
-        for c in 0..nc {
+        for c in 0..ng {
             let st = &mut self.state[c];
             let lv = &mut self.level[c][..n];
             let (mut f, mut s) = (st.fast_db, st.sustain);
             if t.slow_on {
-                let sustained = SUSTAIN_THRESHOLD_DB as f64;
-                for v in lv.iter_mut() {
-                    let x = *v as f64;
-                    s += if x > sustained {
-                        t.sustain * (1.0 - s)
+                // The sustain chain depends only on the target, so it runs as its own pass,
+                // then the release steps for the whole block (vectorised), then the gain
+                // chain: two short dependency chains instead of one long one.
+                let sustained = SUSTAIN_THRESHOLD_DB;
+                let mut release = [0.0f32; BLOCK];
+                let (charge, discharge) = (t.sustain as f32, t.slow_release as f32);
+                let mut s32 = s as f32;
+                for (r, &x) in release[..n].iter_mut().zip(lv.iter()) {
+                    s32 += if x > sustained {
+                        charge * (1.0 - s32)
                     } else {
-                        -t.slow_release * s
+                        -discharge * s32
                     };
-                    let release =
-                        t.release * crate::db::fast_exp2(s as f32 * t.log2_slow_over_fast) as f64;
-                    f += if x > f { t.attack } else { release } * (x - f);
+                    *r = s32;
+                }
+                s = s32 as f64;
+                let k = t.log2_slow_over_fast;
+                for r in release[..n].iter_mut() {
+                    *r = crate::db::fast_exp2(*r * k);
+                }
+                for (v, r) in lv.iter_mut().zip(&release[..n]) {
+                    let x = *v as f64;
+                    let rel = t.release * *r as f64;
+                    f += if x > f { t.attack } else { rel } * (x - f);
                     *v = f as f32;
                 }
             } else {
@@ -523,9 +601,14 @@ impl Compressor {
                 *g = if d == 0.0 { 1.0 } else { db_to_gain_fast(d) };
             }
         }
-        if nc == 1 {
+        if ng == 1 {
             let (a, b) = self.gain.split_at_mut(1);
             b[0][..n].copy_from_slice(&a[0][..n]);
+            if linked {
+                // Ballistics only: each channel keeps its own detector memory.
+                self.state[1].fast_db = self.state[0].fast_db;
+                self.state[1].sustain = self.state[0].sustain;
+            }
         }
         self.meter_gr_db = self.meter_gr_db.max(deepest);
         self.meter_level_db = self.meter_level_db.max(peak_level);
@@ -581,6 +664,50 @@ mod tests {
         c.process(&mut [&mut y[..]], None);
         let tail = n - (0.5 * sr) as usize;
         gain_to_db(rms(&y[tail..]) / rms(&x[tail..]))
+    }
+
+    #[test]
+    fn avx2_build_matches_the_portable_one() {
+        if !crate::simd::fast_path_testable("compressor AVX2 build") {
+            return;
+        }
+        let sr = 48_000.0;
+        let s = CompressorSettings {
+            threshold_db: -30.0,
+            knee_db: 6.0,
+            slow_release_ms: 1200.0,
+            stereo_link: 0.5,
+            sidechain_hpf_hz: 80.0,
+            ..Default::default()
+        };
+        let (mut a, mut b) = (Compressor::new(sr), Compressor::new(sr));
+        a.set_fast_path(true);
+        b.set_fast_path(false);
+        for c in [&mut a, &mut b] {
+            c.set_settings(&s);
+            c.reset();
+        }
+        // Bursts at three levels over 100 Hz and 3 kHz, different on each side.
+        let n = 3 * 48_000;
+        let l = sine(100.0, 0.8, sr, n);
+        let r = sine(3000.0, 0.3, sr, n);
+        let mut worst = 0.0f32;
+        for start in (0..n).step_by(BLOCK) {
+            let mut k = [[0.0f32; BLOCK]; MAX_CHANNELS];
+            let level = [1.0, 0.1, 0.01][(start / 24_000) % 3];
+            for i in 0..BLOCK {
+                k[0][i] = level * l[start + i];
+                k[1][i] = level * r[start + i];
+            }
+            a.compute_gains(&k, 2, BLOCK);
+            b.compute_gains(&k, 2, BLOCK);
+            for c in 0..2 {
+                for (x, y) in a.gains()[c].iter().zip(b.gains()[c].iter()) {
+                    worst = worst.max((x - y).abs());
+                }
+            }
+        }
+        assert!(worst < 1e-4, "AVX2 and portable gains differ by {worst}");
     }
 
     #[test]
