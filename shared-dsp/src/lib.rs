@@ -6,9 +6,9 @@
 
 #![warn(missing_docs)]
 pub mod db;
+pub mod delay;
 pub mod dynamics;
 pub mod filter;
-pub mod delay;
 pub mod loudness;
 pub mod meter;
 pub mod oversampling;

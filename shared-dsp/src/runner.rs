@@ -119,7 +119,11 @@ impl Runner {
     /// Sets the linear gain of the bypass path (ramped over [`BYPASS_GAIN_RAMP_MS`]): 1 for a
     /// plain bypass, the output/input loudness ratio for a level-matched one.
     pub fn set_bypass_gain(&mut self, gain: f32) {
-        let g = if gain.is_finite() { gain.clamp(0.0, 16.0) } else { 1.0 };
+        let g = if gain.is_finite() {
+            gain.clamp(0.0, 16.0)
+        } else {
+            1.0
+        };
         self.bypass_gain.set_target(g);
     }
 
@@ -161,12 +165,11 @@ impl Runner {
             }
             let nk = key.map_or(0, |k| k.len().min(MAX_CHANNELS));
             if let Some(k) = key {
-                for c in 0..nk {
-                    let src = k[c];
+                for (dst, src) in self.key.iter_mut().zip(k.iter()).take(nk) {
                     let m = n.min(src.len().saturating_sub(start));
-                    self.key[c][..m].copy_from_slice(&src[start..start + m]);
-                    self.key[c][m..n].fill(0.0);
-                    sanitize(&mut self.key[c][..n]);
+                    dst[..m].copy_from_slice(&src[start..start + m]);
+                    dst[m..n].fill(0.0);
+                    sanitize(&mut dst[..n]);
                 }
             }
             self.process_chunk(engine, &mut chunk[..nc], nk, n);
@@ -300,7 +303,9 @@ mod tests {
         let mut r = Runner::new(16);
         r.prepare(48_000.0);
         let mut e = engine();
-        let x: Vec<f32> = (0..4800).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let x: Vec<f32> = (0..4800)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
         let mut y = x.clone();
         r.set_bypass(true);
         r.process(&mut e, &mut [&mut y[..]], None);
@@ -322,7 +327,7 @@ mod tests {
         let mut r = Runner::new(16);
         r.prepare(48_000.0);
         let mut e = engine();
-        let mut x = vec![f32::NAN, f32::INFINITY, 1.0e-40, 0.5];
+        let mut x = [f32::NAN, f32::INFINITY, 1.0e-40, 0.5];
         r.process(&mut e, &mut [&mut x[..]], None);
         assert!(x.iter().all(|v| v.is_finite()));
         assert_eq!(r.levels().input.peak, 0.5);

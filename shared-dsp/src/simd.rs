@@ -146,7 +146,10 @@ mod tests {
     fn denormal_guard_flushes_and_restores() {
         let tiny = std::hint::black_box(f32::MIN_POSITIVE);
         let half = std::hint::black_box(0.5f32);
-        assert!((tiny * half).is_subnormal(), "without the guard the product is subnormal");
+        assert!(
+            (tiny * half).is_subnormal(),
+            "without the guard the product is subnormal"
+        );
         {
             let _g = DenormalGuard::new();
             let p = std::hint::black_box(tiny) * std::hint::black_box(half);

@@ -63,7 +63,10 @@ fn main() {
     modern.comp.knee_db = 6.0;
     modern.mix = 0.7;
     let mut cases = Vec::new();
-    for (name, base) in [("Classic (Auto release)", classic), ("Modern RMS, mix 70 %", modern)] {
+    for (name, base) in [
+        ("Classic (Auto release)", classic),
+        ("Modern RMS, mix 70 %", modern),
+    ] {
         for os in [Oversampling::Off, Oversampling::X4] {
             let mut s = base;
             s.oversampling = os;
@@ -92,7 +95,10 @@ fn main() {
     let python = root.join(".venv/bin/python");
     let script = root.join("tests/bench/bus_compressor_peers.py");
     if !python.exists() || !script.exists() {
-        println!("(peer comparison skipped: no .venv or no {})", script.display());
+        println!(
+            "(peer comparison skipped: no .venv or no {})",
+            script.display()
+        );
         return;
     }
     let raw = std::env::temp_dir().join("lathe-bus-bench-signal.f32");
@@ -103,7 +109,12 @@ fn main() {
         .flatten()
         .collect();
     std::fs::write(&raw, bytes).expect("write bench signal");
-    match Command::new(python).arg(script).arg(&raw).arg(SR.to_string()).output() {
+    match Command::new(python)
+        .arg(script)
+        .arg(&raw)
+        .arg(SR.to_string())
+        .output()
+    {
         Ok(o) if o.status.success() => {
             let text = String::from_utf8_lossy(&o.stdout);
             print!("{text}");
@@ -124,7 +135,10 @@ fn main() {
                 }
             }
         }
-        Ok(o) => println!("peer comparison failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Ok(o) => println!(
+            "peer comparison failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
         Err(e) => println!("peer comparison failed: {e}"),
     }
 }

@@ -127,14 +127,22 @@ pub fn sanitize_settings(s: &BusCompSettings) -> BusCompSettings {
     let mut o = *s;
     let (c, dc) = (&mut o.comp, &d.comp);
     c.threshold_db = f(c.threshold_db, dc.threshold_db, -60.0, 20.0);
-    c.ratio = if c.ratio.is_nan() { dc.ratio } else { c.ratio.max(1.0) };
+    c.ratio = if c.ratio.is_nan() {
+        dc.ratio
+    } else {
+        c.ratio.max(1.0)
+    };
     c.knee_db = f(c.knee_db, dc.knee_db, 0.0, 24.0);
     c.attack_ms = f(c.attack_ms, dc.attack_ms, 0.0, 1000.0);
     c.release_ms = f(c.release_ms, dc.release_ms, 1.0, 10_000.0);
     c.slow_release_ms = f(c.slow_release_ms, dc.slow_release_ms, 0.0, 10_000.0);
     c.stereo_link = f(c.stereo_link, 1.0, 0.0, 1.0);
     c.sidechain_hpf_hz = f(c.sidechain_hpf_hz, dc.sidechain_hpf_hz, 0.0, 2000.0);
-    c.range_db = if c.range_db.is_nan() { dc.range_db } else { c.range_db.max(0.0) };
+    c.range_db = if c.range_db.is_nan() {
+        dc.range_db
+    } else {
+        c.range_db.max(0.0)
+    };
     c.makeup_db = f(c.makeup_db, 0.0, -24.0, 48.0);
     o.mix = f(o.mix, 1.0, 0.0, 1.0);
     o.output_gain = f(o.output_gain, 1.0, 0.0, 16.0);
@@ -318,8 +326,8 @@ impl ChunkEngine for BusCompCore {
                 decode_mid_side(&mut wet, n);
             }
             if s.soft_clip {
-                for c in 0..nc {
-                    soft_clip(&mut wet[c][..n]);
+                for w in wet.iter_mut().take(nc) {
+                    soft_clip(&mut w[..n]);
                 }
             }
         } else {
@@ -331,7 +339,10 @@ impl ChunkEngine for BusCompCore {
                 let mut prev = self.prev_gain[c];
                 for (i, &g) in gains[c][..n].iter().enumerate() {
                     let d = g - prev;
-                    for (k, y) in self.up[c][i * ratio..(i + 1) * ratio].iter_mut().enumerate() {
+                    for (k, y) in self.up[c][i * ratio..(i + 1) * ratio]
+                        .iter_mut()
+                        .enumerate()
+                    {
                         *y *= prev + d * ((k + 1) as f32 * step);
                     }
                     prev = g;
@@ -346,11 +357,17 @@ impl ChunkEngine for BusCompCore {
                     *s_ = r;
                 }
             }
-            for c in 0..nc {
+            for ((up, os), w) in self
+                .up
+                .iter_mut()
+                .zip(self.oversampler.iter_mut())
+                .zip(wet.iter_mut())
+                .take(nc)
+            {
                 if s.soft_clip {
-                    soft_clip(&mut self.up[c][..m]);
+                    soft_clip(&mut up[..m]);
                 }
-                self.oversampler[c].downsample(&self.up[c][..m], &mut wet[c][..n]);
+                os.downsample(&up[..m], &mut w[..n]);
             }
         }
         if ratio == 1 {
@@ -507,7 +524,11 @@ impl BusCompEngine {
             input: levels.input,
             output: levels.output,
             gain_db: [-gr_db, 0.0],
-            detector_db: if level_db.is_finite() { level_db } else { MINUS_INFINITY_DB },
+            detector_db: if level_db.is_finite() {
+                level_db
+            } else {
+                MINUS_INFINITY_DB
+            },
         };
     }
 
@@ -515,5 +536,4 @@ impl BusCompEngine {
     pub fn readings(&self) -> &BlockReadings {
         &self.core.readings
     }
-
 }

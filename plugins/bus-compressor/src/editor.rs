@@ -85,9 +85,21 @@ impl EditorLayout for BusCompLayout {
                 |x| x + settings.static_gain_db(x),
                 Some(get(&m.detector_db)),
             );
-            level_meter(ui, "IN", get(&m.input_peak_db), get(&m.input_rms_db), DISPLAY_HEIGHT);
+            level_meter(
+                ui,
+                "IN",
+                get(&m.input_peak_db),
+                get(&m.input_rms_db),
+                DISPLAY_HEIGHT,
+            );
             gr_meter(ui, "GR", gr, DISPLAY_HEIGHT);
-            level_meter(ui, "OUT", get(&m.output_peak_db), get(&m.output_rms_db), DISPLAY_HEIGHT);
+            level_meter(
+                ui,
+                "OUT",
+                get(&m.output_peak_db),
+                get(&m.output_rms_db),
+                DISPLAY_HEIGHT,
+            );
             let w = (ui.available_width() - 8.0).max(120.0);
             self.history.draw(ui, Vec2::new(w, DISPLAY_HEIGHT));
         });

@@ -134,7 +134,12 @@ fn fitted_tau_ms(track: &[(f32, f32)]) -> f32 {
 fn attack_and_release_are_time_constants_at_44_48_and_96_khz() {
     let mut report = Vec::new();
     for sr in [44_100.0f32, 48_000.0, 96_000.0] {
-        for (attack_ms, release_ms) in [(1.0f32, 100.0f32), (10.0, 300.0), (30.0, 600.0), (3.0, 1200.0)] {
+        for (attack_ms, release_ms) in [
+            (1.0f32, 100.0f32),
+            (10.0, 300.0),
+            (30.0, 600.0),
+            (3.0, 1200.0),
+        ] {
             let mut s = modern(-30.0, 4.0, 0.0, Detector::Peak);
             s.comp.attack_ms = attack_ms;
             s.comp.release_ms = release_ms;
@@ -149,19 +154,33 @@ fn attack_and_release_are_time_constants_at_44_48_and_96_khz() {
             let y = process(&mut e, &x, None);
             let att = fitted_tau_ms(&gain_track(&x[a0..r0], &y[a0..r0], sr, 1.0));
             let rel = fitted_tau_ms(&gain_track(&x[r0..], &y[r0..], sr, 0.1));
-            report.push(format!("{sr}: {attack_ms}→{att:.2} ms, {release_ms}→{rel:.1} ms"));
-            assert!((att / attack_ms - 1.0).abs() < 0.1, "{sr} Hz attack {att} vs {attack_ms}");
-            assert!((rel / release_ms - 1.0).abs() < 0.1, "{sr} Hz release {rel} vs {release_ms}");
+            report.push(format!(
+                "{sr}: {attack_ms}→{att:.2} ms, {release_ms}→{rel:.1} ms"
+            ));
+            assert!(
+                (att / attack_ms - 1.0).abs() < 0.1,
+                "{sr} Hz attack {att} vs {attack_ms}"
+            );
+            assert!(
+                (rel / release_ms - 1.0).abs() < 0.1,
+                "{sr} Hz release {rel} vs {release_ms}"
+            );
         }
     }
-    println!("time constants (set → measured):\n  {}", report.join("\n  "));
+    println!(
+        "time constants (set → measured):\n  {}",
+        report.join("\n  ")
+    );
 }
 
 #[test]
 fn auto_release_recovers_faster_after_a_short_burst_than_after_a_long_passage() {
     let p = BusCompParams::default(); // Classic, release Auto
     let s = p.settings();
-    assert!(s.comp.slow_release_ms > s.comp.release_ms, "Auto is the default");
+    assert!(
+        s.comp.slow_release_ms > s.comp.release_ms,
+        "Auto is the default"
+    );
     let recovery_ms = |burst_s: f32| {
         let mut e = engine(&s, SR);
         let mut x = sine((burst_s * SR) as usize, 1000.0, 1.0, SR);
@@ -174,7 +193,9 @@ fn auto_release_recovers_faster_after_a_short_burst_than_after_a_long_passage() 
     };
     let short = recovery_ms(0.05);
     let long = recovery_ms(3.0);
-    println!("Auto release: back within 1 dB {short:.0} ms after a 50 ms burst, {long:.0} ms after 3 s");
+    println!(
+        "Auto release: back within 1 dB {short:.0} ms after a 50 ms burst, {long:.0} ms after 3 s"
+    );
     assert!(long > 2.0 * short, "short {short} ms, long {long} ms");
 }
 
@@ -195,7 +216,10 @@ fn sidechain_hpf_at_100_hz_reduces_gain_reduction_on_40_hz_as_designed() {
     let atten_db = 10.0 * (r4 / (1.0 + r4)).log10();
     let expected = s.comp.static_gain_db(-6.0 - 3.0103 + atten_db);
     println!("SC HPF 100 Hz on 40 Hz: gain {filtered:.2} dB (expected {expected:.2}), without {unfiltered:.2} dB");
-    assert!((filtered - expected).abs() < 0.2, "{filtered} vs {expected}");
+    assert!(
+        (filtered - expected).abs() < 0.2,
+        "{filtered} vs {expected}"
+    );
     assert!(unfiltered < filtered - 10.0);
 }
 
@@ -210,7 +234,10 @@ fn external_key_drives_the_gain_and_only_the_key() {
     let mut e = engine(&s, SR);
     let y = process(&mut e, &quiet, Some(&loud));
     let g = gain_to_db(rms(&y[24_000..]) / rms(&quiet[24_000..]));
-    assert!((g - s.comp.static_gain_db(0.0)).abs() < 0.1, "keyed gain {g}");
+    assert!(
+        (g - s.comp.static_gain_db(0.0)).abs() < 0.1,
+        "keyed gain {g}"
+    );
     // Loud main + silent key → none.
     let mut e = engine(&s, SR);
     let y = process(&mut e, &loud, Some(&silent));
@@ -253,9 +280,16 @@ fn mid_only_input_in_mid_side_mode_leaves_the_side_silent() {
     let (mut l, mut r) = (x.clone(), x.clone());
     let mut chans: [&mut [f32]; 2] = [&mut l, &mut r];
     e.process_block(&mut chans, None);
-    let side = l.iter().zip(&r).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let side = l
+        .iter()
+        .zip(&r)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
     assert_eq!(side, 0.0);
-    assert!(rms(&l[24_000..]) < 0.5 * rms(&x[24_000..]), "the mid is compressed");
+    assert!(
+        rms(&l[24_000..]) < 0.5 * rms(&x[24_000..]),
+        "the mid is compressed"
+    );
 }
 
 #[test]
@@ -340,7 +374,8 @@ fn shared_engine_checks() {
     for os in [Oversampling::Off, Oversampling::X4] {
         busy.oversampling = os;
         let input = engine_checks::programme(48_000, SR);
-        let diff = engine_checks::block_size_difference(|| Fixed(BusCompEngine::new(), busy), SR, &input);
+        let diff =
+            engine_checks::block_size_difference(|| Fixed(BusCompEngine::new(), busy), SR, &input);
         assert!(diff < 1e-5, "{os:?}: block sizes differ by {diff}");
         let failures = engine_checks::hostile_input_failures(|| Fixed(BusCompEngine::new(), busy));
         assert!(failures.is_empty(), "{os:?}: {failures:#?}");
@@ -371,4 +406,3 @@ fn parameter_text_round_trips_and_the_committed_table_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("params.json");
     shared_plugin::table::check_committed_table(&params, &path).unwrap();
 }
-

@@ -8,8 +8,8 @@
 #![allow(clippy::field_reassign_with_default)]
 
 use channel_strip::dsp::{ChannelStripEngine, Settings};
-use shared_dsp::filter::butterworth::FilterSlope;
 use shared_dsp::db::db_to_gain;
+use shared_dsp::filter::butterworth::FilterSlope;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;

@@ -15,17 +15,17 @@
 //! latency is the 4× oversampler's and is the same whatever is switched on; every path that
 //! skips the oversampler (saturation off, bypass) goes through an equal delay line.
 
-use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
-use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::db::{db_to_gain, db_to_gain_fast, flush_denormal};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
     Compressor, CompressorSettings, Detector, StereoMode, BLOCK as COMP_BLOCK,
 };
 use shared_dsp::dynamics::gate::{Gate, GateCoeffs, GateMode};
+use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
+use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::meter::BlockLevel;
-use shared_dsp::runner::{ChunkEngine, Runner};
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
+use shared_dsp::runner::{ChunkEngine, Runner};
 use shared_dsp::saturation::{SaturationCurve, Saturator};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 
@@ -884,7 +884,11 @@ impl StripCore {
             self.comp_fade.0.next_block(&mut self.scratch_gain[..n]);
             let gains = self.comp.gains();
             for (c, x) in ch.iter_mut().enumerate() {
-                for ((v, g), f) in x.iter_mut().zip(&gains[c][..n]).zip(&self.scratch_gain[..n]) {
+                for ((v, g), f) in x
+                    .iter_mut()
+                    .zip(&gains[c][..n])
+                    .zip(&self.scratch_gain[..n])
+                {
                     *v *= 1.0 + f * (g - 1.0);
                 }
             }

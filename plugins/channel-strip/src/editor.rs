@@ -82,8 +82,20 @@ pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &
             sample_rate,
             |f| filters.response_db(f),
         );
-        level_meter(ui, "IN", get(&meters.input_peak_db), get(&meters.input_rms_db), CURVE_HEIGHT);
-        level_meter(ui, "OUT", get(&meters.output_peak_db), get(&meters.output_rms_db), CURVE_HEIGHT);
+        level_meter(
+            ui,
+            "IN",
+            get(&meters.input_peak_db),
+            get(&meters.input_rms_db),
+            CURVE_HEIGHT,
+        );
+        level_meter(
+            ui,
+            "OUT",
+            get(&meters.output_peak_db),
+            get(&meters.output_rms_db),
+            CURVE_HEIGHT,
+        );
         gr_meter(ui, "GATE", get(&meters.gain_db[0]), CURVE_HEIGHT);
         gr_meter(ui, "COMP", get(&meters.gain_db[1]), CURVE_HEIGHT);
     });
@@ -303,15 +315,27 @@ mod tests {
         // at f0·2^(±1/2·BW) with BW = 2·asinh(1/(2Q))/ln 2 octaves, the bell gives +3 dB.
         let bw = 2.0 * (0.5f32).asinh() / std::f32::consts::LN_2;
         let edge = 1000.0 * 2f32.powf(bw / 2.0);
-        assert!((at(edge) - 3.0).abs() < 0.2, "bell edge {edge} Hz: {}", at(edge));
+        assert!(
+            (at(edge) - 3.0).abs() < 0.2,
+            "bell edge {edge} Hz: {}",
+            at(edge)
+        );
         // HPF corner: −3.01 dB of the Butterworth, plus the bell's small lift there.
         let bell_at_100 = eq_band_coeffs(sr, EqShape::Bell, 1000.0, 1.0, 6.0).magnitude_db(100.0);
-        assert!((at(100.0) - bell_at_100 + 3.01).abs() < 0.05, "100 Hz: {}", at(100.0));
+        assert!(
+            (at(100.0) - bell_at_100 + 3.01).abs() < 0.05,
+            "100 Hz: {}",
+            at(100.0)
+        );
         // 12 dB/oct Butterworth an octave below the corner: 10·log10(r⁴/(1+r⁴)), r = 1/2.
         let r4 = 0.5f32.powi(4);
         let hpf_50 = 10.0 * (r4 / (1.0 + r4)).log10();
         let bell_at_50 = eq_band_coeffs(sr, EqShape::Bell, 1000.0, 1.0, 6.0).magnitude_db(50.0);
-        assert!((at(50.0) - hpf_50 - bell_at_50).abs() < 0.05, "50 Hz: {}", at(50.0));
+        assert!(
+            (at(50.0) - hpf_50 - bell_at_50).abs() < 0.05,
+            "50 Hz: {}",
+            at(50.0)
+        );
         // Band 4's gain does not count while it is off.
         assert!(at(12_000.0).abs() < 0.1, "12 kHz: {}", at(12_000.0));
         set(&p, "eq4_on", 1.0);

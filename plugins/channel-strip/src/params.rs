@@ -8,8 +8,8 @@ use nice_plug::prelude::*;
 use shared_plugin::params as p;
 
 use crate::dsp::{CompDetector, DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
-use shared_dsp::filter::butterworth::FilterSlope;
 use shared_dsp::dynamics::gate::GateMode;
+use shared_dsp::filter::butterworth::FilterSlope;
 
 /// Version of the saved state layout; bumped whenever a migration becomes necessary.
 pub const STATE_VERSION: u32 = 1;

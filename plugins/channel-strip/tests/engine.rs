@@ -9,9 +9,9 @@ use channel_strip::dsp::{
     eq_band_coeffs, ChannelStripEngine, CompDetector, EqShape, OutputMode, SatCurve, Settings,
 };
 use realfft::RealFftPlanner;
-use shared_dsp::filter::butterworth::{ButterworthCoeffs, FilterSlope};
 use shared_dsp::db::{db_to_gain, gain_to_db};
 use shared_dsp::dynamics::gate::GateMode;
+use shared_dsp::filter::butterworth::{ButterworthCoeffs, FilterSlope};
 
 // Allocation guard: counts allocations made by this thread inside `count_allocs`.
 
@@ -378,7 +378,10 @@ fn compressor_follows_its_static_curve() {
 #[test]
 fn compressor_static_curve_is_within_a_tenth_of_a_db_for_both_detectors() {
     let mut worst = [0.0f32; 2];
-    for (d, detector) in [CompDetector::Peak, CompDetector::Rms].into_iter().enumerate() {
+    for (d, detector) in [CompDetector::Peak, CompDetector::Rms]
+        .into_iter()
+        .enumerate()
+    {
         for knee in [0.0, 6.0] {
             let mut s = Settings::default();
             s.comp_on = true;
@@ -405,7 +408,10 @@ fn compressor_static_curve_is_within_a_tenth_of_a_db_for_both_detectors() {
             }
         }
     }
-    println!("strip static curve, worst error: peak {:.3} dB, RMS {:.3} dB", worst[0], worst[1]);
+    println!(
+        "strip static curve, worst error: peak {:.3} dB, RMS {:.3} dB",
+        worst[0], worst[1]
+    );
 }
 
 #[test]
@@ -910,7 +916,10 @@ fn a_slope_change_clears_that_filters_memory() {
     let mut r = l.clone();
     e.process_block(&mut [&mut l[..], &mut r[..]]);
     let lat = latency();
-    let ringing = l[lat..].iter().chain(&r[lat..]).fold(0.0f32, |a, v| a.max(v.abs()));
+    let ringing = l[lat..]
+        .iter()
+        .chain(&r[lat..])
+        .fold(0.0f32, |a, v| a.max(v.abs()));
     assert_eq!(ringing, 0.0, "old filter memory rang through: {ringing}");
     // Without a slope change the same filter does ring (the test can fail).
     let mut e = ChannelStripEngine::new();
@@ -948,7 +957,11 @@ fn shared_engine_checks() {
     use engine_checks::EngineUnderTest;
     // Null at defaults: bit-exact, delayed by the latency.
     let input = engine_checks::programme(48_000, SR);
-    let db = engine_checks::null_db(&mut Fixed(ChannelStripEngine::new(), Settings::default()), SR, &input);
+    let db = engine_checks::null_db(
+        &mut Fixed(ChannelStripEngine::new(), Settings::default()),
+        SR,
+        &input,
+    );
     assert_eq!(db, -400.0, "defaults null: {db} dB");
     let busy = everything_on();
     let failures = engine_checks::hostile_input_failures(|| Fixed(ChannelStripEngine::new(), busy));

@@ -303,9 +303,8 @@ impl Compressor {
         }
         if s.sidechain_hpf_hz != old.sidechain_hpf_hz || old.threshold_db.is_nan() {
             let nyquist_safe = s.sidechain_hpf_hz.min(0.45 * sr);
-            self.sidechain_hpf = (s.sidechain_hpf_hz > SIDECHAIN_HPF_OFF_HZ).then(|| {
-                BiquadCoeffs::highpass(sr, nyquist_safe, std::f32::consts::FRAC_1_SQRT_2)
-            });
+            self.sidechain_hpf = (s.sidechain_hpf_hz > SIDECHAIN_HPF_OFF_HZ)
+                .then(|| BiquadCoeffs::highpass(sr, nyquist_safe, std::f32::consts::FRAC_1_SQRT_2));
         }
         if s.detector != old.detector {
             for st in self.state.iter_mut() {
@@ -387,6 +386,9 @@ impl Compressor {
     }
 
     /// Sidechain filter and level detector for `N` channels into `self.level`.
+    // Sample-major over the channels: one index walks several arrays in step, which is what
+    // lets the channels' recursions overlap.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn detect<const N: usize>(&mut self, key: &[[f32; BLOCK]; MAX_CHANNELS], n: usize) {
         let t = self.times;
@@ -411,7 +413,11 @@ impl Compressor {
                         let s = &mut st[c];
                         let restart = (a >= s.held) | (s.hold_left == 0);
                         s.held = if restart { a } else { s.held };
-                        s.hold_left = if restart { t.hold_samples } else { s.hold_left - 1 };
+                        s.hold_left = if restart {
+                            t.hold_samples
+                        } else {
+                            s.hold_left - 1
+                        };
                         self.level[c][i] = s.held;
                     }
                 }
@@ -596,7 +602,11 @@ impl Compressor {
             deepest = lv.iter().fold(deepest, |a, &b| a.max(b));
             // Pass 4 (vectorised): make-up and dB → gain.
             // (A select keeps unity exactly 1.0, so neutral settings are bit-transparent.)
-            for ((g, v), m) in self.gain[c][..n].iter_mut().zip(lv.iter()).zip(&makeup[..n]) {
+            for ((g, v), m) in self.gain[c][..n]
+                .iter_mut()
+                .zip(lv.iter())
+                .zip(&makeup[..n])
+            {
                 let d = m - v;
                 *g = if d == 0.0 { 1.0 } else { db_to_gain_fast(d) };
             }
@@ -644,7 +654,10 @@ mod tests {
 
     fn sine(freq_hz: f32, amp: f32, sr: f32, n: usize) -> Vec<f32> {
         (0..n)
-            .map(|i| amp * (2.0 * std::f64::consts::PI * (freq_hz as f64) * i as f64 / sr as f64).sin() as f32)
+            .map(|i| {
+                amp * (2.0 * std::f64::consts::PI * (freq_hz as f64) * i as f64 / sr as f64).sin()
+                    as f32
+            })
             .collect()
     }
 
@@ -775,7 +788,9 @@ mod tests {
                 c.set_settings(&s);
                 c.reset();
                 // −20 dB for 1 s, 0 dB for 1 s (attack), −20 dB for 6 τ (release); 1 kHz.
-                let seg = |db: f32, secs: f32| sine(1000.0, crate::db::db_to_gain(db), sr, (secs * sr) as usize);
+                let seg = |db: f32, secs: f32| {
+                    sine(1000.0, crate::db::db_to_gain(db), sr, (secs * sr) as usize)
+                };
                 let mut x = seg(-20.0, 1.0);
                 let a0 = x.len();
                 x.extend(seg(0.0, 1.0));
@@ -790,8 +805,14 @@ mod tests {
                 }
                 let att = fitted_tau_ms(&gains[a0..r0], sr);
                 let rel = fitted_tau_ms(&gains[r0..], sr);
-                assert!((att / attack_ms - 1.0).abs() < 0.1, "{sr}: attack {att} vs {attack_ms}");
-                assert!((rel / release_ms - 1.0).abs() < 0.1, "{sr}: release {rel} vs {release_ms}");
+                assert!(
+                    (att / attack_ms - 1.0).abs() < 0.1,
+                    "{sr}: attack {att} vs {attack_ms}"
+                );
+                assert!(
+                    (rel / release_ms - 1.0).abs() < 0.1,
+                    "{sr}: release {rel} vs {release_ms}"
+                );
             }
         }
     }
@@ -827,7 +848,9 @@ mod tests {
         };
         let short = recovery_ms(0.05);
         let long = recovery_ms(3.0);
-        println!("auto release: back within 1 dB {short:.0} ms after 50 ms, {long:.0} ms after 3 s");
+        println!(
+            "auto release: back within 1 dB {short:.0} ms after 50 ms, {long:.0} ms after 3 s"
+        );
         assert!(long > 3.0 * short, "short {short} ms, long {long} ms");
     }
 
@@ -849,7 +872,10 @@ mod tests {
         assert!((got - expected).abs() < 0.2, "{got} vs {expected}");
         s.sidechain_hpf_hz = 0.0;
         let unfiltered = steady_gain_db(&s, 40.0, -6.0, sr);
-        assert!(unfiltered < got - 10.0, "filter off compresses more: {unfiltered} vs {got}");
+        assert!(
+            unfiltered < got - 10.0,
+            "filter off compresses more: {unfiltered} vs {got}"
+        );
     }
 
     #[test]
@@ -890,7 +916,11 @@ mod tests {
         let x = sine(200.0, 0.5, sr, 20_000);
         let (mut l, mut r) = (x.clone(), x.clone());
         c.process(&mut [&mut l[..], &mut r[..]], None);
-        let side: f32 = l.iter().zip(&r).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let side: f32 = l
+            .iter()
+            .zip(&r)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         assert_eq!(side, 0.0);
         assert!(rms(&l) < 0.5 * rms(&x), "the mid is compressed");
     }
@@ -911,14 +941,20 @@ mod tests {
             c.process(&mut [&mut l[..], &mut r[..]], None);
             gain_to_db(rms(&r[12_000..]) / rms(&sine(1000.0, 0.01, sr, 24_000)[12_000..]))
         };
-        assert!(run(0.0).abs() < 0.01, "unlinked: the quiet side is untouched");
+        assert!(
+            run(0.0).abs() < 0.01,
+            "unlinked: the quiet side is untouched"
+        );
         let linked = run(1.0);
         let expected = CompressorSettings {
             threshold_db: -20.0,
             ..Default::default()
         }
         .static_gain_db(0.0);
-        assert!((linked - expected).abs() < 0.1, "linked {linked} vs {expected}");
+        assert!(
+            (linked - expected).abs() < 0.1,
+            "linked {linked} vs {expected}"
+        );
         let half = run(0.5);
         assert!(half < -1.0 && half > linked, "half link in between: {half}");
     }
