@@ -33,7 +33,11 @@ pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, label: &str)
     } else {
         egui::RichText::new(format!("○ {label}"))
     };
-    if ui.selectable_label(on, text).on_hover_text(param.name()).clicked() {
+    if ui
+        .selectable_label(on, text)
+        .on_hover_text(param.name())
+        .clicked()
+    {
         setter.begin_set_parameter(param);
         setter.set_parameter(param, !on);
         setter.end_set_parameter(param);

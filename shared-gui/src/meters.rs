@@ -39,7 +39,11 @@ pub fn level_meter(ui: &mut Ui, label: &str, peak_db: f32, rms_db: f32, height: 
     let top = |f: f32| bar.bottom() - bar.height() * f;
     let rms = Rect::from_min_max(Pos2::new(bar.left(), top(level_fraction(rms_db))), bar.max);
     painter.rect_filled(rms, 0.0, theme::LEVEL);
-    let colour = if peak_db > -0.1 { theme::CLIP } else { theme::PEAK };
+    let colour = if peak_db > -0.1 {
+        theme::CLIP
+    } else {
+        theme::PEAK
+    };
     let y = top(level_fraction(peak_db));
     painter.line_segment(
         [Pos2::new(bar.left(), y), Pos2::new(bar.right(), y)],
@@ -63,7 +67,10 @@ pub fn gr_meter(ui: &mut Ui, label: &str, gain_db: f32, height: f32) {
     let bar = meter_rect(ui, label, height);
     let painter = ui.painter();
     let f = (-gain_db / GR_FULL_SCALE_DB).clamp(0.0, 1.0);
-    let r = Rect::from_min_max(bar.min, Pos2::new(bar.right(), bar.top() + bar.height() * f));
+    let r = Rect::from_min_max(
+        bar.min,
+        Pos2::new(bar.right(), bar.top() + bar.height() * f),
+    );
     painter.rect_filled(r, 0.0, theme::ACCENT);
     painter.text(
         Pos2::new(bar.center().x, bar.top() - 2.0),
@@ -113,7 +120,10 @@ impl GrHistory {
         let mut points = Vec::with_capacity(n);
         for (i, v) in self.iter().enumerate() {
             let f = (-v / GR_FULL_SCALE_DB).clamp(0.0, 1.0);
-            points.push(Pos2::new(rect.left() + i as f32 * dx, rect.top() + rect.height() * f));
+            points.push(Pos2::new(
+                rect.left() + i as f32 * dx,
+                rect.top() + rect.height() * f,
+            ));
         }
         painter.add(egui::Shape::line(points, Stroke::new(1.5, theme::ACCENT)));
         for db in [6.0f32, 12.0, 24.0] {

@@ -40,7 +40,13 @@ impl ResponseView {
     }
 
     /// Draws the grid and `response_db` over it.
-    pub fn draw(&self, ui: &mut Ui, size: Vec2, sample_rate_hz: f32, response_db: impl Fn(f32) -> f32) {
+    pub fn draw(
+        &self,
+        ui: &mut Ui,
+        size: Vec2,
+        sample_rate_hz: f32,
+        response_db: impl Fn(f32) -> f32,
+    ) {
         let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
@@ -52,7 +58,10 @@ impl ResponseView {
         let grid = Stroke::new(1.0, theme::GRID);
         for f in [20.0f32, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 1e4, 2e4] {
             let x = x_of(f);
-            painter.line_segment([Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())], grid);
+            painter.line_segment(
+                [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
+                grid,
+            );
             let label = if f >= 1000.0 {
                 format!("{}k", f / 1000.0)
             } else {
@@ -75,7 +84,10 @@ impl ResponseView {
             } else {
                 grid
             };
-            painter.line_segment([Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)], stroke);
+            painter.line_segment(
+                [Pos2::new(rect.left(), y), Pos2::new(rect.right(), y)],
+                stroke,
+            );
             painter.text(
                 Pos2::new(rect.left() + 2.0, y - 1.0),
                 egui::Align2::LEFT_BOTTOM,
@@ -121,8 +133,14 @@ pub fn transfer_view(
     let mut db = (min_db / 10.0).ceil() * 10.0;
     while db <= max_db {
         let p = to_pos(db, db);
-        painter.line_segment([Pos2::new(p.x, rect.top()), Pos2::new(p.x, rect.bottom())], grid);
-        painter.line_segment([Pos2::new(rect.left(), p.y), Pos2::new(rect.right(), p.y)], grid);
+        painter.line_segment(
+            [Pos2::new(p.x, rect.top()), Pos2::new(p.x, rect.bottom())],
+            grid,
+        );
+        painter.line_segment(
+            [Pos2::new(rect.left(), p.y), Pos2::new(rect.right(), p.y)],
+            grid,
+        );
         painter.text(
             Pos2::new(p.x + 2.0, rect.bottom() - 2.0),
             egui::Align2::LEFT_BOTTOM,

@@ -78,14 +78,22 @@ impl MeterBallistics {
         self.output.update(&block.output, block_seconds);
         let ret = GR_RETURN_DB_PER_S * block_seconds;
         for (i, g) in self.gain_db.iter_mut().enumerate() {
-            let reading = if block.gain_db[i].is_finite() { block.gain_db[i] } else { 0.0 };
+            let reading = if block.gain_db[i].is_finite() {
+                block.gain_db[i]
+            } else {
+                0.0
+            };
             *g = reading.min((*g + ret).min(0.0));
             out.gain_db[i].store(*g, Ordering::Relaxed);
         }
-        out.input_peak_db.store(self.input.peak_db, Ordering::Relaxed);
-        out.input_rms_db.store(self.input.rms_db(), Ordering::Relaxed);
-        out.output_peak_db.store(self.output.peak_db, Ordering::Relaxed);
-        out.output_rms_db.store(self.output.rms_db(), Ordering::Relaxed);
+        out.input_peak_db
+            .store(self.input.peak_db, Ordering::Relaxed);
+        out.input_rms_db
+            .store(self.input.rms_db(), Ordering::Relaxed);
+        out.output_peak_db
+            .store(self.output.peak_db, Ordering::Relaxed);
+        out.output_rms_db
+            .store(self.output.rms_db(), Ordering::Relaxed);
         out.detector_db.store(block.detector_db, Ordering::Relaxed);
     }
 }

@@ -135,7 +135,13 @@ pub fn percent(name: impl Into<String>, default: f32, max: f32) -> FloatParam {
 
 /// A compression ratio `min..=max` on a skew −2 range, shown `4.0` with the unit `:1`; when
 /// `infinity` is set, the maximum means ∞:1 and shows `inf`.
-pub fn ratio(name: impl Into<String>, default: f32, min: f32, max: f32, infinity: bool) -> FloatParam {
+pub fn ratio(
+    name: impl Into<String>,
+    default: f32,
+    min: f32,
+    max: f32,
+    infinity: bool,
+) -> FloatParam {
     ratio_skewed(name, default, min, max, -2.0, infinity)
 }
 
@@ -187,23 +193,30 @@ pub fn ratio_value(value: f32, max: f32) -> f32 {
 /// Pan −1 (left) … +1 (right), shown as a signed percentage (`-50` is half left) so scripting
 /// hosts see a number; text entry also takes `50L`, `C`, `30R`.
 pub fn pan(name: impl Into<String>) -> FloatParam {
-    FloatParam::new(name, 0.0, FloatRange::Linear { min: -1.0, max: 1.0 })
-        .with_unit(" %")
-        .with_value_to_string(Arc::new(|v| format_fixed(100.0 * v, 0)))
-        .with_string_to_value(Arc::new(|s| {
-            let t = s.trim().to_ascii_lowercase();
-            let t = t.trim_end_matches('%').trim();
-            if t == "c" || t == "center" || t == "centre" {
-                return Some(0.0);
-            }
-            if let Some(l) = t.strip_suffix('l') {
-                return parse_number(l, "").map(|v| -v / 100.0);
-            }
-            if let Some(r) = t.strip_suffix('r') {
-                return parse_number(r, "").map(|v| v / 100.0);
-            }
-            parse_number(t, "").map(|v| v / 100.0)
-        }))
+    FloatParam::new(
+        name,
+        0.0,
+        FloatRange::Linear {
+            min: -1.0,
+            max: 1.0,
+        },
+    )
+    .with_unit(" %")
+    .with_value_to_string(Arc::new(|v| format_fixed(100.0 * v, 0)))
+    .with_string_to_value(Arc::new(|s| {
+        let t = s.trim().to_ascii_lowercase();
+        let t = t.trim_end_matches('%').trim();
+        if t == "c" || t == "center" || t == "centre" {
+            return Some(0.0);
+        }
+        if let Some(l) = t.strip_suffix('l') {
+            return parse_number(l, "").map(|v| -v / 100.0);
+        }
+        if let Some(r) = t.strip_suffix('r') {
+            return parse_number(r, "").map(|v| v / 100.0);
+        }
+        parse_number(t, "").map(|v| v / 100.0)
+    }))
 }
 
 /// `v` with a fixed number of decimals, never `-0`.
@@ -268,13 +281,25 @@ mod tests {
     #[test]
     fn ratio_and_pan_show_plain_numbers() {
         let r = ratio("r", 4.0, 1.0, 50.0, true);
-        assert_eq!(r.normalized_value_to_string(r.preview_normalized(4.0), false), "4.0");
+        assert_eq!(
+            r.normalized_value_to_string(r.preview_normalized(4.0), false),
+            "4.0"
+        );
         assert_eq!(r.normalized_value_to_string(1.0, true), "inf:1");
-        assert_eq!(r.preview_plain(r.string_to_normalized_value("4").unwrap()), 4.0);
+        assert_eq!(
+            r.preview_plain(r.string_to_normalized_value("4").unwrap()),
+            4.0
+        );
         let p = pan("pan");
-        assert_eq!(p.normalized_value_to_string(p.preview_normalized(0.5017), false), "50");
+        assert_eq!(
+            p.normalized_value_to_string(p.preview_normalized(0.5017), false),
+            "50"
+        );
         assert!((p.preview_plain(p.string_to_normalized_value("30L").unwrap()) + 0.3).abs() < 1e-6);
-        assert_eq!(p.preview_plain(p.string_to_normalized_value("C").unwrap()), 0.0);
+        assert_eq!(
+            p.preview_plain(p.string_to_normalized_value("C").unwrap()),
+            0.0
+        );
         let f = hz("f", 1000.0, 20.0, 20000.0);
         let khz = |t: &str| f.preview_plain(f.string_to_normalized_value(t).unwrap());
         assert!((khz("1k") - 1000.0).abs() < 0.01);

@@ -115,7 +115,10 @@ mod tests {
     #[test]
     fn steps_run_in_order_from_the_saved_version() {
         let mut s = state(None);
-        assert_eq!(migrate(&mut s, 3, STEPS), MigrationOutcome::Migrated { from: 1 });
+        assert_eq!(
+            migrate(&mut s, 3, STEPS),
+            MigrationOutcome::Migrated { from: 1 }
+        );
         assert!(matches!(s.params["a"], ParamValue::F32(v) if v == 2.0));
         assert_eq!(saved_version(&s), 3);
         let mut s = state(Some("2"));
@@ -127,10 +130,16 @@ mod tests {
     #[test]
     fn newer_and_corrupt_versions_do_not_crash() {
         let mut s = state(Some("99"));
-        assert_eq!(migrate(&mut s, 3, STEPS), MigrationOutcome::Newer { saved: 99 });
+        assert_eq!(
+            migrate(&mut s, 3, STEPS),
+            MigrationOutcome::Newer { saved: 99 }
+        );
         assert!(s.params.is_empty(), "a newer state is left as it is");
         let mut s = state(Some("\"garbage\""));
         assert_eq!(saved_version(&s), 1);
-        assert_eq!(migrate(&mut s, 3, STEPS), MigrationOutcome::Migrated { from: 1 });
+        assert_eq!(
+            migrate(&mut s, 3, STEPS),
+            MigrationOutcome::Migrated { from: 1 }
+        );
     }
 }

@@ -505,17 +505,22 @@ fn spectrum_db(x: &[f32]) -> Vec<f32> {
 
 #[test]
 fn saturation_at_12_db_drive_keeps_aliases_80_db_down() {
-    for curve in [SatCurve::Soft, SatCurve::Warm] {
+    for (curve, sr) in [
+        (SatCurve::Soft, 44_100.0f32),
+        (SatCurve::Warm, 44_100.0),
+        (SatCurve::Soft, 48_000.0),
+        (SatCurve::Warm, 48_000.0),
+    ] {
         let mut s = Settings::default();
         s.sat_on = true;
         s.sat_curve = curve;
         s.sat_drive_db = 12.0;
         let n = 32768;
         let skip = 4096;
-        let x = sine(n + skip, 10000.0, 1.0, SR);
-        let (o, _) = run(&s, SR, &x, &x, 512);
+        let x = sine(n + skip, 10000.0, 1.0, sr);
+        let (o, _) = run(&s, sr, &x, &x, 512);
         let spec = spectrum_db(&o[skip..]);
-        let bin_hz = SR / n as f32;
+        let bin_hz = sr / n as f32;
         let fund = spec[(10000.0 / bin_hz).round() as usize];
         let mut worst = (-400.0f32, 0.0f32);
         for (k, db) in spec.iter().enumerate() {
@@ -529,12 +534,12 @@ fn saturation_at_12_db_drive_keeps_aliases_80_db_down() {
             }
         }
         println!(
-            "{curve:?}: worst alias {:.1} dB at {:.0} Hz",
+            "{curve:?} at {sr} Hz: worst alias {:.1} dB at {:.0} Hz",
             worst.0, worst.1
         );
         assert!(
             worst.0 <= -80.0,
-            "{curve:?}: alias {:.1} dB at {:.0} Hz",
+            "{curve:?} at {sr} Hz: alias {:.1} dB at {:.0} Hz",
             worst.0,
             worst.1
         );
