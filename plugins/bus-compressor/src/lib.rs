@@ -25,6 +25,11 @@ pub struct BusCompressor {
     ballistics: MeterBallistics,
     editor_state: Arc<nice_plug_egui::EguiEditorState>,
     reported_latency: u32,
+    /// The oversampling factor applied at the last activation (CLAP changes it only across a
+    /// restart, see `process`).
+    active_oversampling: dsp::Oversampling,
+    /// A restart has been requested for a new oversampling factor.
+    restart_requested: bool,
 }
 
 impl Default for BusCompressor {
@@ -36,6 +41,8 @@ impl Default for BusCompressor {
             ballistics: MeterBallistics::default(),
             editor_state: editor::default_state(),
             reported_latency: 0,
+            active_oversampling: dsp::Oversampling::Off,
+            restart_requested: false,
         }
     }
 }
@@ -85,7 +92,10 @@ impl Plugin for BusCompressor {
         buffer_config: &BufferConfig,
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.engine.set_settings(&self.params.settings());
+        let settings = self.params.settings();
+        self.active_oversampling = settings.oversampling;
+        self.restart_requested = false;
+        self.engine.set_settings(&settings);
         self.engine.prepare(buffer_config.sample_rate);
         self.reported_latency = self.engine.latency_samples();
         context.set_latency_samples(self.reported_latency);
@@ -107,7 +117,19 @@ impl Plugin for BusCompressor {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let num_samples = buffer.samples();
-        self.engine.set_settings(&self.params.settings());
+        let mut settings = self.params.settings();
+        if context.plugin_api() == PluginApi::Clap && settings.oversampling != self.active_oversampling
+        {
+            // CLAP lets the latency change only inside `activate`: ask the host for a restart
+            // and keep the current factor until then (nice-plug would otherwise notify the
+            // host outside `activate` when it has already deactivated the plugin).
+            if !self.restart_requested {
+                context.request_restart();
+                self.restart_requested = true;
+            }
+            settings.oversampling = self.active_oversampling;
+        }
+        self.engine.set_settings(&settings);
         let latency = self.engine.latency_samples();
         if latency != self.reported_latency {
             self.reported_latency = latency;
