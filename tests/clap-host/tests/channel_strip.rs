@@ -1,37 +1,25 @@
-//! Host-level tests of the bundled channel strip CLAP plugin, loaded with `clack-host`.
+//! Host-level tests of the bundled channel strip CLAP plugin, loaded with `clack-host`: what
+//! is specific to the channel strip (the checks every plugin passes, including the parameter
+//! table, are in `all_plugins.rs`).
 //!
 //! Build the bundle first: `cargo xtask bundle-all --release` (or
 //! `cargo xtask bundle channel_strip --release`), then
 //! `cargo test --release -p lathe-clap-host-tests`.
 //!
-//! nice-plug exposes parameters to CLAP as normalised values: continuous parameters have
-//! `min = 0`, `max = 1`; stepped ones (bools, enums) have `max = number of steps`. The tests set
-//! plain values the way a host does when the user types them: through `text_to_value`.
+//! The tests set plain values the way a host does when the user types them: through
+//! `text_to_value`.
 
-use lathe_clap_host_tests::signal::{delayed, null_db, rms_db, sine};
-use lathe_clap_host_tests::{Harness, ParamChange};
+use lathe_clap_host_tests::signal::{delayed, null_db, rms_db, sine, stereo_test_signal};
+use lathe_clap_host_tests::{Harness, ParamChange, CHANNEL_STRIP};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 
-/// Stereo test signal: different content on each side so a channel swap or fold-down shows.
-fn stereo_test_signal(num_samples: usize) -> [Vec<f32>; 2] {
-    let left: Vec<f32> = sine(997.0, 0.5, SAMPLE_RATE, num_samples)
-        .iter()
-        .zip(sine(61.0, 0.25, SAMPLE_RATE, num_samples))
-        .map(|(a, b)| a + b)
-        .collect();
-    let right: Vec<f32> = sine(4001.0, 0.3, SAMPLE_RATE, num_samples)
-        .iter()
-        .zip(sine(233.0, 0.2, SAMPLE_RATE, num_samples))
-        .map(|(a, b)| a + b)
-        .collect();
-    [left, right]
+fn test_signal(num_samples: usize) -> [Vec<f32>; 2] {
+    stereo_test_signal(SAMPLE_RATE, num_samples)
 }
 
 fn active_strip() -> Harness {
-    let mut h = Harness::channel_strip();
-    h.activate();
-    h
+    CHANNEL_STRIP.active_harness()
 }
 
 /// Level gain in dB from `input` to `output` over the steady part `[start, end)`; `output` is
@@ -40,213 +28,48 @@ fn gain_db(input: &[f32], output: &[f32], latency: usize, start: usize, end: usi
     rms_db(&output[start + latency..end + latency]) - rms_db(&input[start..end])
 }
 
-/// Parses the number in a parameter text such as `"80.0 Hz"` and returns it with the rounding
-/// tolerance implied by the number of decimals shown.
-fn parse_number(text: &str, unit: &str) -> (f64, f64) {
-    let number = text
-        .strip_suffix(unit)
-        .unwrap_or_else(|| panic!("{text:?} does not end with the unit {unit:?}"));
-    let value: f64 = number
-        .trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("{text:?} is not a number followed by {unit:?}"));
-    let decimals = number.split('.').nth(1).map_or(0, str::len) as i32;
-    (value, 0.5 * 10f64.powi(-decimals) + 1e-6)
-}
-
-/// (display name, unit suffix, minimum, maximum, default) of the continuous parameters shown as
-/// a number followed by a unit; gains stored linear are listed in the dB they display.
-const NUMERIC_PARAMS: &[(&str, &str, f64, f64, f64)] = &[
-    ("Input Trim", " dB", -24.0, 24.0, 0.0),
-    ("HPF Freq", " Hz", 10.0, 1000.0, 80.0),
-    ("LPF Freq", " Hz", 1000.0, 22000.0, 18000.0),
-    ("EQ 1 Freq", " Hz", 20.0, 20000.0, 100.0),
-    ("EQ 2 Freq", " Hz", 20.0, 20000.0, 400.0),
-    ("EQ 3 Freq", " Hz", 20.0, 20000.0, 2500.0),
-    ("EQ 4 Freq", " Hz", 20.0, 20000.0, 8000.0),
-    ("EQ 1 Gain", " dB", -18.0, 18.0, 0.0),
-    ("EQ 2 Gain", " dB", -18.0, 18.0, 0.0),
-    ("EQ 3 Gain", " dB", -18.0, 18.0, 0.0),
-    ("EQ 4 Gain", " dB", -18.0, 18.0, 0.0),
-    ("EQ 1 Q", "", 0.1, 10.0, 0.707),
-    ("EQ 2 Q", "", 0.1, 10.0, 0.707),
-    ("EQ 3 Q", "", 0.1, 10.0, 0.707),
-    ("EQ 4 Q", "", 0.1, 10.0, 0.707),
-    ("Gate Threshold", " dB", -80.0, 0.0, -50.0),
-    ("Gate Range", " dB", 0.0, 80.0, 40.0),
-    ("Gate Attack", " ms", 0.01, 50.0, 0.5),
-    ("Gate Hold", " ms", 0.0, 500.0, 20.0),
-    ("Gate Release", " ms", 5.0, 3000.0, 100.0),
-    ("Gate Hysteresis", " dB", 0.0, 12.0, 3.0),
-    ("Gate Key HPF", " Hz", 20.0, 4000.0, 100.0),
-    ("Gate Key LPF", " Hz", 200.0, 20000.0, 10000.0),
-    ("Comp Threshold", " dB", -60.0, 0.0, -18.0),
-    ("Comp Knee", " dB", 0.0, 24.0, 6.0),
-    ("Comp Attack", " ms", 0.1, 100.0, 10.0),
-    ("Comp Release", " ms", 5.0, 3000.0, 150.0),
-    ("Comp Makeup", " dB", 0.0, 24.0, 0.0),
-    ("Comp SC HPF", " Hz", 20.0, 500.0, 20.0),
-    ("Sat Drive", " dB", 0.0, 24.0, 6.0),
-    ("Sat Mix", " %", 0.0, 100.0, 100.0),
-    ("Width", " %", 0.0, 200.0, 100.0),
-    ("Output Gain", " dB", -24.0, 24.0, 0.0),
-];
-
-/// (display name, text at minimum, at maximum, at default) of the other continuous parameters.
-const TEXT_PARAMS: &[(&str, &str, &str, &str)] = &[
-    ("Gate Ratio", "1.0:1", "10.0:1", "2.0:1"),
-    ("Comp Ratio", "1.0:1", "∞:1", "4.0:1"),
-    ("Pan", "100L", "100R", "C"),
-];
-
-/// (display name, choices in order, default choice) of the stepped parameters.
-const STEPPED_PARAMS: &[(&str, &[&str], &str)] = &[
-    ("Bypass", &["Off", "On"], "Off"),
-    ("Polarity Invert", &["Off", "On"], "Off"),
-    ("HPF On", &["Off", "On"], "Off"),
-    (
-        "HPF Slope",
-        &[
-            "6 dB/oct",
-            "12 dB/oct",
-            "18 dB/oct",
-            "24 dB/oct",
-            "36 dB/oct",
-            "48 dB/oct",
-        ],
-        "12 dB/oct",
-    ),
-    ("LPF On", &["Off", "On"], "Off"),
-    (
-        "LPF Slope",
-        &[
-            "6 dB/oct",
-            "12 dB/oct",
-            "18 dB/oct",
-            "24 dB/oct",
-            "36 dB/oct",
-            "48 dB/oct",
-        ],
-        "12 dB/oct",
-    ),
-    ("EQ 1 Shape", &["Shelf", "Bell"], "Shelf"),
-    ("EQ 4 Shape", &["Shelf", "Bell"], "Shelf"),
-    ("EQ 1 On", &["Off", "On"], "On"),
-    ("EQ 2 On", &["Off", "On"], "On"),
-    ("EQ 3 On", &["Off", "On"], "On"),
-    ("EQ 4 On", &["Off", "On"], "On"),
-    ("Gate On", &["Off", "On"], "Off"),
-    ("Gate Mode", &["Gate", "Expander"], "Gate"),
-    ("Gate Key Filter", &["Off", "On"], "Off"),
-    ("Comp On", &["Off", "On"], "Off"),
-    ("Comp Detector", &["Peak", "RMS"], "Peak"),
-    ("Comp Auto Makeup", &["Off", "On"], "Off"),
-    ("Dynamics Order", &["EQ > Dyn", "Dyn > EQ"], "EQ > Dyn"),
-    ("Sat On", &["Off", "On"], "Off"),
-    ("Sat Curve", &["Soft", "Warm"], "Soft"),
-    ("Output Mode", &["Stereo", "Mono", "Mid", "Side"], "Stereo"),
-];
-
 #[test]
-fn loads_with_stereo_ports_and_every_parameter() {
+fn one_stereo_port_each_way() {
     let mut h = Harness::channel_strip();
     let (inputs, outputs) = h.audio_port_channels();
-    assert_eq!(inputs.first(), Some(&2), "main input should be stereo");
-    assert_eq!(outputs.first(), Some(&2), "main output should be stereo");
-
-    let infos = h.param_infos();
-    let expected = NUMERIC_PARAMS.len() + TEXT_PARAMS.len() + STEPPED_PARAMS.len();
-    assert_eq!(
-        infos.len(),
-        expected,
-        "parameter count; names: {:?}",
-        infos.iter().map(|p| &p.name).collect::<Vec<_>>()
-    );
-    let mut ids: Vec<u32> = infos.iter().map(|p| p.id.get()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), infos.len(), "parameter IDs must be unique");
-    let mut names: Vec<&str> = infos.iter().map(|p| p.name.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    assert_eq!(names.len(), infos.len(), "parameter names must be unique");
+    assert_eq!(inputs, [2], "one stereo input port");
+    assert_eq!(outputs, [2], "one stereo output port");
 }
 
 #[test]
-fn continuous_parameters_are_normalised_with_the_documented_ranges_and_units() {
+fn text_entry_accepts_plain_numbers_and_units() {
     let mut h = Harness::channel_strip();
-    for &(name, unit, min, max, default) in NUMERIC_PARAMS {
-        let p = h.param(name);
-        assert!(!p.stepped, "{name} should be continuous");
-        assert_eq!(
-            (p.min, p.max),
-            (0.0, 1.0),
-            "{name}: nice-plug exposes continuous parameters normalised to 0–1"
-        );
-        for (clap_value, expected, what) in [
-            (p.min, min, "minimum"),
-            (p.max, max, "maximum"),
-            (p.default, default, "default"),
-        ] {
-            let text = h.value_to_text(p.id, clap_value);
-            let (shown, tol) = parse_number(&text, unit);
-            assert!(
-                (shown - expected).abs() <= tol + 1e-4 * expected.abs(),
-                "{name} {what}: shows {text:?}, expected {expected}{unit}"
-            );
-            // The text parses back to the same CLAP value (what a host does with typed input).
-            let parsed = h
-                .text_to_value(p.id, &text)
-                .unwrap_or_else(|| panic!("{name}: cannot parse its own text {text:?}"));
-            let reshown = h.value_to_text(p.id, parsed);
-            assert_eq!(reshown, text, "{name} {what}: text round trip");
+    let mut failures = Vec::new();
+    for (name, typed, shown) in [
+        ("Input Trim", "-3 dB", "-3.00 dB"),
+        ("Input Trim", "-3", "-3.00 dB"),
+        ("Input Trim", "6.5dB", "6.50 dB"),
+        ("EQ 3 Freq", "1k", "1000 Hz"),
+        ("EQ 3 Freq", "2.5 kHz", "2500 Hz"),
+        ("EQ 3 Freq", "700", "700 Hz"),
+        ("HPF Freq", "120 Hz", "120 Hz"),
+        ("Comp Ratio", "4", "4.0:1"),
+        ("Comp Ratio", "3:1", "3.0:1"),
+        ("Comp Ratio", "inf", "inf:1"),
+        ("Gate Ratio", "2.5", "2.5:1"),
+        ("Pan", "-30", "-30 %"),
+        ("Pan", "50 %", "50 %"),
+        ("Width", "150", "150 %"),
+        ("Comp Attack", "3 ms", "3.00 ms"),
+        ("Gate Release", "1200", "1200 ms"),
+        ("EQ 2 Q", "2", "2.00"),
+        ("HPF Slope", "24 dB/oct", "24 dB/oct"),
+        ("Output Mode", "Mid", "Mid"),
+    ] {
+        let id = h.param(name).id;
+        let parsed = h.text_to_value(id, typed).map(|v| h.value_to_text(id, v));
+        if parsed.as_deref() != Some(shown) {
+            failures.push(format!(
+                "{name}: {typed:?} gives {parsed:?}, expected {shown:?}"
+            ));
         }
-        let current = h.get_value(p.id);
-        assert!(
-            (current - p.default).abs() < 1e-6,
-            "{name}: current value {current} is not the default {}",
-            p.default
-        );
     }
-    for &(name, min_text, max_text, default_text) in TEXT_PARAMS {
-        let p = h.param(name);
-        assert!(!p.stepped, "{name} should be continuous");
-        assert_eq!((p.min, p.max), (0.0, 1.0), "{name}: normalised");
-        assert_eq!(h.value_to_text(p.id, p.min), min_text, "{name} minimum");
-        assert_eq!(h.value_to_text(p.id, p.max), max_text, "{name} maximum");
-        assert_eq!(
-            h.value_to_text(p.id, p.default),
-            default_text,
-            "{name} default"
-        );
-    }
-}
-
-#[test]
-fn stepped_parameters_expose_their_choices() {
-    let mut h = Harness::channel_strip();
-    for &(name, choices, default) in STEPPED_PARAMS {
-        let p = h.param(name);
-        assert!(p.stepped, "{name} should be stepped");
-        assert_eq!(p.min, 0.0, "{name} minimum");
-        assert_eq!(
-            p.max,
-            (choices.len() - 1) as f64,
-            "{name}: stepped parameters range over 0..=number of steps"
-        );
-        for (i, choice) in choices.iter().enumerate() {
-            assert_eq!(h.value_to_text(p.id, i as f64), *choice, "{name} step {i}");
-            let parsed = h
-                .text_to_value(p.id, choice)
-                .unwrap_or_else(|| panic!("{name}: cannot parse {choice:?}"));
-            // Normalised f32 times the step count: allow the float rounding.
-            assert!(
-                (parsed - i as f64).abs() < 1e-4,
-                "{name}: {choice:?} parses to {parsed}, expected {i}"
-            );
-        }
-        assert_eq!(h.value_to_text(p.id, p.default), default, "{name} default");
-    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 #[test]
@@ -283,7 +106,15 @@ fn latency_is_reported_and_matches_the_audio() {
             .unwrap();
         assert_eq!(peak, 1000 + latency as usize, "impulse peak position");
     }
-    // The latency is constant: processing never asks the host for a restart to change it.
+    // The latency is constant, whatever is switched on: processing never asks the host for a
+    // restart to change it.
+    let changes = [
+        h.change_from_text("Sat On", "On"),
+        h.change_from_text("Comp On", "On"),
+        h.change_from_text("HPF On", "On"),
+        h.change_from_text("Bypass", "On").at(2048),
+    ];
+    h.process(&test_signal(4096), &changes);
     assert!(!h.take_restart_request(), "plugin requested a restart");
     assert_eq!(
         h.latency_samples(),
@@ -297,7 +128,7 @@ fn latency_is_reported_and_matches_the_audio() {
 fn defaults_are_transparent() {
     let mut h = active_strip();
     let latency = h.latency_samples() as usize;
-    let input = stereo_test_signal(48_000);
+    let input = test_signal(48_000);
     let out = h.process(&input, &[]);
     for (ch, (o, i)) in out.iter().zip(&input).enumerate() {
         assert!(
@@ -324,7 +155,7 @@ fn bypass_passes_the_delayed_input() {
         h.change_from_text("Bypass", "On"),
     ];
     // Give the plugin a moment to apply the change, then compare.
-    let input = stereo_test_signal(48_000);
+    let input = test_signal(48_000);
     let out = h.process(&input, &changes);
     for (ch, (o, i)) in out.iter().zip(&input).enumerate() {
         let start = 24_000;
@@ -421,34 +252,6 @@ fn automation_is_smooth() {
 }
 
 #[test]
-fn block_size_does_not_change_the_output() {
-    let input = stereo_test_signal(12_000);
-    let mut reference: Option<[Vec<f32>; 2]> = None;
-    for block in [1024usize, 512, 64, 7, 1] {
-        let mut h = Harness::channel_strip();
-        let changes = [
-            h.change_from_text("EQ 2 Gain", "-9 dB"),
-            h.change_from_text("HPF On", "On"),
-            h.change_from_text("Comp On", "On"),
-            h.change_from_text("Comp Threshold", "-30 dB"),
-        ];
-        h.flush_inactive(&changes);
-        h.activate();
-        let out = h.process_blocks(&input, &[], block);
-        match &reference {
-            None => reference = Some(out),
-            Some(r) => {
-                for ch in 0..2 {
-                    let null = null_db(&out[ch], &r[ch]);
-                    eprintln!("CLAP block {block} vs 1024, channel {ch}: {null:.1} dB");
-                    assert!(null < -120.0, "block size {block}: null {null:.1} dB");
-                }
-            }
-        }
-    }
-}
-
-#[test]
 fn saved_state_restores_identical_output() {
     let settings: &[(&str, &str)] = &[
         ("Input Trim", "-3.5 dB"),
@@ -461,11 +264,11 @@ fn saved_state_restores_identical_output() {
         ("EQ 4 Gain", "-6 dB"),
         ("Comp On", "On"),
         ("Comp Threshold", "-24 dB"),
-        ("Comp Ratio", "3.0:1"),
+        ("Comp Ratio", "3:1"),
         ("Sat On", "On"),
         ("Sat Drive", "9 dB"),
         ("Width", "150 %"),
-        ("Pan", "20L"),
+        ("Pan", "-20"),
         ("Output Gain", "2 dB"),
     ];
 
@@ -475,7 +278,7 @@ fn saved_state_restores_identical_output() {
         .iter()
         .map(|(name, text)| a.change_from_text(name, text))
         .collect();
-    let warmup = stereo_test_signal(4_800);
+    let warmup = test_signal(4_800);
     a.process(&warmup, &changes);
     let state = a.save_state();
     assert!(!state.is_empty(), "empty state");
@@ -509,7 +312,7 @@ fn saved_state_restores_identical_output() {
     c.flush_inactive(&changes);
     c.activate();
 
-    let input = stereo_test_signal(48_000);
+    let input = test_signal(48_000);
     let out_a = a.process(&input, &[]);
     let out_b = b.process(&input, &[]);
     let out_c = c.process(&input, &[]);
@@ -565,7 +368,7 @@ fn non_finite_input_is_sanitised_and_the_plugin_recovers() {
     let mut h = active_strip();
     let latency = h.latency_samples() as usize;
     let num_samples = 48_000;
-    let clean = stereo_test_signal(num_samples);
+    let clean = test_signal(num_samples);
     let bad_start = 9_600;
     let bad_len = 512;
     let mut dirty = clean.clone();

@@ -1,4 +1,4 @@
-//! Unloading the channel strip's CLAP library while a thread that used it is still alive.
+//! Unloading a plugin's CLAP library while a thread that used it is still alive.
 //!
 //! A host may `dlclose` a plugin library (after a scan, or when the last instance is removed)
 //! while its audio or worker threads live on. A Rust `cdylib` registers Rust std's
@@ -8,46 +8,51 @@
 //! `-Wl,-z,nodelete` keeps the library mapped and avoids it.
 //!
 //! The scenario runs in a child process so a crash fails this test instead of the whole run.
-//! The plugin is linked that way (plugins/channel-strip/build.rs), so this must pass.
+//! Every plugin is linked that way (`shared-plugin/link-nodelete.rs`, the build script of every
+//! plugin crate), so this must pass for each of them.
 
 use lathe_clap_host_tests::signal::sine;
-use lathe_clap_host_tests::{
-    bundle_path, load_entry, Harness, CHANNEL_STRIP_BUNDLE, CHANNEL_STRIP_ID,
-};
+use lathe_clap_host_tests::{load_entry, Harness, PLUGINS};
 use std::process::Command;
 
 const CHILD_ENV: &str = "LATHE_UNLOAD_CHILD";
 
-/// The child's scenario: threads load the library, process audio, drop every reference
-/// (clack-host unloads the library with the last one) and exit, two at a time. Once a thread
-/// that used the plugin exits after the other one unloaded the library, the process crashes.
+/// The child's scenario, for every plugin: threads load the library, process audio, drop every
+/// reference (clack-host unloads the library with the last one) and exit, two at a time. Once
+/// a thread that used the plugin exits after the other one unloaded the library, the process
+/// crashes.
 #[test]
 fn unload_child_scenario() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
     }
-    let use_and_unload = || {
-        let entry = load_entry(&bundle_path(CHANNEL_STRIP_BUNDLE));
-        let mut h = Harness::new(&entry, CHANNEL_STRIP_ID, 48_000.0, 1024);
-        h.activate();
-        let x = sine(1000.0, 0.1, 48_000.0, 4096);
-        h.process(&[x.clone(), x], &[]);
-        drop(h);
-        drop(entry);
-    };
-    // Threads loading, using and unloading the library, two at a time, as a test runner does.
-    for _ in 0..20 {
-        let threads: Vec<_> = (0..2).map(|_| std::thread::spawn(use_and_unload)).collect();
-        for t in threads {
-            t.join().expect("scenario thread panicked");
+    for plugin in PLUGINS {
+        let use_and_unload = move || {
+            let entry = load_entry(&plugin.bundle_path());
+            let mut h = Harness::new(&entry, plugin.clap_id, 48_000.0, 1024);
+            h.activate();
+            let x = sine(1000.0, 0.1, 48_000.0, 4096);
+            h.process(&[x.clone(), x], &[]);
+            drop(h);
+            drop(entry);
+        };
+        // Threads loading, using and unloading the library, two at a time, as a test runner
+        // does.
+        for _ in 0..20 {
+            let threads: Vec<_> = (0..2).map(|_| std::thread::spawn(use_and_unload)).collect();
+            for t in threads {
+                t.join().expect("scenario thread panicked");
+            }
         }
     }
 }
 
 #[test]
 fn unload_then_thread_exit_does_not_crash_the_host() {
-    // Fail early, with instructions, when the bundle is missing.
-    bundle_path(CHANNEL_STRIP_BUNDLE);
+    // Fail early, with instructions, when a bundle is missing.
+    for plugin in PLUGINS {
+        plugin.bundle_path();
+    }
     let status = Command::new(std::env::current_exe().expect("test binary path"))
         .args(["--exact", "unload_child_scenario", "--test-threads=1"])
         .env(CHILD_ENV, "1")
@@ -55,6 +60,6 @@ fn unload_then_thread_exit_does_not_crash_the_host() {
         .expect("cannot run the child test process");
     assert!(
         status.success(),
-        "the host process died after unloading the plugin: {status}"
+        "the host process died after unloading a plugin: {status}"
     );
 }
