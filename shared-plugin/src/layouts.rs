@@ -31,8 +31,10 @@ pub const STEREO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
     aux_input_ports: &[new_nonzero_u32(2)],
     names: PortNames {
         layout: Some("Stereo + sidechain"),
-        main_input: Some("Input"),
-        main_output: Some("Output"),
+        // Main port names left to the wrapper: nice-plug-core 0.4.2's `main_output_name()`
+        // returns `main_input`, so naming the input would name the output "Input" too.
+        main_input: None,
+        main_output: None,
         aux_inputs: &["Sidechain"],
         aux_outputs: &[],
     },
@@ -46,8 +48,8 @@ pub const MONO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
     aux_input_ports: &[new_nonzero_u32(1)],
     names: PortNames {
         layout: Some("Mono + sidechain"),
-        main_input: Some("Input"),
-        main_output: Some("Output"),
+        main_input: None,
+        main_output: None,
         aux_inputs: &["Sidechain"],
         aux_outputs: &[],
     },

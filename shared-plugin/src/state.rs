@@ -56,6 +56,10 @@ pub fn migrate(state: &mut PluginState, current: u32, steps: &[Migration]) -> Mi
             "this session was saved by a newer version (state layout {saved}, this build knows \
              {current}); loading what this version understands"
         );
+        // What is loaded is read in this build's layout, and saved again in it.
+        state
+            .fields
+            .insert(VERSION_FIELD.to_string(), current.to_string());
         return MigrationOutcome::Newer { saved };
     }
     if saved == current {

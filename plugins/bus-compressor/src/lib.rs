@@ -118,7 +118,8 @@ impl Plugin for BusCompressor {
     ) -> ProcessStatus {
         let num_samples = buffer.samples();
         let mut settings = self.params.settings();
-        if context.plugin_api() == PluginApi::Clap && settings.oversampling != self.active_oversampling
+        if context.plugin_api() == PluginApi::Clap
+            && settings.oversampling != self.active_oversampling
         {
             // CLAP lets the latency change only inside `activate`: ask the host for a restart
             // and keep the current factor until then (nice-plug would otherwise notify the

@@ -21,7 +21,7 @@ use shared_dsp::dynamics::compressor::{
     Compressor, CompressorSettings, Detector, StereoMode, BLOCK as COMP_BLOCK,
 };
 use shared_dsp::dynamics::gate::{Gate, GateCoeffs, GateMode};
-use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
+use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState, Refine};
 use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
@@ -262,12 +262,33 @@ pub fn eq_band_coeffs(
     q: f32,
     gain_db: f32,
 ) -> BiquadCoeffs {
+    eq_band_coeffs_with(sample_rate_hz, shape, freq_hz, q, gain_db, Refine::BestOf)
+}
+
+/// [`eq_band_coeffs`] with the refinement chosen: the audio thread designs with
+/// [`Refine::ClosedForm`] while a band's settings ramp (bounded cost), and crossfades the
+/// coefficients to the refined design over [`EQ_REFINE_STEPS`] grid steps when the ramp ends.
+pub fn eq_band_coeffs_with(
+    sample_rate_hz: f32,
+    shape: EqShape,
+    freq_hz: f32,
+    q: f32,
+    gain_db: f32,
+    refine: Refine,
+) -> BiquadCoeffs {
+    let sr = sample_rate_hz;
     match shape {
-        EqShape::Bell => BiquadCoeffs::peak_matched(sample_rate_hz, freq_hz, q, gain_db),
-        EqShape::LowShelf => BiquadCoeffs::low_shelf_matched(sample_rate_hz, freq_hz, q, gain_db),
-        EqShape::HighShelf => BiquadCoeffs::high_shelf_matched(sample_rate_hz, freq_hz, q, gain_db),
+        EqShape::Bell => BiquadCoeffs::peak_matched_with(sr, freq_hz, q, gain_db, refine),
+        EqShape::LowShelf => BiquadCoeffs::low_shelf_matched_with(sr, freq_hz, q, gain_db, refine),
+        EqShape::HighShelf => {
+            BiquadCoeffs::high_shelf_matched_with(sr, freq_hz, q, gain_db, refine)
+        }
     }
 }
+
+/// Grid steps ([`COEFF_GRID`] samples each) over which a band's coefficients move from the
+/// closed-form design used during a ramp to the refined design (256 samples, 5.3 ms at 48 kHz).
+pub const EQ_REFINE_STEPS: u32 = 16;
 
 /// Levels of the last processed block, for meters.
 #[derive(Clone, Copy, Debug, Default)]
@@ -332,6 +353,10 @@ pub struct StripCore {
     eq_q: [Smoother; 4],
     eq: [BiquadCoeffs; 4],
     eq_state: [[BiquadState; MAX_CHANNELS]; 4],
+    /// Whether each band's settings moved at the last grid step.
+    eq_was_moving: [bool; 4],
+    /// A band's crossfade from the closed-form design to the refined one: (from, to, step).
+    eq_refine: [Option<(BiquadCoeffs, BiquadCoeffs, u32)>; 4],
 
     gate: Gate,
     gate_coeffs: GateCoeffs,
@@ -406,6 +431,8 @@ impl StripCore {
             eq_q: s.eq.map(|b| log(60.0, b.q)),
             eq: [BiquadCoeffs::identity(sr); 4],
             eq_state: Default::default(),
+            eq_was_moving: [false; 4],
+            eq_refine: [None; 4],
             gate: Gate::new(),
             gate_coeffs: GateCoeffs::new(
                 sr,
@@ -486,7 +513,8 @@ impl StripCore {
         }
         self.clear_audio_state();
         self.coeffs_dirty = true;
-        self.update_coeffs(true, true, [true; 4]);
+        self.eq_was_moving = [false; 4];
+        self.update_coeffs(true, true, [true; 4], Refine::BestOf);
     }
 
     /// Clears filter, detector, oversampler and delay memory (not the ramps).
@@ -585,7 +613,7 @@ impl StripCore {
     }
 
     /// Recomputes filter coefficients from the smoothers' current values.
-    fn update_coeffs(&mut self, hpf: bool, lpf: bool, bands: [bool; 4]) {
+    fn update_coeffs(&mut self, hpf: bool, lpf: bool, bands: [bool; 4], refine: Refine) {
         let sr = self.sample_rate_hz;
         let s = &self.settings;
         if hpf {
@@ -595,20 +623,61 @@ impl StripCore {
             self.lpf = ButterworthCoeffs::lowpass(sr, self.lpf_freq.current(), s.lpf_slope);
         }
         for i in (0..4).filter(|&i| bands[i]) {
-            self.eq[i] = eq_band_coeffs(
+            self.eq[i] = eq_band_coeffs_with(
                 sr,
                 s.eq[i].shape,
                 self.eq_freq[i].current(),
                 self.eq_q[i].current(),
                 self.eq_gain_db[i].current(),
+                refine,
             );
+            if refine == Refine::BestOf {
+                self.eq_refine[i] = None;
+            }
         }
         self.coeffs_dirty = false;
+    }
+
+    /// For bands whose ramp has just ended: designs the refined coefficients once and starts
+    /// a crossfade to them; advances running crossfades by one grid step.
+    fn refine_settled_bands(&mut self, moving: [bool; 4]) {
+        let sr = self.sample_rate_hz;
+        for b in 0..4 {
+            if moving[b] {
+                self.eq_refine[b] = None;
+                continue;
+            }
+            if self.eq_was_moving[b] {
+                let refined = eq_band_coeffs_with(
+                    sr,
+                    self.settings.eq[b].shape,
+                    self.eq_freq[b].current(),
+                    self.eq_q[b].current(),
+                    self.eq_gain_db[b].current(),
+                    Refine::BestOf,
+                );
+                if refined != self.eq[b] {
+                    self.eq_refine[b] = Some((self.eq[b], refined, 0));
+                }
+            }
+            if let Some((from, to, step)) = self.eq_refine[b] {
+                let step = step + 1;
+                if step >= EQ_REFINE_STEPS {
+                    self.eq[b] = to;
+                    self.eq_refine[b] = None;
+                } else {
+                    self.eq[b] = from.lerp(&to, step as f64 / EQ_REFINE_STEPS as f64);
+                    self.eq_refine[b] = Some((from, to, step));
+                }
+            }
+        }
     }
 
     /// `true` while filter coefficients have to follow a ramp (or a switch is pending).
     fn filter_settings_moving(&self) -> bool {
         self.coeffs_dirty
+            || self.eq_refine.iter().any(Option::is_some)
+            || self.eq_was_moving.iter().any(|&m| m)
             || self.hpf_freq.is_smoothing()
             || self.lpf_freq.is_smoothing()
             || self.eq_freq.iter().any(Smoother::is_smoothing)
@@ -634,15 +703,23 @@ impl StripCore {
             let all = self.coeffs_dirty;
             let hpf = step(&mut self.hpf_freq) || all;
             let lpf = step(&mut self.lpf_freq) || all;
-            let mut bands = [all; 4];
-            for (b, moved) in bands.iter_mut().enumerate() {
+            let mut moving = [false; 4];
+            for (b, moved) in moving.iter_mut().enumerate() {
                 // No short-circuit: every ramp must advance.
                 let f = step(&mut self.eq_freq[b]);
                 let g = step(&mut self.eq_gain_db[b]);
                 let q = step(&mut self.eq_q[b]);
-                *moved |= f | g | q;
+                *moved = f | g | q;
             }
-            self.update_coeffs(hpf, lpf, bands);
+            if all {
+                // A switch or a reset: design everything fully, once.
+                self.update_coeffs(hpf, lpf, [true; 4], Refine::BestOf);
+            } else {
+                // While ramping: the closed form only (bounded cost on the audio thread).
+                self.update_coeffs(hpf, lpf, moving, Refine::ClosedForm);
+                self.refine_settled_bands(moving);
+            }
+            self.eq_was_moving = moving;
         }
 
         // Trim and polarity (nothing to do at unity).

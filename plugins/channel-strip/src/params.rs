@@ -16,7 +16,7 @@ pub const STATE_VERSION: u32 = 1;
 
 /// Migration steps of the saved state (see `shared_plugin::state`). None yet: version 1
 /// states (the first release) load unchanged, which the committed fixture
-/// `tests/fixtures/channel_strip_v1.json` checks.
+/// `tests/clap-host/fixtures/channel_strip_v1.state` checks in the CLAP host tests.
 pub const MIGRATIONS: &[shared_plugin::state::Migration] = &[];
 
 /// The compressor ratio parameter's maximum; this value means ∞:1 (limiting).

@@ -987,3 +987,65 @@ fn parameter_text_round_trips_and_the_committed_table_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("params.json");
     shared_plugin::table::check_committed_table(&params, &path).unwrap();
 }
+
+#[test]
+fn eq_ramps_use_the_closed_form_and_settle_on_the_refined_design_without_a_jump() {
+    use shared_dsp::filter::biquad::num_ls_fits;
+    // Band 4 as a +12 dB bell near Nyquist at 44.1 kHz, where the refined design differs
+    // from the closed form (0.6 dB at Nyquist): a 15 kHz tone through it while the gain ramps.
+    let sr = 44_100.0f32;
+    let mut s = Settings::default();
+    s.eq[3].shape = EqShape::Bell;
+    s.eq[3].freq_hz = 16_000.0;
+    s.eq[3].q = 1.0;
+    s.eq[3].gain_db = 6.0;
+    let mut e = ChannelStripEngine::new();
+    e.set_settings(&s);
+    e.prepare(sr);
+    let n = 8192;
+    let x = sine(4 * n, 15_000.0, 0.25, sr);
+    let mut out = Vec::new();
+    let run_block = |e: &mut ChannelStripEngine, out: &mut Vec<f32>, i: usize| {
+        let (mut l, mut r) = (
+            x[i * n..(i + 1) * n].to_vec(),
+            x[i * n..(i + 1) * n].to_vec(),
+        );
+        e.process_block(&mut [&mut l[..], &mut r[..]]);
+        out.extend(l);
+    };
+    run_block(&mut e, &mut out, 0);
+    // The gain ramps 6 → 12 dB (20 ms): no least-squares fit while it moves.
+    s.eq[3].gain_db = 12.0;
+    e.set_settings(&s);
+    let before = num_ls_fits();
+    let (mut l, mut r) = (x[n..n + 882].to_vec(), x[n..n + 882].to_vec()); // 20 ms
+    e.process_block(&mut [&mut l[..], &mut r[..]]);
+    out.extend(l);
+    assert_eq!(
+        num_ls_fits(),
+        before,
+        "the audio thread ran the fit while ramping"
+    );
+    // The rest: the ramp ends, the refined design is computed once and faded in.
+    let (mut l, mut r) = (x[n + 882..2 * n].to_vec(), x[n + 882..2 * n].to_vec());
+    e.process_block(&mut [&mut l[..], &mut r[..]]);
+    out.extend(l);
+    assert!(num_ls_fits() - before <= 1, "one fit when the ramp ends");
+    run_block(&mut e, &mut out, 2);
+    // No jump: the tone's envelope (peak per 64 samples) never steps by more than 0.1 dB
+    // between neighbouring windows after the ramp.
+    let env: Vec<f32> = out[n + 1024..3 * n]
+        .chunks(64)
+        .map(|c| c.iter().fold(0.0f32, |a, v| a.max(v.abs())))
+        .collect();
+    let worst = env
+        .windows(2)
+        .map(|w| gain_to_db(w[1] / w[0]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 0.1, "envelope step {worst} dB after the ramp");
+    // And it ends on the refined design: the gain at 15 kHz matches its response.
+    let refined = eq_band_coeffs(sr, EqShape::Bell, 16_000.0, 1.0, 12.0).magnitude_db(15_000.0);
+    let tail = &out[3 * n - 4096..3 * n];
+    let got = gain_to_db(tone_gain(tail, 15_000.0, sr) / tone_gain(&x[..4096], 15_000.0, sr));
+    assert!((got - refined).abs() < 0.05, "{got} vs refined {refined}");
+}

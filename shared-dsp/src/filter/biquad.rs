@@ -268,6 +268,19 @@ impl BiquadCoeffs {
     /// Cost: a few µs, ~20–40 µs when the fit runs (corners above ~fs/10): recompute only
     /// while smoothing.
     pub fn peak_matched(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Self {
+        Self::peak_matched_with(sample_rate_hz, freq_hz, q, gain_db, Refine::BestOf)
+    }
+
+    /// [`Self::peak_matched`] with the refinement chosen: [`Refine::ClosedForm`] is Vicanek's
+    /// closed form alone (a few µs, bounded cost: what the audio thread uses while a
+    /// parameter ramps).
+    pub fn peak_matched_with(
+        sample_rate_hz: f32,
+        freq_hz: f32,
+        q: f32,
+        gain_db: f32,
+        refine: Refine,
+    ) -> Self {
         let p = params(sample_rate_hz, freq_hz, q, gain_db);
         if p.gain_db == 0.0 {
             return Self::identity(p.fs as f32);
@@ -277,7 +290,7 @@ impl BiquadCoeffs {
         let target = move |w: f64| analog::peak_mag_sq(w / w0, q, a);
         let (pa1, pa2) = matched_z_poles(w0, 1.0 / (2.0 * a * q));
         let vic = vicanek_peak(w0, (pa1, pa2), a * a);
-        let (b, den) = best_of(vic, p.f0, p.fs, (pa1, pa2), &target);
+        let (b, den) = best_of(vic, p.f0, p.fs, (pa1, pa2), &target, refine);
         Self::from_f64(b, den, p.fs)
     }
 
@@ -291,11 +304,22 @@ impl BiquadCoeffs {
     /// As for [`Self::peak_matched`], a least-squares fit in the same parametrisation is
     /// computed too and the candidate closer to the analog prototype is returned.
     pub fn low_shelf_matched(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Self {
+        Self::low_shelf_matched_with(sample_rate_hz, freq_hz, q, gain_db, Refine::BestOf)
+    }
+
+    /// [`Self::low_shelf_matched`] with the refinement chosen (see [`Refine`]).
+    pub fn low_shelf_matched_with(
+        sample_rate_hz: f32,
+        freq_hz: f32,
+        q: f32,
+        gain_db: f32,
+        refine: Refine,
+    ) -> Self {
         let p = params(sample_rate_hz, freq_hz, q, gain_db);
         if p.gain_db == 0.0 {
             return Self::identity(p.fs as f32);
         }
-        Self::shelf_matched(&p, false)
+        Self::shelf_matched(&p, false, refine)
     }
 
     /// Analog-matched high shelf: the same analog prototype (and Q convention) as
@@ -303,14 +327,39 @@ impl BiquadCoeffs {
     /// Method as for [`Self::low_shelf_matched`] (Vicanek 2016 magnitude matching at DC,
     /// Nyquist and `freq_hz`, plus a least-squares candidate).
     pub fn high_shelf_matched(sample_rate_hz: f32, freq_hz: f32, q: f32, gain_db: f32) -> Self {
+        Self::high_shelf_matched_with(sample_rate_hz, freq_hz, q, gain_db, Refine::BestOf)
+    }
+
+    /// [`Self::high_shelf_matched`] with the refinement chosen (see [`Refine`]).
+    pub fn high_shelf_matched_with(
+        sample_rate_hz: f32,
+        freq_hz: f32,
+        q: f32,
+        gain_db: f32,
+        refine: Refine,
+    ) -> Self {
         let p = params(sample_rate_hz, freq_hz, q, gain_db);
         if p.gain_db == 0.0 {
             return Self::identity(p.fs as f32);
         }
-        Self::shelf_matched(&p, true)
+        Self::shelf_matched(&p, true, refine)
     }
 
-    fn shelf_matched(p: &Params, high: bool) -> Self {
+    /// Linear interpolation of the coefficients, `t` in 0–1. Between two stable designs the
+    /// result is stable too: the stable `(a1, a2)` region (the stability triangle) is convex.
+    pub fn lerp(&self, other: &Self, t: f64) -> Self {
+        let l = |a: f64, b: f64| a + t * (b - a);
+        Self {
+            b0: l(self.b0, other.b0),
+            b1: l(self.b1, other.b1),
+            b2: l(self.b2, other.b2),
+            a1: l(self.a1, other.a1),
+            a2: l(self.a2, other.a2),
+            sample_rate_hz: other.sample_rate_hz,
+        }
+    }
+
+    fn shelf_matched(p: &Params, high: bool, refine: Refine) -> Self {
         let a = 10f64.powf(p.gain_db / 40.0);
         let (q, w0) = (p.q, p.w0);
         let shelf = move |w: f64, a: f64| {
@@ -338,7 +387,7 @@ impl BiquadCoeffs {
             poles
         };
         let target = move |w: f64| shelf(w, a);
-        let (b, den) = best_of(three, p.f0, p.fs, init, &target);
+        let (b, den) = best_of(three, p.f0, p.fs, init, &target, refine);
         Self::from_f64(b, den, p.fs)
     }
 
@@ -662,6 +711,26 @@ fn grid_error_db(
     e
 }
 
+/// How far a matched design goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refine {
+    /// The closed form only: bounded, cheap (what the audio thread uses while ramping).
+    ClosedForm,
+    /// The closed form, and the least-squares fit when the closed form is more than 0.05 dB
+    /// off the analog prototype; whichever is closer (20–40 µs when the fit runs).
+    BestOf,
+}
+
+/// Number of least-squares fits run so far on the calling thread (for tests that check the
+/// audio thread stays on the closed form while parameters ramp).
+pub fn num_ls_fits() -> u64 {
+    LS_FITS.with(|c| c.get())
+}
+
+thread_local! {
+    static LS_FITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// Returns whichever of `closed_form` and the least-squares fit is closer to `target`.
 fn best_of(
     closed_form: ([f64; 3], [f64; 3]),
@@ -669,7 +738,11 @@ fn best_of(
     fs: f64,
     init: (f64, f64),
     target: &dyn Fn(f64) -> f64,
+    refine: Refine,
 ) -> ([f64; 3], [f64; 3]) {
+    if refine == Refine::ClosedForm {
+        return closed_form;
+    }
     let grid = fit_grid(f0, fs);
     let e_closed = grid_error_db(closed_form, &grid, target);
     // The closed form is already within 0.05 dB for most settings (corners well below
@@ -677,6 +750,7 @@ fn best_of(
     if e_closed < 0.05 {
         return closed_form;
     }
+    LS_FITS.with(|c| c.set(c.get() + 1));
     match ls_fit(&grid, target, init) {
         Some(fit) if grid_error_db(fit, &grid, target) < e_closed => fit,
         _ => closed_form,

@@ -64,9 +64,6 @@ fn audio_ports_are_stereo_main_and_a_stereo_sidechain_input() {
 }
 
 #[test]
-#[ignore = "bug: the output port is named \"Input\": nice-plug-core 0.4.2's \
-            AudioIOLayout::main_output_name() returns names.main_input, and \
-            shared_plugin::layouts::STEREO_WITH_SIDECHAIN sets main_input: Some(\"Input\")"]
 fn the_output_port_is_named_output() {
     let mut h = Harness::bus_compressor();
     let (_, outputs) = h.audio_ports();
