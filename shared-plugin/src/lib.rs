@@ -14,6 +14,13 @@
 
 #![warn(missing_docs)]
 
+/// Vendor name every plugin reports.
+pub const VENDOR: &str = "Lathe Audio";
+/// Project URL every plugin reports.
+pub const URL: &str = "https://github.com/lathe-audio/lathe";
+/// Contact address every plugin reports.
+pub const EMAIL: &str = "dev@lathe-audio.invalid";
+
 pub mod layouts;
 pub mod meters;
 pub mod params;

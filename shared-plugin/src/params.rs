@@ -11,7 +11,31 @@
 
 use nice_plug::prelude::*;
 use shared_dsp::db::{db_to_gain, gain_to_db};
+use shared_dsp::dynamics::compressor::Detector;
 use std::sync::Arc;
+
+/// A compressor's level detector as a choice parameter (ids `peak`, `rms`).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectorParam {
+    /// Peak (held 5 ms): catches transients; a sine reads its peak.
+    #[id = "peak"]
+    #[name = "Peak"]
+    Peak,
+    /// RMS: follows average level; a sine reads its RMS.
+    #[id = "rms"]
+    #[name = "RMS"]
+    Rms,
+}
+
+impl DetectorParam {
+    /// The DSP detector.
+    pub fn to_dsp(self) -> Detector {
+        match self {
+            Self::Peak => Detector::Peak,
+            Self::Rms => Detector::Rms,
+        }
+    }
+}
 
 /// Parses a number with an optional unit and SI prefix: returns the number in the base unit
 /// (`"2.5 kHz"` → 2500, `"300 ms"` → 300 with base `ms`, `"1.2 s"` → 1200 with base `ms`,

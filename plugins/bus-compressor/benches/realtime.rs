@@ -14,22 +14,10 @@ use std::time::Instant;
 const SR: f32 = 48000.0;
 const SECONDS: usize = 10;
 
-/// Deterministic programme-like test signal: decaying tones plus noise.
+/// Programme-like test signal: decaying 55 Hz tones (loud enough to compress), a steady tone
+/// and noise.
 fn signal(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|i| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let noise = ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
-            let t = i as f32 / SR;
-            let env = (-(t % 0.5) * 6.0).exp();
-            0.6 * env * (2.0 * std::f32::consts::PI * 55.0 * t).sin()
-                + 0.1 * (2.0 * std::f32::consts::PI * 1234.0 * t).sin()
-                + 0.1 * noise
-        })
-        .collect()
+    engine_checks::bench_signal(n, seed, SR, 55.0, [0.6, 0.1, 0.1])
 }
 
 /// Best-of-five wall time to process `l`/`r` in 512-sample blocks with `settings`.

@@ -49,9 +49,9 @@ impl Default for BusCompressor {
 
 impl Plugin for BusCompressor {
     const NAME: &'static str = "Lathe Bus Compressor";
-    const VENDOR: &'static str = "Lathe Audio";
-    const URL: &'static str = "https://github.com/lathe-audio/lathe";
-    const EMAIL: &'static str = "dev@lathe-audio.invalid";
+    const VENDOR: &'static str = shared_plugin::VENDOR;
+    const URL: &'static str = shared_plugin::URL;
+    const EMAIL: &'static str = shared_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     // No mono-with-sidechain layout: nice-plug 0.4.2's VST3 wrapper copies the sidechain

@@ -3,8 +3,9 @@
 //! `shared_plugin::params`.
 
 use nice_plug::prelude::*;
-use shared_dsp::dynamics::compressor::{CompressorSettings, Detector, StereoMode};
+use shared_dsp::dynamics::compressor::{CompressorSettings, StereoMode};
 use shared_plugin::params as p;
+use shared_plugin::params::DetectorParam;
 
 use crate::dsp::{BusCompSettings, Oversampling};
 
@@ -98,19 +99,6 @@ pub enum ClassicRelease {
     #[id = "auto"]
     #[name = "Auto"]
     Auto,
-}
-
-/// Level detector.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetectorParam {
-    /// Peak (held 5 ms): catches transients.
-    #[id = "peak"]
-    #[name = "Peak"]
-    Peak,
-    /// RMS: follows average level.
-    #[id = "rms"]
-    #[name = "RMS"]
-    Rms,
 }
 
 /// Stereo processing.
@@ -309,10 +297,7 @@ impl BusCompParams {
                 attack_ms,
                 release_ms,
                 slow_release_ms,
-                detector: match self.detector.value() {
-                    DetectorParam::Peak => Detector::Peak,
-                    DetectorParam::Rms => Detector::Rms,
-                },
+                detector: self.detector.value().to_dsp(),
                 stereo_link: self.link.value(),
                 stereo_mode: match self.stereo.value() {
                     StereoParam::LeftRight => StereoMode::LeftRight,

@@ -17,22 +17,9 @@ use std::time::Instant;
 const SR: f32 = 48000.0;
 const SECONDS: usize = 10;
 
-/// Deterministic programme-like test signal: decaying tones plus noise, −12 dBFS-ish.
+/// Programme-like test signal: decaying 110 Hz tones, a steady tone and noise, −12 dBFS-ish.
 fn signal(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed | 1;
-    (0..n)
-        .map(|i| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let noise = ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
-            let t = i as f32 / SR;
-            let env = (-(t % 0.5) * 6.0).exp();
-            0.3 * env * (2.0 * std::f32::consts::PI * 110.0 * t).sin()
-                + 0.1 * (2.0 * std::f32::consts::PI * 1234.0 * t).sin()
-                + 0.05 * noise
-        })
-        .collect()
+    engine_checks::bench_signal(n, seed, SR, 110.0, [0.3, 0.1, 0.05])
 }
 
 fn everything_on() -> Settings {

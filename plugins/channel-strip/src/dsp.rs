@@ -18,7 +18,7 @@
 use shared_dsp::db::{db_to_gain, db_to_gain_fast, flush_denormal};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
-    Compressor, CompressorSettings, Detector, StereoMode, BLOCK as COMP_BLOCK,
+    Compressor, CompressorSettings, StereoMode, BLOCK as COMP_BLOCK,
 };
 use shared_dsp::dynamics::gate::{Gate, GateCoeffs, GateMode};
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState, Refine};
@@ -52,14 +52,8 @@ pub enum EqShape {
     HighShelf,
 }
 
-/// Compressor level detector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CompDetector {
-    /// Instantaneous peak of the linked channels.
-    Peak,
-    /// RMS (see `shared_dsp::dynamics::compressor::RMS_TIME_MS`).
-    Rms,
-}
+/// Compressor level detector (the shared compressor's).
+pub use shared_dsp::dynamics::compressor::Detector as CompDetector;
 
 /// Position of the dynamics relative to the EQ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -642,8 +636,8 @@ impl StripCore {
     /// a crossfade to them; advances running crossfades by one grid step.
     fn refine_settled_bands(&mut self, moving: [bool; 4]) {
         let sr = self.sample_rate_hz;
-        for b in 0..4 {
-            if moving[b] {
+        for (b, &moving_now) in moving.iter().enumerate() {
+            if moving_now {
                 self.eq_refine[b] = None;
                 continue;
             }
@@ -1123,10 +1117,7 @@ pub fn comp_settings(s: &Settings) -> CompressorSettings {
         attack_ms: s.comp_attack_ms,
         release_ms: s.comp_release_ms,
         slow_release_ms: 0.0,
-        detector: match s.comp_detector {
-            CompDetector::Peak => Detector::Peak,
-            CompDetector::Rms => Detector::Rms,
-        },
+        detector: s.comp_detector,
         stereo_link: 1.0,
         stereo_mode: StereoMode::LeftRight,
         sidechain_hpf_hz: s.comp_sc_hpf_hz,

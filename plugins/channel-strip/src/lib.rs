@@ -44,9 +44,9 @@ impl Default for ChannelStrip {
 
 impl Plugin for ChannelStrip {
     const NAME: &'static str = "Lathe Channel Strip";
-    const VENDOR: &'static str = "Lathe Audio";
-    const URL: &'static str = "https://github.com/lathe-audio/lathe";
-    const EMAIL: &'static str = "dev@lathe-audio.invalid";
+    const VENDOR: &'static str = shared_plugin::VENDOR;
+    const URL: &'static str = shared_plugin::URL;
+    const EMAIL: &'static str = shared_plugin::EMAIL;
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[

@@ -6,8 +6,9 @@
 
 use nice_plug::prelude::*;
 use shared_plugin::params as p;
+use shared_plugin::params::DetectorParam;
 
-use crate::dsp::{CompDetector, DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
+use crate::dsp::{DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
 use shared_dsp::dynamics::gate::GateMode;
 use shared_dsp::filter::butterworth::FilterSlope;
 
@@ -88,19 +89,6 @@ pub enum GateModeParam {
     #[id = "exp"]
     #[name = "Expander"]
     Expander,
-}
-
-/// Compressor level detector.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetectorParam {
-    /// Peak detection: catches transients.
-    #[id = "peak"]
-    #[name = "Peak"]
-    Peak,
-    /// RMS detection: follows average loudness.
-    #[id = "rms"]
-    #[name = "RMS"]
-    Rms,
 }
 
 /// Where the dynamics sit relative to the EQ.
@@ -460,10 +448,7 @@ impl ChannelStripParams {
         s.comp_knee_db = self.comp_knee_db.value();
         s.comp_attack_ms = self.comp_attack_ms.value();
         s.comp_release_ms = self.comp_release_ms.value();
-        s.comp_detector = match self.comp_detector.value() {
-            DetectorParam::Peak => CompDetector::Peak,
-            DetectorParam::Rms => CompDetector::Rms,
-        };
+        s.comp_detector = self.comp_detector.value().to_dsp();
         s.comp_auto_makeup = self.comp_auto_makeup.value();
         s.comp_makeup_db = self.comp_makeup.value();
         s.comp_sc_hpf_hz = self.comp_sc_hpf_hz.value();

@@ -79,6 +79,31 @@ pub fn band_limited_programme(num_samples: usize, sample_rate_hz: f32) -> [Vec<f
     out
 }
 
+/// The benchmarks' programme-like signal: a decaying `tone_hz` tone every 0.5 s over a steady
+/// 1234 Hz tone and white noise (deterministic for a seed), at `sample_rate_hz`.
+pub fn bench_signal(
+    num_samples: usize,
+    seed: u64,
+    sample_rate_hz: f32,
+    tone_hz: f32,
+    levels: [f32; 3],
+) -> Vec<f32> {
+    let mut s = seed | 1;
+    (0..num_samples)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let noise = ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32;
+            let t = i as f32 / sample_rate_hz;
+            let env = (-(t % 0.5) * 6.0).exp();
+            levels[0] * env * (2.0 * std::f32::consts::PI * tone_hz * t).sin()
+                + levels[1] * (2.0 * std::f32::consts::PI * 1234.0 * t).sin()
+                + levels[2] * noise
+        })
+        .collect()
+}
+
 /// Runs a stereo signal through a fresh engine in blocks of `block`.
 pub fn run<E: EngineUnderTest>(
     engine: &mut E,
@@ -178,7 +203,11 @@ pub fn hostile_input_failures<E: EngineUnderTest>(make: impl Fn() -> E) -> Vec<S
                     let mut chans: [&mut [f32]; 2] = [&mut l, &mut r];
                     e.process(&mut chans);
                 }
-                if let Some(bad) = l.iter().chain(&r).find(|x| !x.is_finite() || x.is_subnormal()) {
+                if let Some(bad) = l
+                    .iter()
+                    .chain(&r)
+                    .find(|x| !x.is_finite() || x.is_subnormal())
+                {
                     failures.push(format!("{sr} Hz, block {block}, input {v}: output {bad}"));
                 }
             }
@@ -197,7 +226,10 @@ pub fn hostile_input_failures<E: EngineUnderTest>(make: impl Fn() -> E) -> Vec<S
 
 /// Allocations made while processing blocks of 1–8192 samples (must be 0). `between` runs
 /// before each pass (e.g. to change settings), inside the counted region.
-pub fn allocations<E: EngineUnderTest>(engine: &mut E, mut between: impl FnMut(&mut E, usize)) -> usize {
+pub fn allocations<E: EngineUnderTest>(
+    engine: &mut E,
+    mut between: impl FnMut(&mut E, usize),
+) -> usize {
     let input = programme(8192, 48_000.0);
     let [mut l, mut r] = input;
     alloc_guard::count_allocs(|| {
