@@ -22,7 +22,7 @@ echo "== unit, engine and CLI tests (release)"
 cargo test --release --workspace
 
 echo "== host tests (bundles in pedalboard and clack-host)"
-bash tests/run-host-tests.sh
+LATHE_WORKSPACE_TESTED=1 bash tests/run-host-tests.sh
 
 echo "== benchmarks compile"
 cargo bench --workspace --no-run

@@ -26,5 +26,9 @@ if [[ ! -x .venv/bin/python ]]; then
     .venv/bin/pip install --quiet -r tests/requirements.txt
 fi
 
-cargo test --release -p lathe-clap-host-tests
+# scripts/test-all.sh has already run these with the whole workspace (LATHE_WORKSPACE_TESTED);
+# `-p` alone would rebuild clack with other features.
+if [[ -z "${LATHE_WORKSPACE_TESTED:-}" ]]; then
+    cargo test --release -p lathe-clap-host-tests
+fi
 .venv/bin/python -m pytest -q tests/host

@@ -34,10 +34,14 @@ EXPECTED_LATENCY = {"channel_strip": 88, "bus_compressor": 0}
 
 # Known plugin bugs: (test name, plugin key) → reason. Marked xfail(strict=True), so a fix shows
 # up as an XPASS failure and the entry must then be removed.
-KNOWN_BUGS: dict = {
-    # Was: ("test_mono_input_does_not_crash_the_host", "bus_compressor"): nice-plug 0.4.2's VST3
-    # wrapper copied an unconnected mono sidechain bus from a NULL channel pointer. The bus
-    # compressor no longer offers a mono-with-sidechain layout, so pedalboard picks plain mono.
+KNOWN_BUGS = {
+    ("test_mono_input_does_not_crash_the_host", "bus_compressor"): (
+        "pedalboard/JUCE runs a plugin with a sidechain bus in mono only as mono + mono "
+        "sidechain; the bus compressor does not offer that layout, because nice-plug 0.4.2's "
+        "VST3 wrapper copies an unconnected sidechain from the host's NULL channel pointer and "
+        "crashes (SIGSEGV). pedalboard now refuses mono with a clear error instead of crashing; "
+        "stereo (with or without the sidechain) and CLAP mono work"
+    ),
 }
 
 pytestmark = pytest.mark.parametrize("info", PLUGINS, ids=[p.key for p in PLUGINS])
