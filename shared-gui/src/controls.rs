@@ -28,10 +28,11 @@ pub fn row<P: Param>(ui: &mut Ui, label: &str, param: &P, setter: &ParamSetter) 
 /// An on/off switch for a boolean parameter.
 pub fn toggle(ui: &mut Ui, setter: &ParamSetter, param: &BoolParam, label: &str) {
     let on = param.value();
+    // The highlight shows the state (the default fonts have no reliable switch glyphs).
     let text = if on {
-        egui::RichText::new(format!("● {label}")).strong()
+        egui::RichText::new(label).strong()
     } else {
-        egui::RichText::new(format!("○ {label}"))
+        egui::RichText::new(label)
     };
     if ui
         .selectable_label(on, text)

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::params::{BusCompParams, ModeParam};
 
 /// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 900;
+pub const EDITOR_WIDTH: u32 = 1000;
 /// Default editor height, logical pixels.
 pub const EDITOR_HEIGHT: u32 = 560;
 /// Height of the displays.

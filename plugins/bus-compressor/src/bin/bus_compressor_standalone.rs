@@ -1,0 +1,7 @@
+//! The bus compressor as a standalone window (nice-plug's standalone wrapper), used to look at
+//! the editor without a DAW: `scripts/screenshot.sh bus_compressor` runs it with
+//! `--backend dummy` under Xvfb.
+
+fn main() {
+    nice_plug::nice_export_standalone::<bus_compressor::BusCompressor>();
+}
