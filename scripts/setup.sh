@@ -38,7 +38,8 @@ fi
 
 if [[ "$mode" == test ]]; then
     if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
-        rustup component add rustfmt clippy
+        rustup component add rustfmt clippy ||
+            echo "setup: could not add rustfmt/clippy with rustup; install them to run the lints" >&2
     fi
     if ! .venv/bin/python -c "import pedalboard, numpy, pytest" >/dev/null 2>&1; then
         echo "setup: creating .venv with tests/requirements.txt"
