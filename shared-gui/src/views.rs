@@ -1,7 +1,7 @@
 //! Curve views that draw any function: a frequency response `Fn(freq_hz) -> dB` on a
 //! logarithmic axis, and a compressor transfer curve `Fn(in_db) -> out_db` with a live dot.
 
-use egui::{Pos2, Rect, Stroke, Ui, Vec2};
+use egui::{Pos2, Stroke, Ui, Vec2};
 
 use crate::theme;
 
@@ -165,7 +165,6 @@ pub fn transfer_view(
     if let Some(l) = level_db.filter(|l| *l > min_db) {
         painter.circle_filled(to_pos(l, out_db(l)), 4.0, theme::ACCENT);
     }
-    let _ = Rect::NOTHING;
 }
 
 #[cfg(test)]

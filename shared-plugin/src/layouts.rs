@@ -41,21 +41,6 @@ pub const STEREO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
     ..AudioIOLayout::const_default()
 };
 
-/// Mono in and out with a mono sidechain input.
-pub const MONO_WITH_SIDECHAIN: AudioIOLayout = AudioIOLayout {
-    main_input_channels: NonZeroU32::new(1),
-    main_output_channels: NonZeroU32::new(1),
-    aux_input_ports: &[new_nonzero_u32(1)],
-    names: PortNames {
-        layout: Some("Mono + sidechain"),
-        main_input: None,
-        main_output: None,
-        aux_inputs: &["Sidechain"],
-        aux_outputs: &[],
-    },
-    ..AudioIOLayout::const_default()
-};
-
 /// Number of channels of an optional port.
 pub fn channels(n: Option<NonZeroU32>) -> usize {
     n.map_or(0, |n| n.get() as usize)

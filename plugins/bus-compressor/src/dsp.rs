@@ -18,10 +18,10 @@
 use shared_dsp::db::{db_to_gain, MINUS_INFINITY_DB};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
-    decode_mid_side, encode_mid_side, Compressor, CompressorSettings, StereoMode, BLOCK,
-    SIDECHAIN_HPF_OFF_HZ,
+    decode_mid_side, decode_mid_side_slices, encode_mid_side, Compressor, CompressorSettings,
+    StereoMode, BLOCK,
 };
-use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
+use shared_dsp::filter::biquad::BiquadState;
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
 use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
@@ -157,7 +157,6 @@ pub struct BusCompCore {
     oversampler: [Oversampler; MAX_CHANNELS],
     factor: Oversampling,
     dry_delay: [DelayLine; MAX_CHANNELS],
-    listen_hpf: Option<BiquadCoeffs>,
     listen_state: [BiquadState; MAX_CHANNELS],
     mix: Smoother,
     output_gain: Smoother,
@@ -184,7 +183,6 @@ impl BusCompCore {
             oversampler: [Oversampler::new(MAX_CHUNK), Oversampler::new(MAX_CHUNK)],
             factor: Oversampling::Off,
             dry_delay: [DelayLine::new(max_latency), DelayLine::new(max_latency)],
-            listen_hpf: None,
             listen_state: Default::default(),
             mix: lin(1.0),
             output_gain: lin(1.0),
@@ -204,27 +202,21 @@ impl BusCompCore {
         self.comp.prepare(sample_rate_hz);
         self.mix.prepare(sample_rate_hz);
         self.output_gain.prepare(sample_rate_hz);
+        // One-pole per chunk of MAX_CHUNK samples (depends on the rate only).
+        self.match_coeff = shared_dsp::dynamics::envelope::one_pole_coeff(
+            MATCH_TIME_MS,
+            sample_rate_hz / MAX_CHUNK as f32,
+        ) as f64;
         let s = self.settings;
         self.apply_settings(&s, true);
         self.reset();
     }
 
     fn apply_settings(&mut self, s: &BusCompSettings, force: bool) {
-        let old = self.settings;
         self.settings = *s;
         self.comp.set_settings(&s.comp);
         self.mix.set_target(s.mix);
         self.output_gain.set_target(s.output_gain);
-        if force || s.comp.sidechain_hpf_hz != old.comp.sidechain_hpf_hz {
-            let sr = self.sample_rate_hz;
-            self.listen_hpf = (s.comp.sidechain_hpf_hz > SIDECHAIN_HPF_OFF_HZ).then(|| {
-                BiquadCoeffs::highpass(
-                    sr,
-                    s.comp.sidechain_hpf_hz.min(0.45 * sr),
-                    std::f32::consts::FRAC_1_SQRT_2,
-                )
-            });
-        }
         if force || s.oversampling != self.factor {
             self.factor = s.oversampling;
             for o in self.oversampler.iter_mut() {
@@ -240,11 +232,6 @@ impl BusCompCore {
                 d.reset();
             }
         }
-        // One-pole per chunk of MAX_CHUNK samples.
-        self.match_coeff = shared_dsp::dynamics::envelope::one_pole_coeff(
-            MATCH_TIME_MS,
-            self.sample_rate_hz / MAX_CHUNK as f32,
-        ) as f64;
     }
 
     /// The linear gain that level-matches the bypassed signal to the output (1 when off).
@@ -288,7 +275,8 @@ impl ChunkEngine for BusCompCore {
         }
         if s.sidechain_listen {
             for c in 0..nc {
-                if let Some(h) = &self.listen_hpf {
+                // The compressor's own sidechain filter, so the listen is what it hears.
+                if let Some(h) = self.comp.sidechain_filter() {
                     self.listen_state[c].process_block(h, &mut kbuf[c][..n]);
                 }
                 audio[c][..n].copy_from_slice(&kbuf[c][..n]);
@@ -351,11 +339,7 @@ impl ChunkEngine for BusCompCore {
             }
             if ms {
                 let [a, b] = &mut self.up;
-                for (m_, s_) in a[..m].iter_mut().zip(b[..m].iter_mut()) {
-                    let (l, r) = (*m_ + *s_, *m_ - *s_);
-                    *m_ = l;
-                    *s_ = r;
-                }
+                decode_mid_side_slices(&mut a[..m], &mut b[..m]);
             }
             for ((up, os), w) in self
                 .up

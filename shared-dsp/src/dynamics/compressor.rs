@@ -380,6 +380,12 @@ impl Compressor {
         }
     }
 
+    /// The sidechain high-pass in use (`None` when off), for engines that let the user listen
+    /// to the filtered key.
+    pub fn sidechain_filter(&self) -> Option<&BiquadCoeffs> {
+        self.sidechain_hpf.as_ref()
+    }
+
     /// The gains of the last processed block: `gains()[c][..n]`, linear, make-up included.
     pub fn gains(&self) -> &[[f32; BLOCK]; MAX_CHANNELS] {
         &self.gain
@@ -640,7 +646,13 @@ pub fn encode_mid_side(buf: &mut [[f32; BLOCK]; MAX_CHANNELS], n: usize) {
 #[inline]
 pub fn decode_mid_side(buf: &mut [[f32; BLOCK]; MAX_CHANNELS], n: usize) {
     let [m, s] = buf;
-    for (a, b) in m[..n].iter_mut().zip(s[..n].iter_mut()) {
+    decode_mid_side_slices(&mut m[..n], &mut s[..n]);
+}
+
+/// [`decode_mid_side`] on two slices of any (equal) length, e.g. at an oversampled rate.
+#[inline]
+pub fn decode_mid_side_slices(mid: &mut [f32], side: &mut [f32]) {
+    for (a, b) in mid.iter_mut().zip(side.iter_mut()) {
         let (l, r) = (*a + *b, *a - *b);
         *a = l;
         *b = r;
