@@ -31,7 +31,7 @@
 //! audio thread once built.
 
 mod k_weighting;
-mod true_peak;
+pub(crate) mod true_peak;
 
 use k_weighting::KWeightingCoeffs;
 use k_weighting::KWeightingState;

@@ -1,4 +1,4 @@
-//! Polyphase half-band FIR oversampler (2× and 4×) with an exact integer latency.
+//! Polyphase half-band FIR oversampler (2×, 4× and 8×) with an exact integer latency.
 //!
 //! Each 2× stage is a linear-phase half-band FIR: a Kaiser-windowed ideal half-band
 //! (`h[n] = sin(πn/2)/(πn)·w[n]`, `h[0] = 1/2`; J. F. Kaiser, "Nonrecursive digital filter
@@ -14,17 +14,19 @@
 //! | stage | rate | taps (non-zero) | Kaiser β | passband | stopband |
 //! |---|---|---|---|---|---|
 //! | A (2×, always) | 2·fs | 159 (81) | 11.5 | 0–0.4535·fs (20 kHz at 44.1 kHz) | ≥ 0.5465·fs, −113 dB |
-//! | B (4× only) | 4·fs | 35 (19) | 12.0 | 0–0.5465·fs | ≥ 1.4535·fs, −116 dB |
+//! | B (4×, 8×) | 4·fs | 35 (19) | 12.0 | 0–0.5465·fs | ≥ 1.4535·fs, −116 dB |
+//! | C (8× only) | 8·fs | 23 (13) | 11.0 | 0–0.5465·fs | ≥ 3.4535·fs, ≤ −110 dB |
 //!
-//! Stage B only has to protect what stage A passes (up to the end of A's transition band), so
-//! it is short. Passband ripple is below 0.0001 dB, so the oversampler is transparent
+//! Stages B and C only have to protect what stage A passes (up to the end of A's transition
+//! band), so they are short. Passband ripple is below 0.0001 dB, so the oversampler is transparent
 //! (the identity null test is below −100 dB); the stopbands keep images and aliases of the
 //! decimators below −110 dB, so they never limit a nonlinearity's alias performance.
 //!
 //! Latency: stage A up + down delays by `K_A = 79` base-rate samples, stage B by `K_B = 17`
 //! samples at 2·fs; an extra one-sample delay at 2·fs makes stage B's share an integer
-//! `(K_B + 1)/2 = 9`, so [`Oversampler::latency_samples`] is 79 (2×) or 88 (4×) exactly, and
-//! an impulse comes out at exactly that delay.
+//! `(K_B + 1)/2 = 9`; likewise stage C delays by `K_C = 11` samples at 4·fs, padded by one to
+//! `(K_C + 1)/4 = 3` base samples. So [`Oversampler::latency_samples`] is 79 (2×), 88 (4×) or
+//! 91 (8×) exactly, and an impulse comes out at exactly that delay.
 
 use crate::simd::{avx2_fma_available, madd};
 /// Oversampling ratio.
@@ -34,6 +36,8 @@ pub enum OversamplingFactor {
     X2,
     /// 4× (two cascaded half-band stages).
     X4,
+    /// 8× (three cascaded half-band stages).
+    X8,
 }
 
 impl OversamplingFactor {
@@ -42,6 +46,7 @@ impl OversamplingFactor {
         match self {
             OversamplingFactor::X2 => 2,
             OversamplingFactor::X4 => 4,
+            OversamplingFactor::X8 => 8,
         }
     }
 }
@@ -54,6 +59,10 @@ const BETA_A: f64 = 11.5;
 const K_B: usize = 17;
 /// Kaiser β of stage B.
 const BETA_B: f64 = 12.0;
+/// Half-length of stage C (centre tap index, odd).
+const K_C: usize = 11;
+/// Kaiser β of stage C.
+const BETA_C: f64 = 11.0;
 
 /// Zeroth-order modified Bessel function of the first kind, by its power series.
 fn bessel_i0(x: f64) -> f64 {
@@ -284,19 +293,25 @@ pub struct Oversampler {
     max_block: usize,
     up_a: Upsampler,
     up_b: Upsampler,
+    up_c: Upsampler,
+    down_c: Downsampler,
     down_b: Downsampler,
     down_a: Downsampler,
     /// Signal at 2× the base rate (`2·max_block`).
     buf2: Vec<f32>,
-    /// The oversampled block handed to `process_block`'s closure (`4·max_block`).
+    /// Signal at 4× the base rate (`4·max_block`, used at 8×).
+    buf4: Vec<f32>,
+    /// The oversampled block handed to `process_block`'s closure (`8·max_block`).
     buf_os: Vec<f32>,
     /// One-sample delay at 2× the base rate that makes the 4× latency an integer.
     pad: f32,
+    /// One-sample delay at 4× the base rate that makes stage C's latency an integer.
+    pad4: f32,
 }
 
 impl Oversampler {
     /// Creates an oversampler for blocks of up to `max_block` base-rate samples (≥ 1),
-    /// allocating scratch for 4×. Starts at [`OversamplingFactor::X4`].
+    /// allocating scratch for 8×. Starts at [`OversamplingFactor::X4`].
     pub fn new(max_block: usize) -> Self {
         let max_block = max_block.max(1);
         Self {
@@ -304,15 +319,19 @@ impl Oversampler {
             max_block,
             up_a: Upsampler::new(K_A, BETA_A, max_block),
             up_b: Upsampler::new(K_B, BETA_B, 2 * max_block),
+            up_c: Upsampler::new(K_C, BETA_C, 4 * max_block),
+            down_c: Downsampler::new(K_C, BETA_C, 4 * max_block),
             down_b: Downsampler::new(K_B, BETA_B, 2 * max_block),
             down_a: Downsampler::new(K_A, BETA_A, max_block),
             buf2: vec![0.0; 2 * max_block],
-            buf_os: vec![0.0; 4 * max_block],
+            buf4: vec![0.0; 4 * max_block],
+            buf_os: vec![0.0; 8 * max_block],
             pad: 0.0,
+            pad4: 0.0,
         }
     }
 
-    /// Selects 2× or 4× (realtime-safe, no allocation). Changing the factor clears the filter
+    /// Selects 2×, 4× or 8× (realtime-safe, no allocation). Changing the factor clears the filter
     /// memory and changes [`Self::latency_samples`].
     pub fn set_factor(&mut self, factor: OversamplingFactor) {
         if factor != self.factor {
@@ -335,21 +354,26 @@ impl Oversampler {
     pub fn reset(&mut self) {
         self.up_a.reset();
         self.up_b.reset();
+        self.up_c.reset();
+        self.down_c.reset();
         self.down_b.reset();
         self.down_a.reset();
         self.pad = 0.0;
+        self.pad4 = 0.0;
     }
 
     /// Latency of the upsampling plus downsampling filters at the base rate for `factor`:
-    /// 79 samples (2×) or 88 samples (4×).
+    /// 79 samples (2×), 88 samples (4×) or 91 samples (8×).
     pub fn latency_samples_for(factor: OversamplingFactor) -> u32 {
         match factor {
             OversamplingFactor::X2 => K_A as u32,
             OversamplingFactor::X4 => (K_A + K_B.div_ceil(2)) as u32,
+            OversamplingFactor::X8 => (K_A + K_B.div_ceil(2) + (K_C + 1) / 4) as u32,
         }
     }
 
-    /// Total up + down latency at the base rate, an exact integer (79 at 2×, 88 at 4×).
+    /// Total up + down latency at the base rate, an exact integer (79 at 2×, 88 at 4×, 91 at
+    /// 8×).
     pub fn latency_samples(&self) -> u32 {
         Self::latency_samples_for(self.factor)
     }
@@ -372,6 +396,8 @@ impl Oversampler {
         let fast = fast && avx2_fma_available();
         self.up_a.fast = fast;
         self.up_b.fast = fast;
+        self.up_c.fast = fast;
+        self.down_c.fast = fast;
         self.down_b.fast = fast;
         self.down_a.fast = fast;
     }
@@ -402,6 +428,13 @@ impl Oversampler {
                 self.up_a.process(input, buf2);
                 self.up_b.process(buf2, &mut out[..4 * n]);
             }
+            OversamplingFactor::X8 => {
+                let buf2 = &mut self.buf2[..2 * n];
+                self.up_a.process(input, buf2);
+                let buf4 = &mut self.buf4[..4 * n];
+                self.up_b.process(buf2, buf4);
+                self.up_c.process(buf4, &mut out[..8 * n]);
+            }
         }
     }
 
@@ -417,6 +450,22 @@ impl Oversampler {
                 let buf2 = &mut self.buf2[..2 * n];
                 self.down_b.process(&input[..4 * n], buf2);
                 // One-sample delay at 2× (K_B is odd).
+                let last = buf2[2 * n - 1];
+                buf2.copy_within(0..2 * n - 1, 1);
+                buf2[0] = self.pad;
+                self.pad = last;
+                self.down_a.process(buf2, out);
+            }
+            OversamplingFactor::X8 => {
+                let buf4 = &mut self.buf4[..4 * n];
+                self.down_c.process(&input[..8 * n], buf4);
+                // One-sample delay at 4× (K_C + 1 is a multiple of 4).
+                let last = buf4[4 * n - 1];
+                buf4.copy_within(0..4 * n - 1, 1);
+                buf4[0] = self.pad4;
+                self.pad4 = last;
+                let buf2 = &mut self.buf2[..2 * n];
+                self.down_b.process(buf4, buf2);
                 let last = buf2[2 * n - 1];
                 buf2.copy_within(0..2 * n - 1, 1);
                 buf2[0] = self.pad;
@@ -478,8 +527,11 @@ mod tests {
             println!(
                 "base {base} Hz: stage A ripple {ra:.2e} dB, stopband {sa:.1} dB; stage B ripple {rb:.2e} dB, stopband {sb:.1} dB"
             );
-            assert!(ra + rb <= 0.01, "passband ripple");
-            assert!(sa <= -100.0 && sb <= -100.0, "stopband");
+            // Stage C at 8·fs: passband up to 0.5465·fs, stopband from 4·fs minus that.
+            let (rc, sc) = measure(K_C, BETA_C, a_stop / 8.0, (4.0 - a_stop) / 8.0);
+            println!("stage C ripple {rc:.2e} dB, stopband {sc:.1} dB");
+            assert!(ra + rb + rc <= 0.01, "passband ripple");
+            assert!(sa <= -100.0 && sb <= -100.0 && sc <= -100.0, "stopband");
         }
     }
 
@@ -493,7 +545,11 @@ mod tests {
 
     #[test]
     fn impulse_comes_out_at_latency() {
-        for factor in [OversamplingFactor::X2, OversamplingFactor::X4] {
+        for factor in [
+            OversamplingFactor::X2,
+            OversamplingFactor::X4,
+            OversamplingFactor::X8,
+        ] {
             for block in [1usize, 7, 64, 512] {
                 let mut os = Oversampler::new(512);
                 os.set_factor(factor);
@@ -519,6 +575,7 @@ mod tests {
         }
         assert_eq!(Oversampler::latency_samples_for(OversamplingFactor::X2), 79);
         assert_eq!(Oversampler::latency_samples_for(OversamplingFactor::X4), 88);
+        assert_eq!(Oversampler::latency_samples_for(OversamplingFactor::X8), 91);
     }
 
     #[test]
@@ -536,7 +593,11 @@ mod tests {
                     / 6.0
             })
             .collect();
-        for factor in [OversamplingFactor::X2, OversamplingFactor::X4] {
+        for factor in [
+            OversamplingFactor::X2,
+            OversamplingFactor::X4,
+            OversamplingFactor::X8,
+        ] {
             let mut os = Oversampler::new(64);
             os.set_factor(factor);
             let lat = os.latency_samples() as usize;
@@ -559,7 +620,11 @@ mod tests {
         let x: Vec<f32> = (0..5000)
             .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
             .collect();
-        for factor in [OversamplingFactor::X2, OversamplingFactor::X4] {
+        for factor in [
+            OversamplingFactor::X2,
+            OversamplingFactor::X4,
+            OversamplingFactor::X8,
+        ] {
             let mut reference = None;
             for block in [1usize, 7, 64, 333, 4096] {
                 let mut os = Oversampler::new(4096);
@@ -621,7 +686,7 @@ mod tests {
         if !crate::simd::fast_path_testable("oversampler AVX2 kernel") {
             return;
         }
-        for (k, beta) in [(K_A, BETA_A), (K_B, BETA_B)] {
+        for (k, beta) in [(K_A, BETA_A), (K_B, BETA_B), (K_C, BETA_C)] {
             let coeffs = pair_coeffs(k, beta, 2.0);
             for n in [1usize, 3, 7, 63, 65, 257] {
                 let hist = noise(k + n, n as u32 + 7);
@@ -642,7 +707,11 @@ mod tests {
             return;
         }
         let x = noise(3000, 12345);
-        for factor in [OversamplingFactor::X2, OversamplingFactor::X4] {
+        for factor in [
+            OversamplingFactor::X2,
+            OversamplingFactor::X4,
+            OversamplingFactor::X8,
+        ] {
             for block in [1usize, 3, 7, 63, 65, 257] {
                 let mut fast = Oversampler::new(257);
                 let mut portable = Oversampler::new(257);

@@ -5,3 +5,4 @@ pub mod compressor;
 pub mod envelope;
 pub mod gain_computer;
 pub mod gate;
+pub mod limiter;

@@ -137,6 +137,35 @@ impl Scan<'_> {
     }
 }
 
+/// Taps per phase of the true-peak interpolator (public to the crate: the limiter detects with
+/// exactly the filter the meter reads with).
+pub(crate) const INTERPOLATOR_PHASE_TAPS: usize = PHASE_TAPS;
+
+/// The 4× interpolator's polyphase taps: `phases[p][k]`, output
+/// `y_p[n] = Σ_k phases[p][k] · x[n − k]` is the signal at time `n − 16 + p/4` (phase 0 is the
+/// input delayed by 16 samples). A Hann-windowed sinc, the design of libebur128 / `ebur128`
+/// (BS.1770-4 Annex 2) with 32 instead of 12 taps per phase.
+pub(crate) fn interpolator_phases() -> [[f32; MAX_PHASE_TAPS]; 4] {
+    let factor = 4;
+    let taps = PHASE_TAPS * factor;
+    let mut coeffs = [[0f32; MAX_PHASE_TAPS]; 4];
+    // Coefficient j = k·factor + p of the prototype.
+    for j in 0..taps {
+        let (k, p) = (j / factor, j % factor);
+        let jf = j as f64;
+        let window = taps as f64;
+        let w = 0.5 * (1.0 - (2.0 * PI * jf / window).cos());
+        let m = jf - window / 2.0;
+        let c = if m.abs() > 1e-6 {
+            w * (m * PI / factor as f64).sin() / (m * PI / factor as f64)
+        } else {
+            w
+        };
+        coeffs[p][k] = c as f32;
+    }
+    coeffs
+}
+
 impl TruePeakScanner {
     /// A scanner for `sample_rate_hz` (allocates two chunk-sized scratch buffers).
     pub fn new(sample_rate_hz: u32) -> Self {
@@ -145,24 +174,7 @@ impl TruePeakScanner {
         let _ = sample_rate_hz;
         let factor = 4;
         let phase_taps = PHASE_TAPS;
-        let taps = PHASE_TAPS * factor;
-        let mut coeffs = [[0f32; MAX_PHASE_TAPS]; 4];
-        if factor > 1 {
-            // Same design and layout as ebur128's `InterpF` (longer): coefficient j = k·factor + p.
-            for j in 0..taps {
-                let (k, p) = (j / factor, j % factor);
-                let jf = j as f64;
-                let window = taps as f64;
-                let w = 0.5 * (1.0 - (2.0 * PI * jf / window).cos());
-                let m = jf - window / 2.0;
-                let c = if m.abs() > 1e-6 {
-                    w * (m * PI / factor as f64).sin() / (m * PI / factor as f64)
-                } else {
-                    w
-                };
-                coeffs[p][k] = c as f32;
-            }
-        }
+        let coeffs = interpolator_phases();
         let bound_gain = (1..factor)
             .map(|p| coeffs[p][..phase_taps].iter().map(|c| c.abs()).sum::<f32>())
             .fold(1.0f32, f32::max)
