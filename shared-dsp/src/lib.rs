@@ -7,10 +7,12 @@
 #![warn(missing_docs)]
 pub mod db;
 pub mod delay;
+pub mod dither;
 pub mod dynamics;
 pub mod filter;
 pub mod loudness;
 pub mod meter;
+pub mod monitor;
 pub mod oversampling;
 pub mod runner;
 pub mod saturation;

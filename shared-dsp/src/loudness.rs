@@ -31,6 +31,8 @@
 //! audio thread once built.
 
 mod k_weighting;
+pub mod reference;
+pub mod targets;
 pub(crate) mod true_peak;
 
 use k_weighting::KWeightingCoeffs;

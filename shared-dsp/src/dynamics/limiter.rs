@@ -869,5 +869,7 @@ impl LookaheadLimiter {
     }
 }
 
+pub mod learn;
+
 #[cfg(test)]
 mod tests;
