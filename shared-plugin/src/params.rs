@@ -69,6 +69,8 @@ pub fn parse_number(text: &str, base: &str) -> Option<f32> {
         ("s", "ms") | ("sec", "ms") => 1000.0,
         ("us", "ms") | ("µs", "ms") => 0.001,
         ("hz", "hz") | ("ms", "ms") | ("db", "db") | ("%", "%") => 1.0,
+        // A true-peak or loudness level also takes plain dB ("-1 dB" for a ceiling).
+        ("db", "dbtp") | ("db", "lufs") | ("lu", "lufs") => 1.0,
         _ => return None,
     };
     let v = (value * scale) as f32;
@@ -131,6 +133,20 @@ pub fn db(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatPar
         .with_unit(" dB")
         .with_value_to_string(Arc::new(|v| format_fixed(v, 1)))
         .with_string_to_value(Arc::new(|s| parse_number(s, "db")))
+}
+
+/// A level on a linear range with its own dB-like unit (`"dBTP"`, `"LUFS"`), shown with one
+/// decimal; text entry takes the unit, plain `dB` or no unit.
+pub fn level(name: impl Into<String>, default: f32, min: f32, max: f32, unit: &'static str) -> FloatParam {
+    let base = unit.to_ascii_lowercase();
+    FloatParam::new(name, default, FloatRange::Linear { min, max })
+        .with_unit(match unit {
+            "dBTP" => " dBTP",
+            "LUFS" => " LUFS",
+            _ => " dB",
+        })
+        .with_value_to_string(Arc::new(|v| format_fixed(v, 1)))
+        .with_string_to_value(Arc::new(move |s| parse_number(s, &base)))
 }
 
 /// A gain stored linear and shown in dB, ±`range_db`, default 0 dB.

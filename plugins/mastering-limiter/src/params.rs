@@ -213,7 +213,7 @@ impl Default for LimiterParams {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             input_db: p::db("Input Gain", 0.0, 0.0, 24.0),
-            ceiling_db: p::db("Ceiling", -1.0, -12.0, 0.0).with_unit(" dBTP"),
+            ceiling_db: p::level("Ceiling", -1.0, -12.0, 0.0, "dBTP"),
             lookahead_ms: p::ms("Lookahead", 1.5, 0.5, 10.0),
             release_ms: p::ms("Release", 100.0, 1.0, 1000.0),
             auto_release: BoolParam::new("Auto Release", false),
@@ -225,7 +225,7 @@ impl Default for LimiterParams {
             listen: EnumParam::new("Listen", ListenParam::Normal),
             monitor: EnumParam::new("Monitor", MonitorParam::Off),
             target: EnumParam::new("Target", TargetParam::Spotify),
-            custom_target_lufs: p::db("Custom Target", -14.0, -30.0, -5.0).with_unit(" LUFS"),
+            custom_target_lufs: p::level("Custom Target", -14.0, -30.0, -5.0, "LUFS"),
         }
     }
 }

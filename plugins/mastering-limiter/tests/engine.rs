@@ -378,3 +378,12 @@ fn shared_engine_checks() {
     });
     assert_eq!(allocs, 0);
 }
+
+#[test]
+fn parameter_text_round_trips_and_the_committed_table_is_current() {
+    let params = mastering_limiter::params::LimiterParams::default();
+    let failures = shared_plugin::table::check_text_round_trip(&params);
+    assert!(failures.is_empty(), "{failures:#?}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("params.json");
+    shared_plugin::table::check_committed_table(&params, &path).unwrap();
+}
