@@ -137,7 +137,13 @@ pub fn db(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatPar
 
 /// A level on a linear range with its own dB-like unit (`"dBTP"`, `"LUFS"`), shown with one
 /// decimal; text entry takes the unit, plain `dB` or no unit.
-pub fn level(name: impl Into<String>, default: f32, min: f32, max: f32, unit: &'static str) -> FloatParam {
+pub fn level(
+    name: impl Into<String>,
+    default: f32,
+    min: f32,
+    max: f32,
+    unit: &'static str,
+) -> FloatParam {
     let base = unit.to_ascii_lowercase();
     FloatParam::new(name, default, FloatRange::Linear { min, max })
         .with_unit(match unit {

@@ -233,7 +233,10 @@ impl LimiterCore {
 
     /// The unity-gain listen's target gain: input short-term loudness over output's.
     fn unity_target(&self) -> f32 {
-        let (a, b) = (self.meter_in.short_term_lufs(), self.meter_out.short_term_lufs());
+        let (a, b) = (
+            self.meter_in.short_term_lufs(),
+            self.meter_out.short_term_lufs(),
+        );
         if a.is_finite() && b.is_finite() {
             db_to_gain(((a - b) as f32).clamp(-UNITY_LIMIT_DB, UNITY_LIMIT_DB))
         } else {
@@ -251,63 +254,71 @@ impl ChunkEngine for LimiterCore {
         // Input meter (the signal as it arrives) and the learner.
         {
             let refs: [&[f32]; 2] = [&audio[0][..n], &audio[nc - 1][..n]];
-            let _ = self.meter_in.process_planar(&refs[..self.num_channels.min(nc)]);
+            let _ = self
+                .meter_in
+                .process_planar(&refs[..self.num_channels.min(nc)]);
         }
         // Input gain and DC filter.
         let mut gain = [0.0f32; MAX_CHUNK];
         self.input_gain.next_block(&mut gain[..n]);
-        for c in 0..nc {
-            if s.dc_filter {
-                self.dc_state[c].process_block(&self.dc, &mut audio[c][..n]);
+        if s.dc_filter {
+            for (st, ch) in self.dc_state.iter_mut().zip(audio.iter_mut()) {
+                st.process_block(&self.dc, &mut ch[..n]);
             }
         }
         if self.learning {
             let refs: [&[f32]; 2] = [&audio[0][..n], &audio[nc - 1][..n]];
             self.learner.process(&refs[..self.num_channels.min(nc)]);
         }
-        for c in 0..nc {
-            for (x, g) in audio[c][..n].iter_mut().zip(&gain[..n]) {
+        for ch in audio.iter_mut() {
+            for (x, g) in ch[..n].iter_mut().zip(&gain[..n]) {
                 *x *= g;
             }
         }
         // Keep the gained input for delta listen.
         let mut dry = [[0.0f32; MAX_CHUNK]; MAX_CHANNELS];
-        for c in 0..nc {
-            dry[c][..n].copy_from_slice(&audio[c][..n]);
-            self.delta_delay[c].process_block(&mut dry[c][..n]);
+        for ((d, ch), delay) in dry
+            .iter_mut()
+            .zip(audio.iter())
+            .zip(self.delta_delay.iter_mut())
+        {
+            d[..n].copy_from_slice(&ch[..n]);
+            delay.process_block(&mut d[..n]);
         }
         // Limit, then dither: the master.
         {
             let (a, b) = audio.split_at_mut(1);
             if nc == 2 {
-                self.limiter.process_chunk(&mut [&mut a[0][..n], &mut b[0][..n]]);
+                self.limiter
+                    .process_chunk(&mut [&mut a[0][..n], &mut b[0][..n]]);
             } else {
                 self.limiter.process_chunk(&mut [&mut a[0][..n]]);
             }
         }
         self.min_gain = self.min_gain.min(self.limiter.take_min_gain());
-        if s.listen == Listen::Delta {
-            for c in 0..nc {
-                for (x, d) in audio[c][..n].iter_mut().zip(&dry[c][..n]) {
-                    *x = d - *x;
-                }
-            }
-        } else {
-            for c in 0..nc {
-                self.dither_state[c].process_block(&self.dither, &mut audio[c][..n]);
-            }
+        for (st, ch) in self.dither_state.iter_mut().zip(audio.iter_mut()) {
+            st.process_block(&self.dither, &mut ch[..n]);
         }
         {
             let refs: [&[f32]; 2] = [&audio[0][..n], &audio[nc - 1][..n]];
-            let _ = self.meter_out.process_planar(&refs[..self.num_channels.min(nc)]);
+            let _ = self
+                .meter_out
+                .process_planar(&refs[..self.num_channels.min(nc)]);
+        }
+        if s.listen == Listen::Delta {
+            for (ch, d) in audio.iter_mut().zip(dry.iter()) {
+                for (x, d) in ch[..n].iter_mut().zip(&d[..n]) {
+                    *x = d - *x;
+                }
+            }
         }
         // Listen and monitor.
         if s.listen == Listen::UnityGain {
             self.unity.set_target(self.unity_target());
             let mut g = [0.0f32; MAX_CHUNK];
             self.unity.next_block(&mut g[..n]);
-            for c in 0..nc {
-                for (x, g) in audio[c][..n].iter_mut().zip(&g[..n]) {
+            for ch in audio.iter_mut() {
+                for (x, g) in ch[..n].iter_mut().zip(&g[..n]) {
                     *x *= g;
                 }
             }
@@ -326,8 +337,9 @@ impl ChunkEngine for LimiterCore {
                 self.monitor_post.short_term_lufs(),
             );
             if a.is_finite() && b.is_finite() {
-                self.monitor_match
-                    .set_target(db_to_gain(((a - b) as f32).clamp(-UNITY_LIMIT_DB, UNITY_LIMIT_DB)));
+                self.monitor_match.set_target(db_to_gain(
+                    ((a - b) as f32).clamp(-UNITY_LIMIT_DB, UNITY_LIMIT_DB),
+                ));
             }
             let mut g = [0.0f32; MAX_CHUNK];
             self.monitor_match.next_block(&mut g[..n]);

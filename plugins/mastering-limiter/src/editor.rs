@@ -137,7 +137,7 @@ impl EditorLayout for LimiterLayout {
             ui.label(
                 RichText::new(format!(
                     "  MONITOR SIMULATION ON: {}  (a monitor only: switch it off before bouncing)  ",
-                    p.monitor.to_string()
+                    p.monitor
                 ))
                 .color(Color32::BLACK)
                 .background_color(Color32::from_rgb(255, 190, 60))
@@ -146,9 +146,19 @@ impl EditorLayout for LimiterLayout {
         }
 
         ui.horizontal_top(|ui| {
-            big_number(ui, "MOMENTARY", &lufs_text(LimiterMeters::get(&m.momentary_lufs)), "LUFS");
+            big_number(
+                ui,
+                "MOMENTARY",
+                &lufs_text(LimiterMeters::get(&m.momentary_lufs)),
+                "LUFS",
+            );
             ui.add_space(12.0);
-            big_number(ui, "SHORT-TERM", &lufs_text(LimiterMeters::get(&m.short_term_lufs)), "LUFS");
+            big_number(
+                ui,
+                "SHORT-TERM",
+                &lufs_text(LimiterMeters::get(&m.short_term_lufs)),
+                "LUFS",
+            );
             ui.add_space(12.0);
             big_number(ui, "INTEGRATED", &lufs_text(integrated), "LUFS");
             ui.add_space(12.0);
@@ -161,7 +171,12 @@ impl EditorLayout for LimiterLayout {
             };
             big_number(ui, "TO TARGET", &distance, "LU");
             ui.add_space(12.0);
-            big_number(ui, "LRA", &format!("{:.1}", LimiterMeters::get(&m.lra_lu)), "LU");
+            big_number(
+                ui,
+                "LRA",
+                &format!("{:.1}", LimiterMeters::get(&m.lra_lu)),
+                "LU",
+            );
             ui.add_space(12.0);
             let plr = if integrated.is_finite() && out_tp.is_finite() {
                 format!("{:.1}", out_tp - integrated)
@@ -170,15 +185,32 @@ impl EditorLayout for LimiterLayout {
             };
             big_number(ui, "PLR", &plr, "dB");
             ui.add_space(12.0);
-            big_number(ui, "TRUE PEAK IN", &lufs_text(LimiterMeters::get(&m.input_true_peak_dbtp)), "dBTP");
+            big_number(
+                ui,
+                "TRUE PEAK IN",
+                &lufs_text(LimiterMeters::get(&m.input_true_peak_dbtp)),
+                "dBTP",
+            );
             ui.add_space(12.0);
             big_number(ui, "TRUE PEAK OUT", &lufs_text(out_tp), "dBTP");
         });
 
         ui.horizontal_top(|ui| {
-            level_meter(ui, "IN", get(&lv.input_peak_db), get(&lv.input_rms_db), DISPLAY_HEIGHT);
+            level_meter(
+                ui,
+                "IN",
+                get(&lv.input_peak_db),
+                get(&lv.input_rms_db),
+                DISPLAY_HEIGHT,
+            );
             gr_meter(ui, "GR", gr, DISPLAY_HEIGHT);
-            level_meter(ui, "OUT", get(&lv.output_peak_db), get(&lv.output_rms_db), DISPLAY_HEIGHT);
+            level_meter(
+                ui,
+                "OUT",
+                get(&lv.output_peak_db),
+                get(&lv.output_rms_db),
+                DISPLAY_HEIGHT,
+            );
             ui.vertical(|ui| {
                 ui.label(format!(
                     "Gain reduction history · ceiling {:.1} dBTP",
@@ -241,7 +273,11 @@ impl EditorLayout for LimiterLayout {
                 row(ui, "Target", &p.target, setter);
                 row(ui, "Custom", &p.custom_target_lufs, setter);
                 let learning = m.learn_requested.load(Ordering::Relaxed);
-                let label = if learning { "Stop and set gain" } else { "Learn" };
+                let label = if learning {
+                    "Stop and set gain"
+                } else {
+                    "Learn"
+                };
                 if ui.button(label).clicked() {
                     if learning {
                         m.learn_requested.store(false, Ordering::Relaxed);

@@ -142,10 +142,8 @@ impl Plugin for MasteringLimiter {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let settings = self.params.settings();
-        self.active_latency_settings = (
-            settings.limiter.lookahead_ms,
-            settings.limiter.oversampling,
-        );
+        self.active_latency_settings =
+            (settings.limiter.lookahead_ms, settings.limiter.oversampling);
         self.restart_requested = false;
         let channels = audio_io_layout
             .main_output_channels

@@ -47,8 +47,16 @@ fn engine(s: &MasteringSettings, sr: f32) -> LimiterEngine {
 /// silence) and returns the output aligned with the input.
 fn run(e: &mut LimiterEngine, l: &[f32], r: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let lat = e.latency_samples() as usize;
-    let mut a: Vec<f32> = l.iter().copied().chain(std::iter::repeat_n(0.0, lat)).collect();
-    let mut b: Vec<f32> = r.iter().copied().chain(std::iter::repeat_n(0.0, lat)).collect();
+    let mut a: Vec<f32> = l
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(0.0, lat))
+        .collect();
+    let mut b: Vec<f32> = r
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(0.0, lat))
+        .collect();
     for (p, q) in a.chunks_mut(512).zip(b.chunks_mut(512)) {
         let mut chans: [&mut [f32]; 2] = [p, q];
         e.process_block(&mut chans);
@@ -194,7 +202,10 @@ fn reported_latency_is_measured_latency() {
                 .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
                 .unwrap()
                 .0;
-            println!("{os:?} bypass {bypass}: reported {lat}, measured {}", peak - 100);
+            println!(
+                "{os:?} bypass {bypass}: reported {lat}, measured {}",
+                peak - 100
+            );
             assert_eq!(peak - 100, lat, "{os:?} bypass {bypass}");
         }
     }
@@ -373,7 +384,11 @@ fn shared_engine_checks() {
         // Settings changes between blocks must not allocate either.
         let mut s = loud;
         s.limiter.ceiling_gain = db_to_gain(-1.0 - (i % 3) as f32);
-        s.listen = if i % 2 == 0 { Listen::Normal } else { Listen::UnityGain };
+        s.listen = if i % 2 == 0 {
+            Listen::Normal
+        } else {
+            Listen::UnityGain
+        };
         e.1 = s;
     });
     assert_eq!(allocs, 0);

@@ -742,10 +742,11 @@ impl LookaheadLimiter {
         if nc == 2 {
             let link = s.link.clamp(0.0, 1.0);
             if link > 0.0 {
-                for i in 0..n {
-                    let m = peaks[0][i].max(peaks[1][i]) * link;
-                    peaks[0][i] = peaks[0][i].max(m);
-                    peaks[1][i] = peaks[1][i].max(m);
+                let [p0, p1] = &mut peaks;
+                for (a, b) in p0[..n].iter_mut().zip(p1[..n].iter_mut()) {
+                    let m = a.max(*b) * link;
+                    *a = a.max(m);
+                    *b = b.max(m);
                 }
             }
         }
@@ -770,11 +771,11 @@ impl LookaheadLimiter {
         if ratio == 1 {
             for c in 0..nc {
                 let ring = &mut self.delay_a[c];
-                let mut pos = self.pos_a;
-                for (x, &g) in audio[c][..n].iter_mut().zip(&gains[c][..n]) {
+                for (pos, (x, &g)) in
+                    (self.pos_a..).zip(audio[c][..n].iter_mut().zip(&gains[c][..n]))
+                {
                     ring.set(pos, *x);
                     *x = ring.get(pos + ring.mask + 1 - da) * g;
-                    pos += 1;
                 }
             }
             self.pos_a += n;
@@ -814,17 +815,16 @@ impl LookaheadLimiter {
                 let mut band = [0.0f32; MAX_CHUNK];
                 self.passband[c].downsample(&plain[..m], &mut band[..n]);
                 let dry = &mut self.dry_a[c];
-                let mut pos = self.pos_dry;
                 // The gain that was applied to the frames this output sample comes from: the
                 // decimator's half of the filter delay ago (the lowest over a few frames around
                 // it, as the filters spread each frame over its neighbours).
                 let hist = &mut self.gain_history[c];
                 let back = s.oversampling.filter_latency_samples() as usize / 2;
-                for ((x, r), (b, &g)) in audio[c][..n]
+                let frames = audio[c][..n]
                     .iter_mut()
                     .zip(&reduction[..n])
-                    .zip(band[..n].iter().zip(&gains[c][..n]))
-                {
+                    .zip(band[..n].iter().zip(&gains[c][..n]));
+                for (pos, ((x, r), (b, &g))) in (self.pos_dry..).zip(frames) {
                     hist.set(pos, g);
                     let mut g0 = 1.0f32;
                     for k in back - 3..=back + 3 {
@@ -833,7 +833,6 @@ impl LookaheadLimiter {
                     dry.set(pos, *x);
                     let xd = dry.get(pos + dry.mask + 1 - dry_delay);
                     *x = xd + r + (g0 - 1.0) * (xd - b);
-                    pos += 1;
                 }
             }
             self.pos_a += m;
@@ -844,15 +843,14 @@ impl LookaheadLimiter {
         // above the ceiling.
         let db = self.delay_b_samples;
         let mut active = 0u64;
-        for c in 0..nc {
-            self.safety_detect[c].load(&audio[c][..n]);
+        for (c, chan) in audio.iter_mut().enumerate().take(nc) {
+            self.safety_detect[c].load(&chan[..n]);
             let mut tp = [0.0f32; MAX_CHUNK];
             self.safety_detect[c].interval_peaks(self.fast, &self.phases, n, &mut tp);
             self.safety_detect[c].advance(n);
             let planner = &mut self.planner_b[c];
             let ring = &mut self.delay_b[c];
-            let mut pos = self.pos_b;
-            for (x, &p) in audio[c][..n].iter_mut().zip(&tp[..n]) {
+            for (pos, (x, &p)) in (self.pos_b..).zip(chan[..n].iter_mut().zip(&tp[..n])) {
                 let r = if p > ceiling { ceiling / p } else { 1.0 };
                 let h = planner.push_min(r);
                 let g = planner.smooth(h);
@@ -861,7 +859,6 @@ impl LookaheadLimiter {
                 // Sample-peak backstop: never reached when stage B works (tests check that the
                 // true peak, not just this clamp, stays under the ceiling).
                 *x = (ring.get(pos + ring.mask + 1 - db) * g).clamp(-ceiling, ceiling);
-                pos += 1;
             }
         }
         self.safety_activity += active;

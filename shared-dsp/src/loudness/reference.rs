@@ -50,4 +50,3 @@ pub fn true_peak_16x(x: &[f32], near: f64) -> f64 {
     }
     peak
 }
-

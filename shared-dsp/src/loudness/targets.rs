@@ -30,13 +30,55 @@ pub struct Platform {
 
 /// Every platform in the target selector (custom excepted), in the order shown.
 pub const PLATFORMS: [Platform; 7] = [
-    Platform { name: "Spotify", target_lufs: -14.0, turns_up: true, ceiling_dbtp: -1.0, loud_master_ceiling_dbtp: -2.0 },
-    Platform { name: "Apple Music", target_lufs: -16.0, turns_up: true, ceiling_dbtp: -1.0, loud_master_ceiling_dbtp: -1.0 },
-    Platform { name: "YouTube", target_lufs: -14.0, turns_up: false, ceiling_dbtp: -1.0, loud_master_ceiling_dbtp: -1.0 },
-    Platform { name: "Tidal", target_lufs: -14.0, turns_up: false, ceiling_dbtp: -1.0, loud_master_ceiling_dbtp: -1.0 },
-    Platform { name: "Amazon Music", target_lufs: -14.0, turns_up: false, ceiling_dbtp: -2.0, loud_master_ceiling_dbtp: -2.0 },
-    Platform { name: "Club / CD", target_lufs: -9.0, turns_up: false, ceiling_dbtp: -0.3, loud_master_ceiling_dbtp: -0.3 },
-    Platform { name: "EBU R128", target_lufs: -23.0, turns_up: true, ceiling_dbtp: -1.0, loud_master_ceiling_dbtp: -1.0 },
+    Platform {
+        name: "Spotify",
+        target_lufs: -14.0,
+        turns_up: true,
+        ceiling_dbtp: -1.0,
+        loud_master_ceiling_dbtp: -2.0,
+    },
+    Platform {
+        name: "Apple Music",
+        target_lufs: -16.0,
+        turns_up: true,
+        ceiling_dbtp: -1.0,
+        loud_master_ceiling_dbtp: -1.0,
+    },
+    Platform {
+        name: "YouTube",
+        target_lufs: -14.0,
+        turns_up: false,
+        ceiling_dbtp: -1.0,
+        loud_master_ceiling_dbtp: -1.0,
+    },
+    Platform {
+        name: "Tidal",
+        target_lufs: -14.0,
+        turns_up: false,
+        ceiling_dbtp: -1.0,
+        loud_master_ceiling_dbtp: -1.0,
+    },
+    Platform {
+        name: "Amazon Music",
+        target_lufs: -14.0,
+        turns_up: false,
+        ceiling_dbtp: -2.0,
+        loud_master_ceiling_dbtp: -2.0,
+    },
+    Platform {
+        name: "Club / CD",
+        target_lufs: -9.0,
+        turns_up: false,
+        ceiling_dbtp: -0.3,
+        loud_master_ceiling_dbtp: -0.3,
+    },
+    Platform {
+        name: "EBU R128",
+        target_lufs: -23.0,
+        turns_up: true,
+        ceiling_dbtp: -1.0,
+        loud_master_ceiling_dbtp: -1.0,
+    },
 ];
 
 /// What a platform will do with a master of the given integrated loudness and true peak.
@@ -63,7 +105,11 @@ impl Platform {
             distance
         } else if self.turns_up {
             // Up only within the headroom below −1 dBTP.
-            let headroom = if true_peak_dbtp.is_finite() { -1.0 - true_peak_dbtp } else { distance };
+            let headroom = if true_peak_dbtp.is_finite() {
+                -1.0 - true_peak_dbtp
+            } else {
+                distance
+            };
             distance.min(headroom.max(0.0))
         } else {
             0.0
@@ -73,7 +119,11 @@ impl Platform {
         } else {
             self.ceiling_dbtp
         };
-        Some(Verdict { playback_gain_db: gain, distance_db: distance, suggested_ceiling_dbtp: suggested })
+        Some(Verdict {
+            playback_gain_db: gain,
+            distance_db: distance,
+            suggested_ceiling_dbtp: suggested,
+        })
     }
 }
 

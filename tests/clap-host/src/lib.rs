@@ -50,11 +50,19 @@ pub static BUS_COMPRESSOR: Plugin = Plugin {
     index: 1,
 };
 
+/// Lathe Mastering Limiter.
+pub static MASTERING_LIMITER: Plugin = Plugin {
+    crate_name: "mastering_limiter",
+    name: "Lathe Mastering Limiter",
+    clap_id: c"com.lathe-audio.mastering-limiter",
+    index: 2,
+};
+
 /// Number of plugins in the workspace.
-pub const NUM_PLUGINS: usize = 2;
+pub const NUM_PLUGINS: usize = 3;
 
 /// Every plugin in `bundler.toml` (a test checks that this list matches the file).
-pub static PLUGINS: [&Plugin; NUM_PLUGINS] = [&CHANNEL_STRIP, &BUS_COMPRESSOR];
+pub static PLUGINS: [&Plugin; NUM_PLUGINS] = [&CHANNEL_STRIP, &BUS_COMPRESSOR, &MASTERING_LIMITER];
 
 /// The workspace root.
 pub fn workspace_dir() -> PathBuf {
@@ -409,6 +417,11 @@ impl Harness {
     /// An inactive bus compressor at 48 kHz, 1024 frames at most.
     pub fn bus_compressor() -> Self {
         BUS_COMPRESSOR.harness()
+    }
+
+    /// An inactive mastering limiter at 48 kHz, 1024 frames at most.
+    pub fn mastering_limiter() -> Self {
+        MASTERING_LIMITER.harness()
     }
 
     /// The sample rate the plugin is activated at.

@@ -13,7 +13,8 @@ use lathe_clap_host_tests::signal::{
     delayed, impulse, null_db, peak_index, scaled, stereo_test_signal,
 };
 use lathe_clap_host_tests::{
-    bundler_toml_plugins, Harness, ParamChange, Plugin, BUS_COMPRESSOR, CHANNEL_STRIP, PLUGINS,
+    bundler_toml_plugins, Harness, ParamChange, Plugin, BUS_COMPRESSOR, CHANNEL_STRIP,
+    MASTERING_LIMITER, PLUGINS,
 };
 
 const SAMPLE_RATE: f64 = 48_000.0;
@@ -32,6 +33,10 @@ macro_rules! plugin_tests {
                 fn bus_compressor() {
                     super::$check(&lathe_clap_host_tests::BUS_COMPRESSOR);
                 }
+                #[test]
+                fn mastering_limiter() {
+                    super::$check(&lathe_clap_host_tests::MASTERING_LIMITER);
+                }
             }
         )*
     };
@@ -45,7 +50,7 @@ plugin_tests!(
     saved_state_restores_identical_output_in_a_fresh_instance,
     non_finite_input_is_sanitised_and_the_plugin_recovers,
     block_size_does_not_change_the_output,
-    output_gain_automation_is_smooth,
+    gain_automation_is_smooth,
 );
 
 #[test]
@@ -60,10 +65,10 @@ fn the_plugin_list_matches_bundler_toml() {
         "lathe_clap_host_tests::PLUGINS (and plugin_tests! in this file) must list every plugin \
          in bundler.toml"
     );
-    // `plugin_tests!` covers these two, in this order.
+    // `plugin_tests!` covers these three, in this order.
     assert_eq!(
         PLUGINS.map(|p| p.name),
-        [CHANNEL_STRIP.name, BUS_COMPRESSOR.name]
+        [CHANNEL_STRIP.name, BUS_COMPRESSOR.name, MASTERING_LIMITER.name]
     );
     for plugin in PLUGINS {
         assert!(
@@ -110,6 +115,20 @@ fn settings(plugin: &Plugin) -> &'static [(&'static str, &'static str)] {
             ("Stereo Link", "50 %"),
             ("Oversampling", "2x"),
             ("Output Gain", "-1 dB"),
+        ],
+        // Lookahead and oversampling change the latency (a restart in CLAP); TPDF dither
+        // checks that the dither sequence restarts with the instance.
+        "mastering_limiter" => &[
+            ("Input Gain", "9 dB"),
+            ("Ceiling", "-2.5 dBTP"),
+            ("Lookahead", "3 ms"),
+            ("Release", "60 ms"),
+            ("Auto Release", "On"),
+            ("Stereo Link", "50 %"),
+            ("Oversampling", "2x"),
+            ("Dither", "TPDF"),
+            ("Dither Bits", "16 bit"),
+            ("DC Filter", "On"),
         ],
         other => panic!("no settings for {other}: add them here"),
     }
@@ -479,14 +498,23 @@ fn block_size_does_not_change_the_output(plugin: &Plugin) {
     }
 }
 
-fn output_gain_automation_is_smooth(plugin: &Plugin) {
+/// The gain parameter whose automation `gain_automation_is_smooth` checks: the output gain, or
+/// the limiter's input gain (it has no output gain; +12 dB on the test's DC stays 5 dB below
+/// the default ceiling, so the gain shows unlimited).
+fn automated_gain(plugin: &Plugin) -> &'static str {
+    match plugin.crate_name {
+        "mastering_limiter" => "Input Gain",
+        _ => "Output Gain",
+    }
+}
+
+fn gain_automation_is_smooth(plugin: &Plugin) {
     // A DC input below every default threshold makes the gain trajectory visible directly.
+    let gain = automated_gain(plugin);
     let mut h = plugin.active_harness();
     let latency = h.latency_samples() as usize;
     let change_at = 12_000;
-    let change = h
-        .change_from_text("Output Gain", "12 dB")
-        .at(change_at as u32);
+    let change = h.change_from_text(gain, "12 dB").at(change_at as u32);
     let x = vec![0.125f32; 36_000];
     let out = h.process(&[x.clone(), x], &[change]);
     let y = &out[0];
@@ -505,14 +533,15 @@ fn output_gain_automation_is_smooth(plugin: &Plugin) {
     );
     // Nothing moves before the event. A gain stage behind the latency (the channel strip's
     // Output Gain follows its oversampler) moves at the event's output time, one in front of it
-    // `latency` samples later, with the audio the event arrived with; either is acceptable.
+    // (the limiter's Input Gain feeds its lookahead) `latency` samples later, with the audio the
+    // event arrived with; either is acceptable.
     let onset = change_at - 1000
         + y[change_at - 1000..]
             .iter()
             .position(|v| (v - before).abs() >= 1e-4)
             .unwrap();
     eprintln!(
-        "{}: Output Gain event at sample {change_at} (latency {latency}) moves the output from \
+        "{}: {gain} event at sample {change_at} (latency {latency}) moves the output from \
          sample {onset}",
         plugin.name
     );
@@ -532,7 +561,7 @@ fn output_gain_automation_is_smooth(plugin: &Plugin) {
     let t_half = y.iter().position(|&v| v >= half).unwrap() - onset;
     let t_half_ms = t_half as f64 / SAMPLE_RATE * 1000.0;
     eprintln!(
-        "{}: Output Gain +12 dB: largest per-sample step {max_step:.5} of a {jump:.3} jump, \
+        "{}: {gain} +12 dB: largest per-sample step {max_step:.5} of a {jump:.3} jump, \
          half-way after {t_half_ms:.2} ms",
         plugin.name
     );

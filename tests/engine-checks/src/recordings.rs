@@ -29,7 +29,9 @@ pub struct Recording {
 
 /// Path of a file in `tests/data`.
 pub fn data_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../data")
+        .join(name)
 }
 
 /// Decodes `tests/data/<name>` (panics with the reason when it cannot: a test fixture).
@@ -40,7 +42,12 @@ pub fn load(name: &'static str) -> Recording {
     let mut hint = Hint::new();
     hint.with_extension("flac");
     let mut format = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
         .expect("probe");
     let track = format.default_track(TrackType::Audio).expect("audio track");
     let track_id = track.id;

@@ -197,7 +197,11 @@ impl GainLearner {
             }
             return Ok((0.5 * (lo + hi)) as f32);
         }
-        Ok(if first >= target_lufs { 0.0 } else { LEARN_MAX_GAIN_DB })
+        Ok(if first >= target_lufs {
+            0.0
+        } else {
+            LEARN_MAX_GAIN_DB
+        })
     }
 }
 
@@ -221,7 +225,7 @@ mod tests {
                 let w = ((seed >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0;
                 lp += 0.2 * (w - lp);
                 // Bursts, so the limiter has peaks to work on.
-                let env = if (i / 4800) % 3 == 0 { 0.25 } else { 0.06 };
+                let env = if (i / 4800) % 3 == 0 { 0.5 } else { 0.12 };
                 env * lp
             })
             .collect();

@@ -167,7 +167,11 @@ fn true_peak_ceiling_holds_on_worst_cases() {
                     worst_4x = worst_4x.max(over4);
                     // At 1× the 16× bound is looser (see `worst_16x_at_1x`): the detector is the
                     // meter's 4× interpolator, whose passband ends just below 20 kHz at 44.1 kHz.
-                    let bound16 = if os == LimiterOversampling::X1 { 0.25 } else { 0.1 };
+                    let bound16 = if os == LimiterOversampling::X1 {
+                        0.25
+                    } else {
+                        0.1
+                    };
                     if os == LimiterOversampling::X1 {
                         worst_16x_at_1x = worst_16x_at_1x.max(over16);
                     } else {
