@@ -139,207 +139,6 @@ impl Default for LimiterSettings {
     }
 }
 
-/// A ring buffer of fixed capacity, indexed by an ever-growing position.
-#[derive(Clone, Debug)]
-struct Ring {
-    data: Box<[f32]>,
-    mask: usize,
-}
-
-impl Ring {
-    fn new(min_len: usize) -> Self {
-        let len = min_len.next_power_of_two().max(2);
-        Self {
-            data: vec![0.0; len].into_boxed_slice(),
-            mask: len - 1,
-        }
-    }
-    #[inline]
-    fn get(&self, pos: usize) -> f32 {
-        self.data[pos & self.mask]
-    }
-    #[inline]
-    fn set(&mut self, pos: usize, v: f32) {
-        self.data[pos & self.mask] = v;
-    }
-    fn fill(&mut self, v: f32) {
-        self.data.fill(v);
-    }
-}
-
-/// "Hold, release, smooth" gain planner for one channel: turns a stream of required gains
-/// `r[t]` into a smooth gain `g[t]` such that `g[t] ≤ r[j]` for every `j` in
-/// `[t − hold + 1, t − hold + cover]` (the `cover` requirements ending `delay()` samples
-/// later than … see [`GainPlanner::delay`]).
-///
-/// Sliding minimum over `hold = b1 + b2 − 2 + cover` values (monotonic wedge, amortised O(1):
-/// D. Lemire, "Streaming maximum-minimum filter using no more than three comparisons per
-/// element", 2006), optional release (instant attack, one-pole recovery), then two moving
-/// averages of lengths `b1` and `b2`. Each step only averages values that are already at or
-/// below every requirement in the window, so the bound survives the smoothing.
-#[derive(Clone, Debug)]
-struct GainPlanner {
-    /// Values of the minimum's window (ring, by position).
-    values: Ring,
-    /// Positions of the monotonic wedge (ring of positions, stored as f32-free usize).
-    wedge: Box<[usize]>,
-    wedge_mask: usize,
-    head: usize,
-    tail: usize,
-    /// Box 1 and box 2 delay lines and running sums (f64: no drift).
-    box1: Ring,
-    box2: Ring,
-    sum1: f64,
-    sum2: f64,
-    b1: usize,
-    b2: usize,
-    hold: usize,
-    /// Position of the next input.
-    pos: usize,
-    /// Release state (linear gain) and coefficients.
-    released: f32,
-    /// Sustained-gain average (automatic release).
-    sustained: f32,
-}
-
-impl GainPlanner {
-    fn new(max_b: usize, max_cover: usize) -> Self {
-        let max_hold = 2 * max_b + max_cover;
-        let wedge_len = (max_hold + 2).next_power_of_two();
-        let mut p = Self {
-            values: Ring::new(max_hold + 2),
-            wedge: vec![0; wedge_len].into_boxed_slice(),
-            wedge_mask: wedge_len - 1,
-            head: 0,
-            tail: 0,
-            box1: Ring::new(max_b + 1),
-            box2: Ring::new(max_b + 1),
-            sum1: 0.0,
-            sum2: 0.0,
-            b1: 1,
-            b2: 1,
-            hold: 1,
-            pos: 0,
-            released: 1.0,
-            sustained: 1.0,
-        };
-        p.configure(1, 1, 1);
-        p
-    }
-
-    /// Sets the box lengths and coverage and clears the state (gain 1).
-    fn configure(&mut self, b1: usize, b2: usize, cover: usize) {
-        self.b1 = b1.max(1);
-        self.b2 = b2.max(1);
-        self.hold = self.b1 + self.b2 - 2 + cover.max(1);
-        self.reset();
-    }
-
-    /// Samples between a requirement's arrival and the output that must honour the last of its
-    /// `cover` window: `g[t]` honours `r[t − hold + 1 ..= t − hold + cover]`.
-    fn hold(&self) -> usize {
-        self.hold
-    }
-
-    fn reset(&mut self) {
-        self.values.fill(1.0);
-        self.box1.fill(1.0);
-        self.box2.fill(1.0);
-        self.sum1 = self.b1 as f64;
-        self.sum2 = self.b2 as f64;
-        self.head = 0;
-        self.tail = 0;
-        self.pos = 0;
-        self.released = 1.0;
-        self.sustained = 1.0;
-    }
-
-    /// Pushes `r` and returns the sliding minimum over the last `hold` values.
-    #[inline]
-    fn push_min(&mut self, r: f32) -> f32 {
-        let pos = self.pos;
-        self.values.set(pos, r);
-        // Drop wedge entries that are not smaller than r (they can never be the minimum again).
-        while self.tail != self.head {
-            let last = self.wedge[(self.tail.wrapping_sub(1)) & self.wedge_mask];
-            if self.values.get(last) >= r {
-                self.tail = self.tail.wrapping_sub(1);
-            } else {
-                break;
-            }
-        }
-        self.wedge[self.tail & self.wedge_mask] = pos;
-        self.tail = self.tail.wrapping_add(1);
-        // Drop the front if it left the window.
-        let front = self.wedge[self.head & self.wedge_mask];
-        if front + self.hold <= pos {
-            self.head = self.head.wrapping_add(1);
-        }
-        self.pos = pos + 1;
-        self.values.get(self.wedge[self.head & self.wedge_mask])
-    }
-
-    /// The two moving averages.
-    #[inline]
-    fn smooth(&mut self, h: f32) -> f32 {
-        let p = self.pos;
-        self.sum1 += h as f64 - self.box1.get(p + self.box1.mask + 1 - self.b1) as f64;
-        self.box1.set(p, h);
-        let a = (self.sum1 / self.b1 as f64) as f32;
-        self.sum2 += a as f64 - self.box2.get(p + self.box2.mask + 1 - self.b2) as f64;
-        self.box2.set(p, a);
-        (self.sum2 / self.b2 as f64) as f32
-    }
-}
-
-/// Release coefficients of stage A (per base-rate sample).
-#[derive(Clone, Copy, Debug)]
-struct Release {
-    /// One-pole coefficient `1 − e^(−1/(τ·fs))` of the fixed release.
-    fixed: f32,
-    fast: f32,
-    slow: f32,
-    average: f32,
-    auto: bool,
-}
-
-impl Release {
-    fn new(sample_rate_hz: f32, s: &LimiterSettings) -> Self {
-        let k = |ms: f32| 1.0 - (-1000.0 / (ms.max(0.01) * sample_rate_hz)).exp();
-        Self {
-            fixed: k(s.release_ms),
-            fast: k(AUTO_RELEASE_FAST_MS),
-            slow: k(AUTO_RELEASE_SLOW_MS),
-            average: k(AUTO_RELEASE_AVERAGE_MS),
-            auto: s.auto_release,
-        }
-    }
-
-    /// Instant attack, one-pole release of `p.released` towards `h`.
-    #[inline]
-    fn apply(&self, p: &mut GainPlanner, h: f32) -> f32 {
-        let g = p.released;
-        let next = if h <= g {
-            h
-        } else if self.auto {
-            // Recover fast down to the sustained level, slowly above it.
-            let k = if g < p.sustained {
-                self.fast
-            } else {
-                self.slow
-            };
-            g + (h - g) * k
-        } else {
-            g + (h - g) * self.fixed
-        };
-        if self.auto {
-            p.sustained += (next - p.sustained) * self.average;
-        }
-        p.released = next;
-        next
-    }
-}
-
 /// The 4× interpolator of one channel, reading a stream chunk by chunk.
 #[derive(Clone, Debug)]
 struct Interpolator {
@@ -502,6 +301,8 @@ pub struct LookaheadLimiter {
     up: [[f32; 8 * MAX_CHUNK]; MAX_CHANNELS],
     /// Deepest gain of the last chunk (for meters), linear.
     min_gain: f32,
+    /// Whether the last chunk planned stage A once for both channels.
+    was_linked: bool,
     /// Number of samples on which stage B acted since the last reset (diagnostics).
     safety_activity: u64,
 }
@@ -544,6 +345,7 @@ impl LookaheadLimiter {
             pos_b: 0,
             up: [[0.0; 8 * MAX_CHUNK]; MAX_CHANNELS],
             min_gain: 1.0,
+            was_linked: false,
             safety_activity: 0,
         };
         l.configure();
@@ -754,15 +556,24 @@ impl LookaheadLimiter {
         let mut gains = [[1.0f32; MAX_CHUNK]; MAX_CHANNELS];
         let release = self.release;
         let mut min_gain = self.min_gain;
-        for c in 0..nc {
+        // Fully linked stereo plans once (both channels need the same gain).
+        let linked = nc == 2 && s.link >= 1.0;
+        if linked != self.was_linked && nc == 2 && !linked {
+            let [a, b] = &mut self.planner_a;
+            b.copy_state_from(a);
+        }
+        self.was_linked = linked;
+        for c in 0..if linked { 1 } else { nc } {
             let planner = &mut self.planner_a[c];
             for (g, &p) in gains[c][..n].iter_mut().zip(&peaks[c][..n]) {
                 let r = if p > ceiling { ceiling / p } else { 1.0 };
-                let h = planner.push_min(r);
-                let h = release.apply(planner, h);
-                *g = planner.smooth(h);
+                *g = planner.step(r, Some(&release));
                 min_gain = min_gain.min(*g);
             }
+        }
+        if linked {
+            let [g0, g1] = &mut gains;
+            g1[..n].copy_from_slice(&g0[..n]);
         }
         self.min_gain = min_gain;
 
@@ -852,8 +663,7 @@ impl LookaheadLimiter {
             let ring = &mut self.delay_b[c];
             for (pos, (x, &p)) in (self.pos_b..).zip(chan[..n].iter_mut().zip(&tp[..n])) {
                 let r = if p > ceiling { ceiling / p } else { 1.0 };
-                let h = planner.push_min(r);
-                let g = planner.smooth(h);
+                let g = planner.step(r, None);
                 active += u64::from(g < 1.0);
                 ring.set(pos, *x);
                 // Sample-peak backstop: never reached when stage B works (tests check that the
@@ -867,6 +677,9 @@ impl LookaheadLimiter {
 }
 
 pub mod learn;
+mod planner;
+
+use planner::{GainPlanner, Release, Ring};
 
 #[cfg(test)]
 mod tests;
