@@ -30,7 +30,7 @@
 //! Nothing in `process_*` allocates (test `tests/loudness_alloc.rs`): the meter is usable on an
 //! audio thread once built.
 
-mod k_weighting;
+pub(crate) mod k_weighting;
 pub mod reference;
 pub mod targets;
 pub(crate) mod true_peak;

@@ -20,8 +20,8 @@ pub(crate) struct BiquadCoeffs {
 }
 
 impl BiquadCoeffs {
-    /// Magnitude response at `freq_hz` for sample rate `sample_rate_hz`, in dB.
-    #[cfg(test)]
+    /// Magnitude response at `freq_hz` for sample rate `sample_rate_hz`, in dB (also used by
+    /// the monitor section's level matching).
     pub fn response_db(&self, sample_rate_hz: f64, freq_hz: f64) -> f64 {
         let w = 2.0 * PI * freq_hz / sample_rate_hz;
         let (c1, s1, c2, s2) = (w.cos(), -w.sin(), (2.0 * w).cos(), -(2.0 * w).sin());

@@ -271,7 +271,11 @@ impl Release {
         };
         // Snap the last millionth back to 1, so the gain returns to exactly 1 (and the output
         // to the delayed input, bit for bit) once the limiting is over.
-        let next = if next > 0.999_999 && h >= 1.0 { 1.0 } else { next };
+        let next = if next > 0.999_999 && h >= 1.0 {
+            1.0
+        } else {
+            next
+        };
         if self.auto {
             p.sustained += (next - p.sustained) * self.average;
         }
@@ -279,4 +283,3 @@ impl Release {
         next
     }
 }
-
