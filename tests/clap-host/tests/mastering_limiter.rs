@@ -84,8 +84,16 @@ fn default_latency_is_206_samples_and_a_quiet_signal_comes_out_delayed_by_it() {
     }
     let x = impulse(4096, 1000, 0.25);
     let out = h.process(&stereo(x), &[]);
-    assert_eq!(peak_index(&out[0]), 1000 + latency, "impulse position, left");
-    assert_eq!(peak_index(&out[1]), 1000 + latency, "impulse position, right");
+    assert_eq!(
+        peak_index(&out[0]),
+        1000 + latency,
+        "impulse position, left"
+    );
+    assert_eq!(
+        peak_index(&out[1]),
+        1000 + latency,
+        "impulse position, right"
+    );
 }
 
 #[test]
@@ -103,8 +111,7 @@ fn reported_latency_matches_the_audio_at_every_oversampling_factor_and_in_bypass
             );
             assert_eq!(reported, expected, "Oversampling {factor}, Bypass {bypass}");
             assert_eq!(
-                measured,
-                [expected as usize; 2],
+                measured, [expected as usize; 2],
                 "Oversampling {factor}, Bypass {bypass}: impulse position"
             );
         }
@@ -185,12 +192,10 @@ fn drums_driven_12_db_into_the_limiter_stay_under_the_true_peak_ceiling() {
         assert_eq!(h.current_text("Ceiling"), "-1.0 dBTP");
         let latency = h.latency_samples() as usize;
         // The input followed by enough silence to flush the lookahead.
-        let padded = input
-            .clone()
-            .map(|mut c| {
-                c.extend(std::iter::repeat_n(0.0, latency + 64));
-                c
-            });
+        let padded = input.clone().map(|mut c| {
+            c.extend(std::iter::repeat_n(0.0, latency + 64));
+            c
+        });
         let out = h.process(&padded, &[]);
         let out = out.map(|c| c[latency..].to_vec());
         assert!(out.iter().flatten().all(|v| v.is_finite()));
@@ -291,7 +296,11 @@ fn state_round_trip_restores_every_parameter_exactly() {
             value.to_bits(),
             "{name}: {restored} after loading the state, {value} saved"
         );
-        assert_eq!(&b.value_to_text(id, restored), text, "{name}: restored text");
+        assert_eq!(
+            &b.value_to_text(id, restored),
+            text,
+            "{name}: restored text"
+        );
     }
     eprintln!(
         "limiter state: {} bytes, {} parameters restored bit-exactly",
@@ -303,7 +312,11 @@ fn state_round_trip_restores_every_parameter_exactly() {
     c.load_state(&b.save_state());
     for (name, value, _) in &shown_a {
         let id = c.param(name).id;
-        assert_eq!(c.get_value(id).to_bits(), value.to_bits(), "{name}: second trip");
+        assert_eq!(
+            c.get_value(id).to_bits(),
+            value.to_bits(),
+            "{name}: second trip"
+        );
     }
     // The restored latency is the saved one (lookahead and oversampling came along).
     b.activate();
