@@ -9,11 +9,10 @@ and drops the start of the output), so an output that lines up with the input *i
 delayed by the reported latency: a wrong report shows as a shift.
 
 True peak is measured here in numpy (lathe_host.true_peak_dbtp): 4× polyphase upsampling of
-each channel in float64, the largest magnitude. The ceiling is asserted through the
-interpolator of Lathe's own BS.1770 meter (a Hann-windowed sinc, 32 taps per phase), rebuilt in
-numpy from its definition, since that is the reading the limiter promises; the filter published
-in BS.1770-4 Annex 2 (12 taps per phase, up to about 0.1 dB off near 20 kHz) is asserted within
-0.1 dB of the ceiling, like the engine tests' 16× reference.
+each channel in float64, the largest magnitude. The ceiling is asserted through
+both 4× filters a BS.1770 meter may use: the interpolator of Lathe's own meter (a Hann-windowed
+sinc, 32 taps per phase), rebuilt in numpy from its definition, and the filter published in
+BS.1770-4 Annex 2 (12 taps per phase); the limiter's safety stage reads with both.
 """
 
 from __future__ import annotations
@@ -183,7 +182,7 @@ def test_loud_real_drums_driven_12_db_stay_under_the_true_peak_ceiling():
         f"(BS.1770-4 Annex 2 filter: {tp_annex2:.4f} dBTP), RMS +{gain_db:.2f} dB"
     )
     assert tp <= CEILING_DBTP, f"true peak {tp:.5f} dBTP over the ceiling"
-    assert tp_annex2 <= CEILING_DBTP + 0.1
+    assert tp_annex2 <= CEILING_DBTP, f"Annex 2 reading {tp_annex2:.5f} dBTP over the ceiling"
     assert tp > CEILING_DBTP - 0.5, "the peaks do not reach the ceiling: not limiting"
     assert gain_db > 4.0, "the limiter turned the whole programme down"
 

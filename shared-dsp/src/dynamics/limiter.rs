@@ -146,6 +146,10 @@ struct Interpolator {
     ext: [f32; SUPPORT - 1 + MAX_CHUNK],
     /// The last 4× point of the previous chunk (for the refinement across chunks).
     prev_point: f32,
+    /// Peaks read by the BS.1770-4 Annex 2 filter, by input position (ring of 16).
+    annex_ring: [f32; 16],
+    /// Absolute input position of the chunk's first sample.
+    pos: usize,
 }
 
 impl Default for Interpolator {
@@ -153,8 +157,114 @@ impl Default for Interpolator {
         Self {
             ext: [0.0; SUPPORT - 1 + MAX_CHUNK],
             prev_point: 0.0,
+            annex_ring: [0.0; 16],
+            pos: 0,
         }
     }
+}
+
+/// The interpolation filter published in ITU-R BS.1770-4 Annex 2 (4 phases of 12 taps; phases
+/// 2 and 3 are phases 1 and 0 reversed). Simple meters read true peak with it; stage B reads
+/// with it too, so the ceiling holds on those meters as well as on ours. Its phase `p` at input
+/// `n` is the signal at `n − 5.875 + p/4`: between our 4× points, in the interval that starts
+/// `ANNEX_LAG` samples before our interval's.
+const ANNEX2_HALF: [[f32; 12]; 2] = [
+    [
+        0.001_708_984_4,
+        0.010_986_328,
+        -0.019_653_32,
+        0.033_203_125,
+        -0.059_448_242,
+        0.137_329_1,
+        0.972_167_97,
+        -0.102_294_92,
+        0.047_607_42,
+        -0.026_611_328,
+        0.014_892_578,
+        -0.008_300_781,
+    ],
+    [
+        -0.029_174_805,
+        0.029_296_875,
+        -0.051_757_812,
+        0.089_111_33,
+        -0.166_503_9,
+        0.465_087_9,
+        0.779_785_16,
+        -0.200_317_38,
+        0.101_562_5,
+        -0.058_227_54,
+        0.033_081_055,
+        -0.018_920_898,
+    ],
+];
+/// Taps per phase of the Annex 2 filter.
+const ANNEX_TAPS: usize = 12;
+/// Our interval `s` is known at input `s + CENTRE`; the Annex 2 points inside it at `s + 6`.
+const ANNEX_LAG: usize = CENTRE - 6;
+
+/// The four Annex 2 phases.
+fn annex2_phases() -> [[f32; ANNEX_TAPS]; 4] {
+    let mut p = [[0.0; ANNEX_TAPS]; 4];
+    p[0] = ANNEX2_HALF[0];
+    p[1] = ANNEX2_HALF[1];
+    for k in 0..ANNEX_TAPS {
+        p[2][k] = ANNEX2_HALF[1][ANNEX_TAPS - 1 - k];
+        p[3][k] = ANNEX2_HALF[0][ANNEX_TAPS - 1 - k];
+    }
+    p
+}
+
+/// `out[i]` = the largest magnitude of the four Annex 2 phases at chunk sample `i`.
+#[inline(always)]
+fn annex_body<const FMA: bool>(
+    phases: &[[f32; ANNEX_TAPS]; 4],
+    ext: &[f32; SUPPORT - 1 + MAX_CHUNK],
+    out: &mut [f32; MAX_CHUNK],
+) {
+    *out = [0.0; MAX_CHUNK];
+    for phase in phases {
+        let mut acc = [0.0f32; MAX_CHUNK];
+        for (k, &h) in phase.iter().enumerate() {
+            let src: &[f32; MAX_CHUNK] = ext[SUPPORT - 1 - k..SUPPORT - 1 - k + MAX_CHUNK]
+                .try_into()
+                .unwrap();
+            for (a, &v) in acc.iter_mut().zip(src) {
+                *a = madd::<FMA>(h, v, *a);
+            }
+        }
+        for (o, a) in out.iter_mut().zip(&acc) {
+            *o = o.max(a.abs());
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn annex_avx2_fma(
+    phases: &[[f32; ANNEX_TAPS]; 4],
+    ext: &[f32; SUPPORT - 1 + MAX_CHUNK],
+    out: &mut [f32; MAX_CHUNK],
+) {
+    annex_body::<true>(phases, ext, out);
+}
+
+/// [`annex_body`], AVX2 + FMA when `fast`.
+#[inline]
+fn annex_peaks(
+    fast: bool,
+    phases: &[[f32; ANNEX_TAPS]; 4],
+    ext: &[f32; SUPPORT - 1 + MAX_CHUNK],
+    out: &mut [f32; MAX_CHUNK],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if fast {
+        // SAFETY: `fast` is only true when `avx2_fma_available()` said the CPU has both.
+        unsafe { annex_avx2_fma(phases, ext, out) };
+        return;
+    }
+    let _ = fast;
+    annex_body::<false>(phases, ext, out);
 }
 
 /// `out[p][i]` = phase `p + 1` of the interpolator at chunk sample `i` (`ext` holds
@@ -239,11 +349,16 @@ impl Interpolator {
         &mut self,
         fast: bool,
         phases: &[[f32; SUPPORT]; 3],
+        annex: Option<&[[f32; ANNEX_TAPS]; 4]>,
         n: usize,
         peaks: &mut [f32],
     ) {
         let mut pts = [[0.0f32; MAX_CHUNK]; 3];
         interpolate(fast, phases, &self.ext, &mut pts);
+        let mut annex_now = [0.0f32; MAX_CHUNK];
+        if let Some(a) = annex {
+            annex_peaks(fast, a, &self.ext, &mut annex_now);
+        }
         let mut prev = self.prev_point;
         for (i, peak) in peaks.iter_mut().enumerate().take(n) {
             let p0 = self.ext[SUPPORT - 1 + i - CENTRE];
@@ -254,10 +369,13 @@ impl Interpolator {
                 .max(refined(p1, p2, p3))
                 .max(refined(p2, p3, p4))
                 .max(p4.abs());
-            *peak = m;
+            let at = self.pos + i;
+            self.annex_ring[at & 15] = annex_now[i];
+            *peak = m.max(self.annex_ring[(at + 16 - ANNEX_LAG) & 15]);
             prev = p3;
         }
         self.prev_point = prev;
+        self.pos += n;
     }
 }
 
@@ -267,6 +385,8 @@ pub struct LookaheadLimiter {
     settings: LimiterSettings,
     fast: bool,
     phases: [[f32; SUPPORT]; 3],
+    /// The BS.1770-4 Annex 2 filter (stage B reads with it too).
+    annex: [[f32; ANNEX_TAPS]; 4],
     /// Stage A: detection interpolators (1×), oversamplers, planners, delay lines.
     detect: [Interpolator; MAX_CHANNELS],
     oversampler: [Oversampler; MAX_CHANNELS],
@@ -321,6 +441,7 @@ impl LookaheadLimiter {
             settings: LimiterSettings::default(),
             fast: avx2_fma_available(),
             phases,
+            annex: annex2_phases(),
             detect: Default::default(),
             oversampler: [Oversampler::new(MAX_CHUNK), Oversampler::new(MAX_CHUNK)],
             planner_a: [mk_a(), mk_a()],
@@ -387,9 +508,11 @@ impl LookaheadLimiter {
     }
 
     fn update_ceiling(&mut self) {
+        let l1 = |p: &[f32]| p.iter().map(|c| c.abs()).sum::<f32>();
         let worst_gain = interpolator_phases()
             .iter()
-            .map(|p| p.iter().map(|c| c.abs()).sum::<f32>())
+            .map(|p| l1(p))
+            .chain(annex2_phases().iter().map(|p| l1(p)))
             .fold(1.0f32, f32::max);
         let c = self.settings.ceiling_gain.clamp(1e-6, 1.0);
         self.safety_ceiling = (c * SAFETY_MARGIN - self.headroom * worst_gain).max(1e-6);
@@ -526,7 +649,7 @@ impl LookaheadLimiter {
         if ratio == 1 {
             for c in 0..nc {
                 self.detect[c].load(&audio[c][..n]);
-                self.detect[c].interval_peaks(self.fast, &self.phases, n, &mut peaks[c]);
+                self.detect[c].interval_peaks(self.fast, &self.phases, None, n, &mut peaks[c]);
                 self.detect[c].advance(n);
             }
         } else {
@@ -657,7 +780,13 @@ impl LookaheadLimiter {
         for (c, chan) in audio.iter_mut().enumerate().take(nc) {
             self.safety_detect[c].load(&chan[..n]);
             let mut tp = [0.0f32; MAX_CHUNK];
-            self.safety_detect[c].interval_peaks(self.fast, &self.phases, n, &mut tp);
+            self.safety_detect[c].interval_peaks(
+                self.fast,
+                &self.phases,
+                Some(&self.annex),
+                n,
+                &mut tp,
+            );
             self.safety_detect[c].advance(n);
             let planner = &mut self.planner_b[c];
             let ring = &mut self.delay_b[c];
