@@ -131,6 +131,9 @@ pub struct LimiterCore {
     delta_delay: [DelayLine; MAX_CHANNELS],
     unity: Smoother,
     monitor: MonitorCoeffs,
+    /// Every monitor system designed for the current rate (in `prepare`: designing one takes
+    /// a few hundred µs, too long for the audio thread), in `MonitorSystem::ALL` order.
+    monitors: [MonitorCoeffs; MonitorSystem::ALL.len()],
     monitor_state: MonitorState,
     /// Short-term loudness before and after the monitor curve, and the gain that matches them
     /// on the programme itself (the curves are matched on pink noise; music with more or less
@@ -165,6 +168,7 @@ impl LimiterCore {
             delta_delay: [DelayLine::new(max_latency), DelayLine::new(max_latency)],
             unity: Smoother::new(SmoothingStyle::Linear(UNITY_RAMP_MS), 1.0),
             monitor: MonitorCoeffs::new(MonitorSystem::Off, sr),
+            monitors: MonitorSystem::ALL.map(|m| MonitorCoeffs::new(m, sr)),
             monitor_state: MonitorState::default(),
             monitor_pre: LoudnessMeter::new(48_000, 2).expect("valid"),
             monitor_post: LoudnessMeter::new(48_000, 2).expect("valid"),
@@ -190,6 +194,7 @@ impl LimiterCore {
         self.unity.prepare(sample_rate_hz);
         self.dc = BiquadCoeffs::first_order_highpass(sample_rate_hz, DC_FILTER_HZ);
         self.limiter.prepare(sample_rate_hz);
+        self.monitors = MonitorSystem::ALL.map(|m| MonitorCoeffs::new(m, sample_rate_hz));
         let rate = (sample_rate_hz.round() as u32).clamp(
             shared_dsp::loudness::MIN_SAMPLE_RATE_HZ,
             shared_dsp::loudness::MAX_SAMPLE_RATE_HZ,
@@ -223,7 +228,9 @@ impl LimiterCore {
                 .set_output_headroom(self.dither.max_abs_error());
         }
         if force || s.monitor != old.monitor {
-            self.monitor = MonitorCoeffs::new(s.monitor, self.sample_rate_hz);
+            if let Some(c) = self.monitors.iter().find(|c| c.system == s.monitor) {
+                self.monitor = *c;
+            }
             self.monitor_state.reset();
             self.monitor_pre.reset();
             self.monitor_post.reset();

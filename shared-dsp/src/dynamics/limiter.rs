@@ -423,8 +423,9 @@ pub struct LookaheadLimiter {
     min_gain: f32,
     /// Whether the last chunk planned stage A once for both channels.
     was_linked: bool,
-    /// Number of samples on which stage B acted since the last reset (diagnostics).
-    safety_activity: u64,
+    /// Worst-case gain (largest Σ|h| of a phase) of the two filters stage B reads with: how
+    /// much a later stage's step can grow on their reading (designed once, in `new`).
+    interpolator_gain: f32,
 }
 
 impl LookaheadLimiter {
@@ -467,7 +468,13 @@ impl LookaheadLimiter {
             up: [[0.0; 8 * MAX_CHUNK]; MAX_CHANNELS],
             min_gain: 1.0,
             was_linked: false,
-            safety_activity: 0,
+            interpolator_gain: {
+                let l1 = |p: &[f32]| p.iter().map(|c| c.abs()).sum::<f32>();
+                all.iter()
+                    .map(|p| l1(p))
+                    .chain(annex2_phases().iter().map(|p| l1(p)))
+                    .fold(1.0f32, f32::max)
+            },
         };
         l.configure();
         l
@@ -508,14 +515,9 @@ impl LookaheadLimiter {
     }
 
     fn update_ceiling(&mut self) {
-        let l1 = |p: &[f32]| p.iter().map(|c| c.abs()).sum::<f32>();
-        let worst_gain = interpolator_phases()
-            .iter()
-            .map(|p| l1(p))
-            .chain(annex2_phases().iter().map(|p| l1(p)))
-            .fold(1.0f32, f32::max);
         let c = self.settings.ceiling_gain.clamp(1e-6, 1.0);
-        self.safety_ceiling = (c * SAFETY_MARGIN - self.headroom * worst_gain).max(1e-6);
+        self.safety_ceiling =
+            (c * SAFETY_MARGIN - self.headroom * self.interpolator_gain).max(1e-6);
     }
 
     fn lookahead_samples_for(&self, s: &LimiterSettings) -> usize {
@@ -623,11 +625,6 @@ impl LookaheadLimiter {
     /// The deepest gain applied during the last chunk (linear, ≤ 1), then 1 again.
     pub fn take_min_gain(&mut self) -> f32 {
         std::mem::replace(&mut self.min_gain, 1.0)
-    }
-
-    /// Samples on which the true-peak safety stage acted since the last reset.
-    pub fn safety_activity(&self) -> u64 {
-        self.safety_activity
     }
 
     /// Limits one chunk in place: 1 or 2 channels of equal length `≤ MAX_CHUNK`.
@@ -776,7 +773,6 @@ impl LookaheadLimiter {
         // Stage B: read the result with the meter's interpolator and correct what would read
         // above the ceiling.
         let db = self.delay_b_samples;
-        let mut active = 0u64;
         for (c, chan) in audio.iter_mut().enumerate().take(nc) {
             self.safety_detect[c].load(&chan[..n]);
             let mut tp = [0.0f32; MAX_CHUNK];
@@ -793,14 +789,12 @@ impl LookaheadLimiter {
             for (pos, (x, &p)) in (self.pos_b..).zip(chan[..n].iter_mut().zip(&tp[..n])) {
                 let r = if p > ceiling { ceiling / p } else { 1.0 };
                 let g = planner.step(r, None);
-                active += u64::from(g < 1.0);
                 ring.set(pos, *x);
                 // Sample-peak backstop: never reached when stage B works (tests check that the
                 // true peak, not just this clamp, stays under the ceiling).
                 *x = (ring.get(pos + ring.mask + 1 - db) * g).clamp(-ceiling, ceiling);
             }
         }
-        self.safety_activity += active;
         self.pos_b += n;
     }
 }
