@@ -5,6 +5,8 @@
 //! - [`meters`]: level and gain-reduction meters, gain-reduction history;
 //! - [`views`]: a frequency-response view of any `Fn(freq_hz) -> dB` and a transfer-curve view
 //!   of any `Fn(in_db) -> out_db` with a live level dot;
+//! - [`spectrum`]: a real-time spectrum analyser (FFT on the editor thread) and its view;
+//! - [`presets`]: the factory preset menu, applied through the host;
 //! - [`shell`]: the editor window (title bar, scale selector, repaint policy) around a plugin's
 //!   [`shell::EditorLayout`].
 //!
@@ -14,7 +16,9 @@
 
 pub mod controls;
 pub mod meters;
+pub mod presets;
 pub mod shell;
+pub mod spectrum;
 pub mod theme;
 pub mod views;
 

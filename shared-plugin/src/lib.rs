@@ -6,6 +6,8 @@
 //! - [`table`]: the parameter table a plugin exposes (ids, names, units, ranges, defaults),
 //!   generated from its `Params` for the host tests, and a value → text → value check;
 //! - [`meters`]: lock-free meter transport from the audio thread to the editor;
+//! - [`presets`]: factory presets as embedded data files, resolved through the parameters' own
+//!   text forms;
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
 //! - [`layouts`]: the audio I/O layouts the suite offers.
 //!
@@ -24,5 +26,6 @@ pub const EMAIL: &str = "dev@lathe-audio.invalid";
 pub mod layouts;
 pub mod meters;
 pub mod params;
+pub mod presets;
 pub mod state;
 pub mod table;

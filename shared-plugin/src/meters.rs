@@ -97,3 +97,56 @@ impl MeterBallistics {
         out.detector_db.store(block.detector_db, Ordering::Relaxed);
     }
 }
+
+/// Length of a [`SampleTap`], samples (a power of two; the editor's analyser reads up to this
+/// many of the latest samples).
+pub const TAP_LEN: usize = 8192;
+
+/// The latest samples of a signal, written by the audio thread and read by the editor for a
+/// spectrum analyser, lock-free (relaxed atomics; a torn read only mixes two neighbouring
+/// blocks, harmless for a display). The audio thread only copies: the FFT runs on the editor
+/// thread.
+pub struct SampleTap {
+    samples: Box<[std::sync::atomic::AtomicU32]>,
+    write: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for SampleTap {
+    fn default() -> Self {
+        Self {
+            samples: (0..TAP_LEN)
+                .map(|_| std::sync::atomic::AtomicU32::new(0))
+                .collect(),
+            write: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+impl SampleTap {
+    /// Appends samples (audio thread; no allocation).
+    pub fn push(&self, block: &[f32]) {
+        let mut w = self.write.load(Ordering::Relaxed);
+        for &x in block {
+            self.samples[w & (TAP_LEN - 1)].store(x.to_bits(), Ordering::Relaxed);
+            w = w.wrapping_add(1);
+        }
+        self.write.store(w, Ordering::Release);
+    }
+
+    /// Copies the latest `out.len()` (≤ [`TAP_LEN`]) samples, oldest first (editor thread).
+    pub fn read_latest(&self, out: &mut [f32]) {
+        let n = out.len().min(TAP_LEN);
+        let w = self.write.load(Ordering::Acquire);
+        let start = w.wrapping_sub(n);
+        for (i, y) in out[..n].iter_mut().enumerate() {
+            *y = f32::from_bits(
+                self.samples[start.wrapping_add(i) & (TAP_LEN - 1)].load(Ordering::Relaxed),
+            );
+        }
+    }
+
+    /// Total samples written so far (to tell whether anything new arrived).
+    pub fn written(&self) -> usize {
+        self.write.load(Ordering::Acquire)
+    }
+}

@@ -70,7 +70,7 @@ pub fn parse_number(text: &str, base: &str) -> Option<f32> {
         ("us", "ms") | ("µs", "ms") => 0.001,
         ("hz", "hz") | ("ms", "ms") | ("db", "db") | ("%", "%") => 1.0,
         // A true-peak or loudness level also takes plain dB ("-1 dB" for a ceiling).
-        ("db", "dbtp") | ("db", "lufs") | ("lu", "lufs") => 1.0,
+        ("db", "dbtp") | ("db", "lufs") | ("lu", "lufs") | ("db", "dbfs") => 1.0,
         _ => return None,
     };
     let v = (value * scale) as f32;
@@ -135,7 +135,7 @@ pub fn db(name: impl Into<String>, default: f32, min: f32, max: f32) -> FloatPar
         .with_string_to_value(Arc::new(|s| parse_number(s, "db")))
 }
 
-/// A level on a linear range with its own dB-like unit (`"dBTP"`, `"LUFS"`), shown with one
+/// A level on a linear range with its own dB-like unit (`"dBTP"`, `"LUFS"`, `"dBFS"`), shown with one
 /// decimal; text entry takes the unit, plain `dB` or no unit.
 pub fn level(
     name: impl Into<String>,
@@ -149,6 +149,7 @@ pub fn level(
         .with_unit(match unit {
             "dBTP" => " dBTP",
             "LUFS" => " LUFS",
+            "dBFS" => " dBFS",
             _ => " dB",
         })
         .with_value_to_string(Arc::new(|v| format_fixed(v, 1)))

@@ -58,11 +58,24 @@ pub static MASTERING_LIMITER: Plugin = Plugin {
     index: 2,
 };
 
+/// Lathe Spectral Repair.
+pub static SPECTRAL_REPAIR: Plugin = Plugin {
+    crate_name: "spectral_repair",
+    name: "Lathe Spectral Repair",
+    clap_id: c"com.lathe-audio.spectral-repair",
+    index: 3,
+};
+
 /// Number of plugins in the workspace.
-pub const NUM_PLUGINS: usize = 3;
+pub const NUM_PLUGINS: usize = 4;
 
 /// Every plugin in `bundler.toml` (a test checks that this list matches the file).
-pub static PLUGINS: [&Plugin; NUM_PLUGINS] = [&CHANNEL_STRIP, &BUS_COMPRESSOR, &MASTERING_LIMITER];
+pub static PLUGINS: [&Plugin; NUM_PLUGINS] = [
+    &CHANNEL_STRIP,
+    &BUS_COMPRESSOR,
+    &MASTERING_LIMITER,
+    &SPECTRAL_REPAIR,
+];
 
 /// The workspace root.
 pub fn workspace_dir() -> PathBuf {
@@ -422,6 +435,11 @@ impl Harness {
     /// An inactive mastering limiter at 48 kHz, 1024 frames at most.
     pub fn mastering_limiter() -> Self {
         MASTERING_LIMITER.harness()
+    }
+
+    /// An inactive spectral repair at 48 kHz, 1024 frames at most.
+    pub fn spectral_repair() -> Self {
+        SPECTRAL_REPAIR.harness()
     }
 
     /// The sample rate the plugin is activated at.

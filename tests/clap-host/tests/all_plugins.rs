@@ -14,7 +14,7 @@ use lathe_clap_host_tests::signal::{
 };
 use lathe_clap_host_tests::{
     bundler_toml_plugins, Harness, ParamChange, Plugin, BUS_COMPRESSOR, CHANNEL_STRIP,
-    MASTERING_LIMITER, PLUGINS,
+    MASTERING_LIMITER, PLUGINS, SPECTRAL_REPAIR,
 };
 
 const SAMPLE_RATE: f64 = 48_000.0;
@@ -36,6 +36,10 @@ macro_rules! plugin_tests {
                 #[test]
                 fn mastering_limiter() {
                     super::$check(&lathe_clap_host_tests::MASTERING_LIMITER);
+                }
+                #[test]
+                fn spectral_repair() {
+                    super::$check(&lathe_clap_host_tests::SPECTRAL_REPAIR);
                 }
             }
         )*
@@ -65,13 +69,14 @@ fn the_plugin_list_matches_bundler_toml() {
         "lathe_clap_host_tests::PLUGINS (and plugin_tests! in this file) must list every plugin \
          in bundler.toml"
     );
-    // `plugin_tests!` covers these three, in this order.
+    // `plugin_tests!` covers these four, in this order.
     assert_eq!(
         PLUGINS.map(|p| p.name),
         [
             CHANNEL_STRIP.name,
             BUS_COMPRESSOR.name,
-            MASTERING_LIMITER.name
+            MASTERING_LIMITER.name,
+            SPECTRAL_REPAIR.name
         ]
     );
     for plugin in PLUGINS {
@@ -135,6 +140,23 @@ fn settings(plugin: &Plugin) -> &'static [(&'static str, &'static str)] {
             ("Dither", "TPDF"),
             ("Dither Bits", "16 bit"),
             ("DC Filter", "On"),
+        ],
+        // Every module on with settings off their defaults; the FFT size changes the latency
+        // (a restart in CLAP).
+        "spectral_repair" => &[
+            ("De-clip", "On"),
+            ("De-clip Output", "-2 dB"),
+            ("De-click", "On"),
+            ("De-click Sensitivity", "70 %"),
+            ("De-plosive", "On"),
+            ("De-plosive Frequency", "150 Hz"),
+            ("De-hum", "On"),
+            ("De-hum Base", "60 Hz"),
+            ("De-noise", "On"),
+            ("De-noise Reduction", "20 dB"),
+            ("De-noise FFT Size", "1024"),
+            ("Mix", "80 %"),
+            ("Output Gain", "-1 dB"),
         ],
         other => panic!("no settings for {other}: add them here"),
     }

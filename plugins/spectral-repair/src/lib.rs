@@ -1,0 +1,212 @@
+//! Lathe Spectral Repair: de-clip, de-click, de-plosive, de-hum and de-noise that leave the
+//! music alone, with a residual output to hear what they remove, as VST3 and CLAP.
+//!
+//! This file is wiring only: the DSP lives in [`dsp`] (a composition of
+//! `shared_dsp::repair` units), the parameters in [`params`], the editor layout in [`editor`],
+//! the factory presets in `presets/factory.json`.
+
+#![warn(missing_docs)]
+
+pub mod dsp;
+pub mod editor;
+pub mod meters;
+pub mod params;
+
+use nice_plug::prelude::*;
+use shared_plugin::meters::MeterBallistics;
+use shared_plugin::presets::FactoryPreset;
+use std::sync::Arc;
+
+use dsp::RepairEngine;
+use meters::{ActivityPublisher, RepairMeters};
+use params::RepairParams;
+
+/// The factory presets, embedded at build time.
+pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
+
+/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
+pub fn factory_presets() -> Vec<FactoryPreset> {
+    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
+}
+
+/// The plugin instance.
+pub struct SpectralRepair {
+    params: Arc<RepairParams>,
+    engine: RepairEngine,
+    meters: Arc<RepairMeters>,
+    ballistics: MeterBallistics,
+    publisher: ActivityPublisher,
+    editor_state: Arc<nice_plug_egui::EguiEditorState>,
+    reported_latency: u32,
+    /// De-noise FFT size and overlap applied at the last activation (CLAP changes the latency
+    /// only across a restart, see `process`).
+    active_fft: (usize, usize),
+    restart_requested: bool,
+}
+
+impl Default for SpectralRepair {
+    fn default() -> Self {
+        let meters = Arc::new(RepairMeters::default());
+        let mut engine = RepairEngine::new();
+        engine.set_taps(meters.taps.clone());
+        Self {
+            params: Arc::new(RepairParams::default()),
+            engine,
+            meters,
+            ballistics: MeterBallistics::default(),
+            publisher: ActivityPublisher::default(),
+            editor_state: editor::default_state(),
+            reported_latency: 0,
+            active_fft: (2048, 4),
+            restart_requested: false,
+        }
+    }
+}
+
+impl SpectralRepair {
+    /// Copies a newly learned noise profile into the saved state. `try_lock` never blocks the
+    /// audio thread; the vector's room was reserved in `activate`, so the copy does not
+    /// allocate. If the editor or host holds the lock, the copy waits for the next block.
+    fn save_learned_profile(&mut self) {
+        if let Ok(mut stored) = self.params.noise_profile.try_lock() {
+            if let Some((points, sr)) = self.engine.take_new_noise_profile() {
+                stored.points.clear();
+                stored.points.extend_from_slice(points);
+                stored.sample_rate_hz = sr;
+            }
+        }
+    }
+}
+
+impl Plugin for SpectralRepair {
+    const NAME: &'static str = "Lathe Spectral Repair";
+    const VENDOR: &'static str = shared_plugin::VENDOR;
+    const URL: &'static str = shared_plugin::URL;
+    const EMAIL: &'static str = shared_plugin::EMAIL;
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
+        &[shared_plugin::layouts::STEREO, shared_plugin::layouts::MONO];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::RepairLayout>>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.editor_state.clone(),
+            self.params.clone(),
+            self.meters.clone(),
+        )
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        shared_plugin::state::migrate(state, params::STATE_VERSION, &[]);
+    }
+
+    fn activate(
+        &mut self,
+        _audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let settings = self.params.settings();
+        self.active_fft = (settings.denoise.fft_size, settings.denoise.overlap);
+        self.restart_requested = false;
+        self.engine.set_settings(&settings);
+        self.engine.prepare(buffer_config.sample_rate);
+        // A profile from the saved session (checked: a corrupt one is ignored, the plugin
+        // then tracks the noise adaptively until a new one is learned).
+        if let Ok(mut stored) = self.params.noise_profile.lock() {
+            if stored.is_valid() {
+                self.engine
+                    .set_noise_profile(&stored.points, stored.sample_rate_hz);
+            } else if !stored.points.is_empty() {
+                nice_log!("Lathe Spectral Repair: the saved noise profile is unusable and was ignored; learn a new one");
+                *stored = params::StoredNoiseProfile::default();
+            }
+            let room = shared_dsp::repair::denoise::PROFILE_POINTS;
+            let len = stored.points.len();
+            stored.points.reserve(room.saturating_sub(len));
+        }
+        self.reported_latency = self.engine.latency_samples();
+        context.set_latency_samples(self.reported_latency);
+        self.meters.levels.sample_rate_hz.store(
+            buffer_config.sample_rate,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        true
+    }
+
+    fn reset(&mut self) {
+        self.engine.reset();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let num_samples = buffer.samples();
+        let mut settings = self.params.settings();
+        let wanted = (settings.denoise.fft_size, settings.denoise.overlap);
+        if context.plugin_api() == PluginApi::Clap && wanted != self.active_fft {
+            // CLAP lets the latency change only inside `activate`: ask the host for a restart
+            // and keep the current FFT size and overlap until then.
+            if !self.restart_requested {
+                context.request_restart();
+                self.restart_requested = true;
+            }
+            settings.denoise.fft_size = self.active_fft.0;
+            settings.denoise.overlap = self.active_fft.1;
+        }
+        self.engine.set_settings(&settings);
+        let latency = self.engine.latency_samples();
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
+        }
+        self.engine.process_block(buffer.as_slice());
+        self.save_learned_profile();
+        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
+        self.ballistics
+            .publish(self.engine.readings(), seconds, &self.meters.levels);
+        self.publisher
+            .publish(self.engine.activity(), seconds, &self.meters);
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for SpectralRepair {
+    const CLAP_ID: &'static str = "com.lathe-audio.spectral-repair";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Audio repair: de-clip, de-click, de-plosive, de-hum and de-noise");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+        ClapFeature::Restoration,
+        ClapFeature::Mastering,
+    ];
+}
+
+impl Vst3Plugin for SpectralRepair {
+    const VST3_CLASS_ID: [u8; 16] = *b"LatheSpecRepair1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Restoration,
+        Vst3SubCategory::Mastering,
+    ];
+}
+
+nice_export_clap!(SpectralRepair);
+nice_export_vst3!(SpectralRepair);

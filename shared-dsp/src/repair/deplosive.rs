@@ -1,0 +1,497 @@
+//! De-plosive: finds sudden low-frequency bursts (microphone "p"/"b" pops: below ~200 Hz,
+//! 10–100 ms) and attenuates only the low band while they last.
+//!
+//! **Band split.** `low` = Linkwitz–Riley 4th-order low-pass of the input at `freq_limit_hz`
+//! (two cascaded 2nd-order Butterworth sections; S. Linkwitz, "Active Crossover Networks for
+//! Noncoincident Drivers", JAES 24(1), 1976), and the output is
+//! `y = x − (1 − g)·low` on the delayed signals, so with `g = 1` the output is exactly the
+//! delayed input (null by construction) and only the band below the limit is ever touched.
+//!
+//! **Detection** (a ratio test on envelopes, in the manner of the de-essers' split-band
+//! detectors, e.g. U. Zölzer (ed.), "DAFX", 2nd ed., 2011, §4.2 on dynamics processing):
+//! a fast RMS envelope of the low band (attack 0.5 ms, release 8 ms) must jump above its
+//! slow average (τ = 400 ms) by `jump` dB AND dominate the fast envelope of the rest of the
+//! signal (`x − low`) by `dom` dB. Plosives are almost entirely low-frequency and sudden;
+//! voiced speech, kick drums and bass carry comparable energy above the band, and a
+//! continuous bass keeps the slow average high. The thresholds fall as `sensitivity` rises.
+//! The attenuation is `min(strength_db, 1.5·excess)`, where `excess` is the smaller of the
+//! two margins in dB.
+//!
+//! **Lookahead.** Detection runs on the undelayed input and the gain is applied 3 ms later
+//! and the gain leads the delayed burst by 3 ms, so it is already down when the burst reaches
+//! the output. The low band is subtracted with its delay reduced by the low-pass's
+//! low-frequency group delay (`2·√2/ω_c`), so that inside the band `x − low` nearly nulls
+//! (otherwise the LR4 phase shift would leave most of a 40–100 Hz pop in place); the fixed
+//! latency of 10 ms covers that group delay down to a 50 Hz limit. The gain is smoothed (attack 1.5 ms, release 45 ms).
+
+use crate::dynamics::envelope::one_pole_coeff;
+use crate::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
+
+/// Latency, milliseconds: covers the largest low-pass group delay (9 ms at 50 Hz).
+const LATENCY_MS: f32 = 10.0;
+/// Lookahead of the gain over the burst, milliseconds.
+const LOOKAHEAD_MS: f32 = 3.0;
+/// Highest supported sample rate, Hz (sizes the delay lines).
+const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
+/// Fast low-band / high-band envelope attack and release, ms.
+const FAST_ATTACK_MS: f32 = 0.5;
+/// Fast envelope release, ms.
+const FAST_RELEASE_MS: f32 = 8.0;
+/// Slow average of the low band, ms.
+const SLOW_MS: f32 = 400.0;
+/// Gain smoothing: attack (gain falling), ms.
+const GAIN_ATTACK_MS: f32 = 1.5;
+/// Gain smoothing: release (gain recovering), ms.
+const GAIN_RELEASE_MS: f32 = 45.0;
+/// Jump threshold (fast low-band level over its slow average) at 0 % sensitivity, dB; it
+/// falls by 0.12 dB per % of sensitivity.
+const JUMP_DB_AT_0: f32 = 18.0;
+/// Dominance threshold (low band over the rest) at 0 % sensitivity, dB; −0.1 dB per %.
+const DOM_DB_AT_0: f32 = 3.0;
+/// The slow reference is frozen for at most this long into a burst, ms.
+const MAX_BURST_MS: f32 = 150.0;
+/// A burst lasts while both margins stay above this power ratio (−6 dB re the thresholds).
+const HOLD_RATIO: f32 = 0.25;
+/// Margin above the thresholds (dB) at which the full strength is applied.
+const FULL_EXCESS_DB: f32 = 3.0;
+
+/// De-plosive settings in plain units; `Default` = the plugin's defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeplosiveSettings {
+    /// Detection sensitivity, 0–100 % (default 50).
+    pub sensitivity: f32,
+    /// Upper edge of the treated band, 50–400 Hz (default 180).
+    pub freq_limit_hz: f32,
+    /// Maximum attenuation of the band, 0–30 dB (default 18).
+    pub strength_db: f32,
+}
+
+impl Default for DeplosiveSettings {
+    fn default() -> Self {
+        Self {
+            sensitivity: 50.0,
+            freq_limit_hz: 180.0,
+            strength_db: 18.0,
+        }
+    }
+}
+
+/// Mono de-plosive unit (see the module docs).
+pub struct Deplosive {
+    settings: DeplosiveSettings,
+    fs: f32,
+    lowpass: ButterworthCoeffs,
+    lp1: ButterworthState,
+    lp2: ButterworthState,
+    /// Delay lines of the input and of its low band (lookahead).
+    x_delay: Vec<f32>,
+    low_delay: Vec<f32>,
+    /// Delay line of the gain (so it leads the delayed burst by the lookahead only).
+    gain_delay: Vec<f32>,
+    /// Delay of the low band: latency minus the low-pass's low-frequency group delay.
+    low_lag: usize,
+    /// Delay of the gain: latency minus the lookahead.
+    gain_lag: usize,
+    write: usize,
+    latency: usize,
+    k_fast_att: f32,
+    k_fast_rel: f32,
+    k_slow: f32,
+    k_gain_att: f32,
+    k_gain_rel: f32,
+    /// Linear thresholds (power ratios) derived from the sensitivity.
+    jump_ratio: f32,
+    dom_ratio: f32,
+    env_low: f32,
+    env_high: f32,
+    slow_low: f32,
+    /// Smoothed gain (f64: in f32 a slow release stalls short of 1).
+    gain: f64,
+    /// Gain applied to the current output sample (the delayed `gain`).
+    applied: f32,
+    /// Inside a detected burst.
+    active: bool,
+    /// Largest detection margin (power ratio) reached in the current burst.
+    peak_margin: f32,
+    /// Samples since the current event started; cap for freezing the slow reference.
+    burst_len: usize,
+    max_burst: usize,
+    events: u64,
+}
+
+impl Default for Deplosive {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deplosive {
+    /// Allocates for the worst case (384 kHz).
+    pub fn new() -> Self {
+        let max_len = (LATENCY_MS * 0.001 * MAX_SAMPLE_RATE_HZ).ceil() as usize + 2;
+        let mut s = Self {
+            settings: DeplosiveSettings::default(),
+            fs: 48_000.0,
+            lowpass: ButterworthCoeffs::bypass(48_000.0),
+            lp1: ButterworthState::default(),
+            lp2: ButterworthState::default(),
+            x_delay: vec![0.0; max_len],
+            low_delay: vec![0.0; max_len],
+            gain_delay: vec![1.0; max_len],
+            low_lag: 0,
+            gain_lag: 0,
+            write: 0,
+            latency: 0,
+            k_fast_att: 1.0,
+            k_fast_rel: 1.0,
+            k_slow: 1.0,
+            k_gain_att: 1.0,
+            k_gain_rel: 1.0,
+            jump_ratio: 1.0,
+            dom_ratio: 1.0,
+            env_low: 0.0,
+            env_high: 0.0,
+            slow_low: 0.0,
+            gain: 1.0,
+            applied: 1.0,
+            active: false,
+            peak_margin: 0.0,
+            burst_len: 0,
+            max_burst: 1,
+            events: 0,
+        };
+        s.prepare(48_000.0);
+        s
+    }
+
+    /// Sets the sample rate (allocation-free) and resets.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        let fs = if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
+            sample_rate_hz.min(MAX_SAMPLE_RATE_HZ)
+        } else {
+            48_000.0
+        };
+        self.fs = fs;
+        self.latency = ((LATENCY_MS * 0.001 * fs).round() as usize).min(self.x_delay.len() - 1);
+        self.gain_lag =
+            self.latency - ((LOOKAHEAD_MS * 0.001 * fs).round() as usize).min(self.latency);
+        self.k_fast_att = one_pole_coeff(FAST_ATTACK_MS, fs);
+        self.k_fast_rel = one_pole_coeff(FAST_RELEASE_MS, fs);
+        self.k_slow = one_pole_coeff(SLOW_MS, fs);
+        self.k_gain_att = one_pole_coeff(GAIN_ATTACK_MS, fs);
+        self.k_gain_rel = one_pole_coeff(GAIN_RELEASE_MS, fs);
+        self.max_burst = (MAX_BURST_MS * 0.001 * fs) as usize;
+        self.apply_settings();
+        self.reset();
+    }
+
+    fn apply_settings(&mut self) {
+        let s = &mut self.settings;
+        s.sensitivity = if s.sensitivity.is_finite() {
+            s.sensitivity.clamp(0.0, 100.0)
+        } else {
+            50.0
+        };
+        s.freq_limit_hz = if s.freq_limit_hz.is_finite() {
+            s.freq_limit_hz.clamp(50.0, 400.0)
+        } else {
+            180.0
+        };
+        s.strength_db = if s.strength_db.is_finite() {
+            s.strength_db.clamp(0.0, 30.0)
+        } else {
+            18.0
+        };
+        self.lowpass = ButterworthCoeffs::lowpass(self.fs, s.freq_limit_hz, FilterSlope::Db12);
+        // Group delay at DC of two cascaded Butterworth 2nd-order sections: 2·√2/ω_c.
+        let gd = 2.0 * std::f32::consts::SQRT_2 / (2.0 * std::f32::consts::PI * s.freq_limit_hz);
+        let gd_samples = ((gd * self.fs).round() as usize).min(self.latency);
+        self.low_lag = self.latency - gd_samples;
+        // 0 % → jump 18 dB, dominance 3 dB; 50 % → 12 dB, −2 dB; 100 % → 6 dB, −7 dB.
+        let jump_db = JUMP_DB_AT_0 - 0.12 * s.sensitivity;
+        let dom_db = DOM_DB_AT_0 - 0.10 * s.sensitivity;
+        self.jump_ratio = 10f32.powf(jump_db / 10.0);
+        self.dom_ratio = 10f32.powf(dom_db / 10.0);
+    }
+
+    /// Realtime-safe; cheap when nothing changed.
+    pub fn set_settings(&mut self, s: &DeplosiveSettings) {
+        if *s == self.settings {
+            return;
+        }
+        self.settings = *s;
+        self.apply_settings();
+    }
+
+    /// Clears all audio memory (realtime-safe).
+    pub fn reset(&mut self) {
+        self.lp1.reset();
+        self.lp2.reset();
+        self.x_delay.iter_mut().for_each(|v| *v = 0.0);
+        self.low_delay.iter_mut().for_each(|v| *v = 0.0);
+        self.gain_delay.iter_mut().for_each(|v| *v = 1.0);
+        self.write = 0;
+        self.env_low = 0.0;
+        self.env_high = 0.0;
+        self.slow_low = 0.0;
+        self.gain = 1.0;
+        self.applied = 1.0;
+        self.active = false;
+        self.peak_margin = 0.0;
+        self.burst_len = 0;
+    }
+
+    /// Latency in samples: the 3 ms lookahead at the current rate.
+    pub fn latency_samples(&self) -> usize {
+        self.latency
+    }
+
+    /// Current attenuation of the low band, dB (≥ 0).
+    pub fn gain_reduction_db(&self) -> f32 {
+        (-20.0 * self.applied.max(1e-6).log10()).max(0.0)
+    }
+
+    /// Number of plosive events found since `new` (not cleared by `reset`).
+    pub fn events_found(&self) -> u64 {
+        self.events
+    }
+
+    /// Processes any number of samples in place; output delayed by `latency_samples()`.
+    pub fn process(&mut self, buf: &mut [f32]) {
+        let len = self.x_delay.len();
+        let max_atten_db = self.settings.strength_db;
+        for x in buf.iter_mut() {
+            let xin = *x;
+            let low = self
+                .lp2
+                .process(&self.lowpass, self.lp1.process(&self.lowpass, xin));
+            let high = xin - low;
+            // Envelopes of the powers.
+            let (pl, ph) = (low * low, high * high);
+            let kl = if pl > self.env_low {
+                self.k_fast_att
+            } else {
+                self.k_fast_rel
+            };
+            self.env_low += kl * (pl - self.env_low);
+            let kh = if ph > self.env_high {
+                self.k_fast_att
+            } else {
+                self.k_fast_rel
+            };
+            self.env_high += kh * (ph - self.env_high);
+            // The slow reference does not learn from a burst (up to 150 ms of it), or a loud
+            // pop would raise its own threshold within a few ms.
+            if !self.active {
+                self.slow_low += self.k_slow * (self.env_low - self.slow_low);
+            }
+            // Margins (power ratios) of the two tests; detection when both exceed 1.
+            let tiny = 1e-12;
+            let jump = self.env_low / (self.jump_ratio * self.slow_low + tiny);
+            let dom = self.env_low / (self.dom_ratio * self.env_high + tiny);
+            let margin = jump.min(dom);
+            if !self.active {
+                if margin > 1.0 && self.env_low > 1e-9 {
+                    self.active = true;
+                    self.events += 1;
+                    self.burst_len = 0;
+                    self.peak_margin = margin;
+                }
+            } else {
+                self.peak_margin = self.peak_margin.max(margin);
+                self.burst_len += 1;
+                // Hysteresis: the event lasts while both margins stay within 6 dB of their
+                // thresholds (the burst's decaying tail), at most 150 ms.
+                if margin < HOLD_RATIO {
+                    self.active = false;
+                } else if self.burst_len > self.max_burst {
+                    // Longer than any plosive: a sustained low sound (a bass note). Adopt its
+                    // level as the new normal so it does not trigger again.
+                    self.active = false;
+                    self.slow_low = self.env_low;
+                }
+            }
+            let target = if self.active {
+                // Full strength once the burst exceeds the thresholds by 3 dB.
+                let excess_db = 10.0 * self.peak_margin.log10();
+                let atten_db = max_atten_db * (excess_db / FULL_EXCESS_DB).clamp(0.0, 1.0);
+                10f32.powf(-atten_db / 20.0)
+            } else {
+                1.0
+            };
+            let target = target as f64;
+            let kg = if target < self.gain {
+                self.k_gain_att
+            } else {
+                self.k_gain_rel
+            } as f64;
+            self.gain += kg * (target - self.gain);
+            if self.gain > 1.0 - 1e-6 && target == 1.0 {
+                self.gain = 1.0;
+                self.applied = 1.0;
+            }
+            // Lookahead delay lines.
+            self.x_delay[self.write] = xin;
+            self.low_delay[self.write] = low;
+            self.gain_delay[self.write] = self.gain as f32;
+            let xd = self.x_delay[(self.write + len - self.latency) % len];
+            let ld = self.low_delay[(self.write + len - self.low_lag) % len];
+            let gd = self.gain_delay[(self.write + len - self.gain_lag) % len];
+            self.write = (self.write + 1) % len;
+            self.applied = gd;
+            *x = xd - (1.0 - gd) * ld;
+        }
+        self.lp1.flush_denormals();
+        self.lp2.flush_denormals();
+        if self.env_low < 1e-30 {
+            self.env_low = 0.0;
+        }
+        if self.env_high < 1e-30 {
+            self.env_high = 0.0;
+        }
+        if self.slow_low < 1e-30 {
+            self.slow_low = 0.0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f32 = 48_000.0;
+
+    fn sine(n: usize, f: f32, amp: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| amp * (2.0 * std::f32::consts::PI * f * i as f32 / FS).sin())
+            .collect()
+    }
+
+    /// A 60 Hz pop of peak `amp` at `pos`, 1 ms rise and 30 ms decay.
+    fn pop(n: usize, pos: usize, amp: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                if i < pos {
+                    return 0.0;
+                }
+                let t = (i - pos) as f32 / FS;
+                let env = (1.0 - (-t / 0.001).exp()) * (-t / 0.03).exp();
+                amp * env * (2.0 * std::f32::consts::PI * 60.0 * t).sin()
+            })
+            .collect()
+    }
+
+    fn run(x: &[f32], s: &DeplosiveSettings, block: usize) -> (Vec<f32>, Deplosive) {
+        let mut d = Deplosive::new();
+        d.prepare(FS);
+        d.set_settings(s);
+        let mut y = x.to_vec();
+        for c in y.chunks_mut(block) {
+            d.process(c);
+        }
+        (y, d)
+    }
+
+    fn energy(x: &[f32]) -> f64 {
+        x.iter().map(|&v| (v as f64) * (v as f64)).sum()
+    }
+
+    #[test]
+    fn pop_attenuated_in_band_only() {
+        let n = 48_000;
+        let tone = sine(n, 1_000.0, 0.1);
+        let p = pop(n, 24_000, 0.5);
+        let x: Vec<f32> = tone.iter().zip(&p).map(|(a, b)| a + b).collect();
+        let (y, d) = run(&x, &DeplosiveSettings::default(), 256);
+        let lat = d.latency_samples();
+        assert_eq!(d.events_found(), 1);
+        // Error against the pop-free signal, over the pop.
+        let r = 24_000..36_000;
+        let err_in: Vec<f32> = r.clone().map(|i| x[i] - tone[i]).collect();
+        let err_out: Vec<f32> = r.clone().map(|i| y[i + lat] - tone[i]).collect();
+        let gain_db = 10.0 * (energy(&err_in) / energy(&err_out)).log10();
+        assert!(gain_db > 6.0, "pop reduced by {gain_db:.1} dB only");
+        // Outside the band nothing changes: the 1 kHz tone passes (the change is low-pass).
+        let diff: Vec<f32> = (lat..n).map(|i| y[i] - x[i - lat]).collect();
+        let corr: f64 = diff
+            .iter()
+            .zip(&tone)
+            .map(|(a, b)| (*a as f64) * (*b as f64))
+            .sum();
+        assert!(corr.abs() < 1e-3 * energy(&tone), "{corr}");
+        // Before the pop the output is exactly the delayed input.
+        for i in lat..23_000 {
+            assert_eq!(y[i], x[i - lat]);
+        }
+    }
+
+    #[test]
+    fn steady_bass_and_music_untouched() {
+        let n = 96_000;
+        let x: Vec<f32> = sine(n, 55.0, 0.5)
+            .iter()
+            .zip(sine(n, 440.0, 0.1))
+            .map(|(a, b)| a + b)
+            .collect();
+        // After a 1 s pre-roll (the onset itself may look like a burst), nothing is found
+        // and the output is exactly the delayed input.
+        let mut d = Deplosive::new();
+        d.prepare(FS);
+        let mut y = x.clone();
+        d.process(&mut y[..48_000]);
+        let events = d.events_found();
+        d.process(&mut y[48_000..]);
+        let lat = d.latency_samples();
+        assert_eq!(d.events_found(), events);
+        for i in 48_000 + lat..n {
+            assert_eq!(y[i], x[i - lat]);
+        }
+    }
+
+    #[test]
+    fn zero_strength_is_an_exact_delay() {
+        let n = 24_000;
+        let x = pop(n, 5_000, 0.8);
+        let s = DeplosiveSettings {
+            strength_db: 0.0,
+            ..Default::default()
+        };
+        let (y, d) = run(&x, &s, 100);
+        let lat = d.latency_samples();
+        assert!(d.events_found() >= 1);
+        for i in lat..n {
+            assert_eq!(y[i], x[i - lat]);
+        }
+    }
+
+    #[test]
+    fn block_size_independent_and_finite() {
+        let n = 48_000;
+        let mut x: Vec<f32> = sine(n, 300.0, 0.1);
+        for pos in [5_000, 20_000, 33_000] {
+            for (v, q) in x.iter_mut().zip(pop(n, pos, 0.6)) {
+                *v += q;
+            }
+        }
+        let s = DeplosiveSettings::default();
+        let (reference, _) = run(&x, &s, 4096);
+        for block in [1, 7, 64, 512] {
+            assert_eq!(run(&x, &s, block).0, reference, "block {block}");
+        }
+        for fs in [22_050.0, 44_100.0, 96_000.0, 384_000.0] {
+            let mut d = Deplosive::new();
+            d.prepare(fs);
+            d.set_settings(&DeplosiveSettings {
+                sensitivity: 100.0,
+                freq_limit_hz: 50.0,
+                strength_db: 30.0,
+            });
+            let mut y: Vec<f32> = (0..20_000)
+                .map(|i| if i % 3_000 < 200 { 1.0 } else { 0.0 })
+                .collect();
+            d.process(&mut y);
+            assert!(y.iter().all(|v| v.is_finite()));
+            assert!(d.latency_samples() == (0.01 * fs).round() as usize);
+        }
+    }
+}
