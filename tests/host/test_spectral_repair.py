@@ -9,8 +9,6 @@ tests/data.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 from lathe_host import (
     PLUGINS_BY_KEY,
@@ -55,7 +53,7 @@ def test_dehum_removes_hum_from_a_real_recording():
     t = np.arange(x.shape[1]) / sr
     rng = np.random.default_rng(5)
     hum = sum(np.sin(2 * np.pi * 50 * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 8))
-    hum *= 10 ** (-25 / 20) * np.sqrt(np.mean(x**2)) / np.sqrt(np.mean(hum**2))
+    hum *= 10 ** (-10 / 20) * np.sqrt(np.mean(x**2)) / np.sqrt(np.mean(hum**2))
     damaged = (x + hum).astype(np.float32)
     plugin = repair(**{"De-hum": "On", "De-hum Base": "50 Hz"})
     y = process(plugin, damaged)
@@ -74,8 +72,9 @@ def test_learned_noise_profile_survives_raw_state():
     set_text(a, "De-noise Learn", "Off")
     a.process(np.zeros((2, 2048), dtype=np.float32), SR, buffer_size=1024, reset=False)
     state = a.raw_state
-    saved = json.loads(state[state.index(b"{") : state.rindex(b"}") + 1])
-    assert "noise_profile" in json.dumps(saved)
+    # The VST3 state (JUCE-encoded nice-plug JSON) now carries 513 profile points: several kB.
+    fresh = new_plugin(INFO).raw_state
+    assert len(state) > len(fresh) + 3000, (len(state), len(fresh))
 
     b = new_plugin(INFO)
     b.raw_state = state

@@ -7,8 +7,9 @@
 //! - clicks (1–4 samples, random level): ≥ 95 % found, ≤ 10 % false detections, SNR better
 //!   than the damaged input on every file and ≥ +6 dB on average;
 //! - clipping at the 99th percentile of |x|: SNR ≥ +6 dB on average;
-//! - white noise 20 dB below the programme: SNR ≥ +8 dB on average with a learned profile,
-//!   better on every file (and the adaptive mode better on every file);
+//! - white noise 20 dB below the programme, 20 dB of reduction asked: SNR ≥ +8 dB on average
+//!   with a learned profile, better on every file (and the adaptive mode better on every
+//!   file);
 //! - 50 Hz hum plus harmonics 10 dB below the programme: hum reduced ≥ 40 dB while the music
 //!   away from the hum changes by less than 1 dB in every third-octave band (with slow mains
 //!   drift, and 25 dB below the programme, the figures are printed: a canceller cannot tell
@@ -70,6 +71,12 @@ fn is_music(name: &str) -> bool {
     !name.contains("speech") && !name.contains("drums")
 }
 
+/// Real ticks in the "clean" recordings, (file, sample): in the speech recording at 0.3885 s
+/// the signal jumps from its noise floor (3·10⁻⁴) to 3·10⁻³ within one sample on both
+/// channels, an edit tick in the source. Finding it is right; anything else on clean drums or
+/// speech is a false detection.
+const KNOWN_TICKS: [(&str, u64); 1] = [("05_speech_male_en.flac", 18_647)];
+
 /// Skip the first half second in SNR figures (detectors and estimators start cold).
 const SKIP: usize = 24_000;
 
@@ -91,14 +98,30 @@ fn detecting_modules_leave_clean_recordings_alone() {
             let y = run(&mut e, &x);
             let null = null_rel_db(&x, &y, 0, 0);
             let clicks = e.activity().clicks_total;
-            println!("{name:34} {module:10} null {null:7.1} dB  clicks {clicks}");
+            let offset = e.declick_offset_samples() as u64;
+            let mut unexplained = Vec::new();
+            for u in e.declick_units_mut().iter_mut() {
+                u.drain_events(|ev| {
+                    let at = ev.start_sample.saturating_sub(offset);
+                    let known = KNOWN_TICKS
+                        .iter()
+                        .any(|&(f, s)| f == name && at.abs_diff(s) < 96);
+                    if !known {
+                        unexplained.push(at);
+                    }
+                });
+            }
+            println!(
+                "{name:34} {module:10} null {null:7.1} dB  clicks {clicks} (not at a known tick: {})",
+                unexplained.len()
+            );
             let judged = module != "de-plosive" || is_music(name);
             if judged && null > -40.0 {
                 failures.push(format!("{name} {module}: null {null:.1} dB"));
             }
-            if module == "de-click" && !is_music(name) && clicks > 0 {
+            if module == "de-click" && !is_music(name) && !unexplained.is_empty() {
                 failures.push(format!(
-                    "{name}: {clicks} clicks reported on clean material"
+                    "{name}: clicks reported on clean material at samples {unexplained:?}"
                 ));
             }
         }
@@ -221,6 +244,8 @@ fn denoise_removes_white_noise_from_every_file() {
             denoise_on: true,
             ..RepairSettings::default()
         };
+        // The noise is 20 dB down: ask for up to 20 dB of reduction.
+        s.denoise.reduction_db = 20.0;
         s.denoise.mode = NoiseMode::Profile;
         s.denoise.learn = true;
         let mut e = engine(&s);
@@ -236,10 +261,11 @@ fn denoise_removes_white_noise_from_every_file() {
         assert!(e.activity().has_noise_profile, "{name}: nothing learned");
         let after_profile = snr_db(&x, &y, 0, SKIP);
 
-        let s = RepairSettings {
+        let mut s = RepairSettings {
             denoise_on: true,
             ..RepairSettings::default()
         };
+        s.denoise.reduction_db = 20.0;
         let y = run(&mut engine(&s), &noisy);
         let after_adaptive = snr_db(&x, &y, 0, SKIP);
         println!(

@@ -55,15 +55,20 @@ fn all_modules_off_passes_the_input_delayed_by_the_reported_latency() {
 fn fft_size_change_restarts_and_reports_the_measured_latency() {
     let mut h = SPECTRAL_REPAIR.active_harness();
     let before = h.latency_samples();
-    let restarts = h.num_restarts();
     let change = h.change_from_text("De-noise FFT Size", "8192");
     h.process(&[vec![0.0; 1024], vec![0.0; 1024]], &[change]);
+    // The latency stays until the host restarts the plugin (CLAP changes it only there).
+    assert_eq!(
+        h.latency_samples(),
+        before,
+        "the latency changed before the restart"
+    );
     assert!(
         h.service_restart_request(),
         "an FFT size change asks for a restart"
     );
-    assert_eq!(h.num_restarts(), restarts + 1);
     let after = h.latency_samples();
+    assert!(!h.service_restart_request(), "restarts again");
     eprintln!("latency {before} at FFT 2048, {after} at FFT 8192");
     assert!(after > before, "{after} > {before}");
     let n = after as usize + 8192;
