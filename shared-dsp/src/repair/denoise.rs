@@ -83,11 +83,21 @@ const GAMMA_MAX: f32 = 1e6;
 const MS_BIAS: f32 = 3.0;
 /// Factor on the learned profile before it is used as the noise PSD.
 const PROFILE_OVERESTIMATE: f32 = 1.0;
-/// Factor on the (bias-compensated) minimum-statistics estimate before it is used as the
-/// noise PSD. Measured on the six recordings: on dense music the 8 s minimum is programme, not
-/// noise, and any factor above ≈ 0.03 made loud masters worse than the noisy input; so the
-/// adaptive mode removes far less than `reduction_db` (the profile mode is the accurate one).
-const ADAPTIVE_OVERESTIMATE: f32 = 0.02;
+/// Factor on the adaptive estimate before it is used as the noise PSD. On dense music the
+/// raw 8 s minimum is programme, not noise (it made loud masters up to 15 dB worse than the
+/// noisy input); the slope-limited envelope below is what keeps it honest, not this factor.
+const ADAPTIVE_OVERESTIMATE: f32 = 1.0;
+/// Steepest spectral slope the adaptive noise estimate may have, dB per octave. Broadband
+/// noise floors (hiss, preamp and tape noise, room tone) are smooth in frequency, while the
+/// minimum statistics of dense music are not: in bins where the music never pauses the
+/// minimum is programme. The estimate is therefore replaced by its lower envelope under this
+/// slope (a distance transform on the log-frequency axis, two passes), so the bins where the
+/// noise shows through bound those where it does not.
+const ADAPTIVE_MAX_SLOPE_DB_PER_OCT: f32 = 2.0;
+/// How far above that envelope a bin's own estimate may stay (power ratio, +9 dB): the
+/// per-bin minima of noise alone scatter by a few dB around the true floor, and the envelope
+/// runs along their low side.
+const ADAPTIVE_ENVELOPE_MARGIN: f32 = 8.0;
 /// Cohen & Berdugo's smoothing of ξ for the presence probability (β = 0.7 at 8 ms hop).
 const PRESENCE_BETA: f32 = 0.7;
 /// Smoothed ξ below which a neighbourhood is taken as noise / above which as signal.
@@ -186,6 +196,10 @@ struct DenoiseFrame {
     // Noise estimate (minimum statistics).
     ms_p: Vec<f32>,
     ms_sigma: Vec<f32>,
+    /// The adaptive noise estimate used: the smooth lower envelope of `ms_sigma`.
+    ms_noise: Vec<f32>,
+    /// Per-bin factor of the envelope's slope limit, `((k+1)/k)^e`.
+    ms_env_step: Vec<f32>,
     ms_actmin: Vec<f32>,
     ms_pmin_u: Vec<f32>,
     /// [`NUM_SUBWINDOWS`] planes of `MAX_BINS`: the minimum of each finished sub-window.
@@ -339,6 +353,8 @@ impl DenoiseFrame {
             transient_coeff: 0.9,
             ms_p: vec![0.0; MAX_BINS],
             ms_sigma: vec![0.0; MAX_BINS],
+            ms_noise: vec![0.0; MAX_BINS],
+            ms_env_step: vec![1.0; MAX_BINS],
             ms_actmin: vec![0.0; MAX_BINS],
             ms_pmin_u: vec![0.0; MAX_BINS],
             ms_subwindow_min: vec![0.0; MAX_BINS * NUM_SUBWINDOWS],
@@ -388,6 +404,14 @@ impl DenoiseFrame {
         self.presence_beta = PRESENCE_BETA.powf(self.hop_s / COHEN_HOP_S);
         let bin_hz = sample_rate_hz / fft_size as f32;
         self.presence_global_bins = ((PRESENCE_GLOBAL_HZ / bin_hz).round() as usize).clamp(1, 128);
+        let e = ADAPTIVE_MAX_SLOPE_DB_PER_OCT / (10.0 * std::f32::consts::LOG10_2);
+        for (k, st) in self.ms_env_step[..self.num_bins].iter_mut().enumerate() {
+            *st = if k == 0 {
+                1.0
+            } else {
+                ((k + 1) as f32 / k as f32).powf(e)
+            };
+        }
         self.update_smoothing();
         self.map_profile();
     }
@@ -521,6 +545,23 @@ impl DenoiseFrame {
             sigma[k] = bias * a.min(pmin_u[k]);
         }
 
+        // The smooth lower envelope (see ADAPTIVE_MAX_SLOPE_DB_PER_OCT); DC is left alone.
+        {
+            let sigma = &self.ms_sigma[..nb];
+            let env = &mut self.ms_noise[..nb];
+            let step = &self.ms_env_step[..nb];
+            env.copy_from_slice(sigma);
+            for k in 2..nb {
+                env[k] = env[k].min(env[k - 1] * step[k - 1]);
+            }
+            for k in (1..nb - 1).rev() {
+                env[k] = env[k].min(env[k + 1] * step[k]);
+            }
+            for (e, &s) in env.iter_mut().zip(sigma).skip(1) {
+                *e = s.min(*e * ADAPTIVE_ENVELOPE_MARGIN);
+            }
+        }
+
         self.ms_subwindow_count += 1;
         if self.ms_subwindow_count >= self.ms_subwindow_frames {
             self.ms_subwindow_count = 0;
@@ -563,7 +604,7 @@ impl SpectralFrame for DenoiseFrame {
         let (noise_src, over) = if use_profile {
             (&self.profile_bins[..nb], PROFILE_OVERESTIMATE)
         } else {
-            (&self.ms_sigma[..nb], ADAPTIVE_OVERESTIMATE)
+            (&self.ms_noise[..nb], ADAPTIVE_OVERESTIMATE)
         };
         self.noise_floor_db = 10.0
             * (lane_sum(noise_src) / (nb as f32 * self.window_energy))
@@ -600,7 +641,7 @@ impl SpectralFrame for DenoiseFrame {
             let noise = if use_profile {
                 &self.profile_bins[..nb]
             } else {
-                &self.ms_sigma[..nb]
+                &self.ms_noise[..nb]
             };
             let power = &self.power[..nb];
             let prev = &self.prev_clean_power[..nb];
@@ -1055,6 +1096,28 @@ mod tests {
                 (d.noise_floor_db() - want_db).abs() < 0.5,
                 "{}",
                 d.noise_floor_db()
+            );
+        }
+    }
+
+    #[test]
+    fn adaptive_mode_tracks_noise_alone_and_reduces_it() {
+        // White noise alone: after the 8 s search window the minimum statistics (with the
+        // bias factor) read the noise level, and the reduction follows the setting.
+        for reduction_db in [12.0f32, 24.0] {
+            let mut d = Denoise::new();
+            d.prepare(48_000.0);
+            d.set_settings(&DenoiseSettings {
+                reduction_db,
+                ..DenoiseSettings::default()
+            });
+            let x = noise(12 * 48_000, 3, 0.1);
+            let y = run(&mut d, &x, 512);
+            let tail = 10 * 48_000;
+            let att_db = 10.0 * (energy(&x[tail..]) / energy(&y[tail..])).log10();
+            assert!(
+                (att_db - reduction_db as f64).abs() < 3.0,
+                "adaptive {reduction_db} dB: attenuated {att_db:.1} dB"
             );
         }
     }
