@@ -102,11 +102,24 @@ fn ffmpeg(filter: &str, input: &Path, output: &Path) -> Option<(Vec<Vec<f32>>, f
     Some((read_wav(output), rtime))
 }
 
-/// SNR of a peer's output at its best alignment (some filters delay), dB.
+/// SNR of a peer's output at its best alignment (some filters delay their output), dB: the
+/// lag (0–8192 samples) that best correlates the output with the clean signal over one second.
 fn best_snr(clean: &[Vec<f32>], out: &[Vec<f32>]) -> f64 {
-    (0..64)
-        .map(|lag| snr_db(clean, out, lag, 24_000))
-        .fold(f64::MIN, f64::max)
+    let (start, len) = (48_000usize, 48_000usize);
+    let c = &clean[0];
+    let o = &out[0];
+    let lag = (0..8192usize)
+        .filter(|lag| start + lag + len <= o.len())
+        .max_by(|&a, &b| {
+            let corr = |lag: usize| -> f64 {
+                (0..len)
+                    .map(|i| c[start + i] as f64 * o[start + i + lag] as f64)
+                    .sum()
+            };
+            corr(a).total_cmp(&corr(b))
+        })
+        .unwrap_or(0);
+    snr_db(clean, out, lag, 24_000)
 }
 
 fn add(x: &[Vec<f32>], d: &[Vec<f32>]) -> Vec<Vec<f32>> {
