@@ -54,9 +54,9 @@ fn write_wav(path: &Path, channels: &[Vec<f32>]) {
         sample_format: hound::SampleFormat::Float,
     };
     let mut w = hound::WavWriter::create(path, spec).expect("write wav");
-    for i in 0..channels[0].len() {
-        w.write_sample(channels[0][i]).unwrap();
-        w.write_sample(channels[1][i]).unwrap();
+    for (l, r) in channels[0].iter().zip(&channels[1]) {
+        w.write_sample(*l).unwrap();
+        w.write_sample(*r).unwrap();
     }
     w.finalize().unwrap();
 }
@@ -122,6 +122,13 @@ fn best_snr(clean: &[Vec<f32>], out: &[Vec<f32>]) -> f64 {
     snr_db(clean, out, lag, 24_000)
 }
 
+/// Switches a module on.
+type Switch = fn(&mut RepairSettings);
+/// Damages a clean recording (with a seed).
+type Damage = fn(&[Vec<f32>], u64) -> Vec<Vec<f32>>;
+/// A damage, the module that repairs it and the ffmpeg filter that does the same job.
+type Case = (&'static str, Damage, Switch, &'static str);
+
 fn add(x: &[Vec<f32>], d: &[Vec<f32>]) -> Vec<Vec<f32>> {
     x.iter()
         .zip(d)
@@ -145,7 +152,7 @@ fn main() {
             add(&d, &damage::white_noise_like(x, -30.0, 600 + k as u64))
         })
         .collect();
-    let modules: [(&str, fn(&mut RepairSettings)); 6] = [
+    let modules: [(&str, Switch); 6] = [
         ("every module", |s| {
             s.declip_on = true;
             s.declick_on = true;
@@ -178,8 +185,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let inp = dir.join("in.wav");
     let outp = dir.join("out.wav");
-    type Damage = fn(&[Vec<f32>], u64) -> Vec<Vec<f32>>;
-    let cases: [(&str, Damage, fn(&mut RepairSettings), &str); 3] = [
+    let cases: [Case; 3] = [
         (
             "clicks",
             |x, seed| {

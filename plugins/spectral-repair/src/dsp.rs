@@ -224,15 +224,21 @@ impl<U: RepairUnit> Slot<U> {
         let nc = audio.len().min(MAX_CHANNELS);
         let n = audio[0].len().min(MAX_CHUNK);
         if !self.is_running() {
-            for c in 0..nc {
-                self.dry[c].process_block(&mut audio[c][..n]);
+            for (ch, d) in audio.iter_mut().zip(self.dry.iter_mut()).take(nc) {
+                d.process_block(&mut ch[..n]);
             }
             return;
         }
-        for c in 0..nc {
-            self.wet[c][..n].copy_from_slice(&audio[c][..n]);
-            self.units[c].process(&mut self.wet[c][..n]);
-            self.dry[c].process_block(&mut audio[c][..n]);
+        for (((ch, d), u), w) in audio
+            .iter_mut()
+            .zip(self.dry.iter_mut())
+            .zip(self.units.iter_mut())
+            .zip(self.wet.iter_mut())
+            .take(nc)
+        {
+            w[..n].copy_from_slice(&ch[..n]);
+            u.process(&mut w[..n]);
+            d.process_block(&mut ch[..n]);
         }
         if self.enabled && self.priming > 0 {
             self.priming = self.priming.saturating_sub(n);
@@ -242,8 +248,8 @@ impl<U: RepairUnit> Slot<U> {
         }
         if !self.fade.is_smoothing() {
             if self.fade.current() >= 1.0 {
-                for c in 0..nc {
-                    audio[c][..n].copy_from_slice(&self.wet[c][..n]);
+                for (ch, w) in audio.iter_mut().zip(self.wet.iter()).take(nc) {
+                    ch[..n].copy_from_slice(&w[..n]);
                 }
             }
             // Fully off (still priming): the dry signal stays.
@@ -251,8 +257,8 @@ impl<U: RepairUnit> Slot<U> {
         }
         let mut f = [0.0f32; MAX_CHUNK];
         self.fade.next_block(&mut f[..n]);
-        for c in 0..nc {
-            for ((y, w), f) in audio[c][..n].iter_mut().zip(&self.wet[c][..n]).zip(&f[..n]) {
+        for (ch, w) in audio.iter_mut().zip(self.wet.iter()).take(nc) {
+            for ((y, w), f) in ch[..n].iter_mut().zip(&w[..n]).zip(&f[..n]) {
                 *y += f * (w - *y);
             }
         }
@@ -465,8 +471,8 @@ impl RepairCore {
             }
             self.new_profile_ready = true;
         }
-        for c in 0..MAX_CHANNELS {
-            self.profile_generation[c] = units[c].profile_generation();
+        for (g, u) in self.profile_generation.iter_mut().zip(units.iter()) {
+            *g = u.profile_generation();
         }
     }
 

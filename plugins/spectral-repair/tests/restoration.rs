@@ -81,9 +81,12 @@ const KNOWN_TICKS: [(&str, u64); 1] = [("05_speech_male_en.flac", 18_647)];
 /// Skip the first half second in SNR figures (detectors and estimators start cold).
 const SKIP: usize = 24_000;
 
+/// Switches a module on.
+type Switch = fn(&mut RepairSettings);
+
 #[test]
 fn detecting_modules_leave_clean_recordings_alone() {
-    let modules: [(&str, fn(&mut RepairSettings)); 4] = [
+    let modules: [(&str, Switch); 4] = [
         ("de-clip", |s| s.declip_on = true),
         ("de-click", |s| s.declick_on = true),
         ("de-plosive", |s| s.deplosive_on = true),
