@@ -20,7 +20,7 @@ use crate::meters::RepairMeters;
 use crate::params::{OutputParam, RepairParams};
 
 /// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 1120;
+pub const EDITOR_WIDTH: u32 = 1250;
 /// Default editor height, logical pixels.
 pub const EDITOR_HEIGHT: u32 = 600;
 /// Width of a module column.
