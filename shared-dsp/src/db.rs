@@ -156,6 +156,17 @@ pub fn sanitize(buf: &mut [f32]) -> bool {
     bad
 }
 
+/// `v` clamped to `lo..=hi`, or `default` when `v` is NaN or infinite: how a unit or engine
+/// takes a setting from a corrupt preset or a misbehaving host.
+#[inline]
+pub fn finite_clamp(v: f32, lo: f32, hi: f32, default: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(lo, hi)
+    } else {
+        default
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@
 //! engine chunks host blocks, sanitises input, crossfades the bypass and keeps the latency
 //! while bypassed.
 
-use shared_dsp::db::MINUS_INFINITY_DB;
+use shared_dsp::db::{finite_clamp, MINUS_INFINITY_DB};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::repair::declick::{Declick, DeclickSettings};
 use shared_dsp::repair::declip::{Declip, DeclipSettings};
@@ -109,21 +109,9 @@ impl Default for RepairSettings {
 /// preset or a host sending garbage cannot destabilise the engine (the units clamp their own).
 pub fn sanitize_settings(s: &RepairSettings) -> RepairSettings {
     let mut o = *s;
-    o.mix = if s.mix.is_finite() {
-        s.mix.clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    o.output_gain = if s.output_gain.is_finite() {
-        s.output_gain.clamp(0.0, 16.0)
-    } else {
-        1.0
-    };
-    o.declip_gain = if s.declip_gain.is_finite() {
-        s.declip_gain.clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
+    o.mix = finite_clamp(s.mix, 0.0, 1.0, 1.0);
+    o.output_gain = finite_clamp(s.output_gain, 0.0, 16.0, 1.0);
+    o.declip_gain = finite_clamp(s.declip_gain, 0.0, 1.0, 1.0);
     o
 }
 
@@ -262,11 +250,6 @@ impl<U: RepairUnit> Slot<U> {
                 *y += f * (w - *y);
             }
         }
-    }
-
-    /// The units (for their activity read-outs).
-    pub fn units(&self) -> &[U; MAX_CHANNELS] {
-        &self.units
     }
 }
 

@@ -514,16 +514,8 @@ fn geometry(fs: f32) -> (usize, usize, usize) {
 }
 
 fn config(fs: f32, s: &DeclickSettings) -> Config {
-    let sens = if s.sensitivity.is_finite() {
-        s.sensitivity.clamp(0.0, 100.0)
-    } else {
-        50.0
-    };
-    let ev_ms = if s.max_event_ms.is_finite() {
-        s.max_event_ms.clamp(MIN_EVENT_MS, MAX_EVENT_MS)
-    } else {
-        2.0
-    };
+    let sens = crate::db::finite_clamp(s.sensitivity, 0.0, 100.0, 50.0);
+    let ev_ms = crate::db::finite_clamp(s.max_event_ms, MIN_EVENT_MS, MAX_EVENT_MS, 2.0);
     // Each 50 % of sensitivity halves both thresholds (amplitude ratios).
     let f = 2f32.powf((50.0 - sens) / 50.0);
     Config {
@@ -591,15 +583,7 @@ mod tests {
         (y[lat..].to_vec(), ev)
     }
 
-    fn err_db(reference: &[f32], x: &[f32]) -> f64 {
-        let s: f64 = reference.iter().map(|&v| (v as f64).powi(2)).sum();
-        let e: f64 = reference
-            .iter()
-            .zip(x)
-            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-            .sum();
-        10.0 * (e.max(1e-30) / s).log10()
-    }
+    use super::super::test_signals::err_db;
 
     #[test]
     fn finds_and_removes_clicks() {

@@ -429,15 +429,7 @@ mod tests {
         y[lat..].to_vec()
     }
 
-    fn err_db(reference: &[f32], x: &[f32]) -> f64 {
-        let s: f64 = reference.iter().map(|&v| (v as f64).powi(2)).sum();
-        let e: f64 = reference
-            .iter()
-            .zip(x)
-            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-            .sum();
-        10.0 * (e.max(1e-30) / s).log10()
-    }
+    use super::super::test_signals::err_db;
 
     #[test]
     fn detects_the_level_and_rebuilds_clipped_peaks() {

@@ -24,6 +24,7 @@
 //! (otherwise the LR4 phase shift would leave most of a 40–100 Hz pop in place); the fixed
 //! latency of 10 ms covers that group delay down to a 50 Hz limit. The gain is smoothed (attack 1.5 ms, release 45 ms).
 
+use crate::db::finite_clamp;
 use crate::dynamics::envelope::one_pole_coeff;
 use crate::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 
@@ -187,21 +188,9 @@ impl Deplosive {
 
     fn apply_settings(&mut self) {
         let s = &mut self.settings;
-        s.sensitivity = if s.sensitivity.is_finite() {
-            s.sensitivity.clamp(0.0, 100.0)
-        } else {
-            50.0
-        };
-        s.freq_limit_hz = if s.freq_limit_hz.is_finite() {
-            s.freq_limit_hz.clamp(50.0, 400.0)
-        } else {
-            180.0
-        };
-        s.strength_db = if s.strength_db.is_finite() {
-            s.strength_db.clamp(0.0, 30.0)
-        } else {
-            18.0
-        };
+        s.sensitivity = finite_clamp(s.sensitivity, 0.0, 100.0, 50.0);
+        s.freq_limit_hz = finite_clamp(s.freq_limit_hz, 50.0, 400.0, 180.0);
+        s.strength_db = finite_clamp(s.strength_db, 0.0, 30.0, 18.0);
         self.lowpass = ButterworthCoeffs::lowpass(self.fs, s.freq_limit_hz, FilterSlope::Db12);
         // Group delay at DC of two cascaded Butterworth 2nd-order sections: 2·√2/ω_c.
         let gd = 2.0 * std::f32::consts::SQRT_2 / (2.0 * std::f32::consts::PI * s.freq_limit_hz);

@@ -52,3 +52,18 @@ forward_repair_unit!(
     dehum::Dehum,
     denoise::Denoise
 );
+
+/// Measures shared by the units' tests.
+#[cfg(test)]
+mod test_signals {
+    /// Error energy of `x` against `reference`, relative to the reference's energy, dB.
+    pub fn err_db(reference: &[f32], x: &[f32]) -> f64 {
+        let s: f64 = reference.iter().map(|&v| (v as f64).powi(2)).sum();
+        let e: f64 = reference
+            .iter()
+            .zip(x)
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum();
+        10.0 * (e.max(1e-30) / s).log10()
+    }
+}
