@@ -1,0 +1,172 @@
+//! Every plugin's saved-state versioning, through the CLAP state extension: committed fixtures
+//! of states that earlier builds saved must load with the same parameters in every later build.
+//!
+//! `fixtures/<crate>_v1.state` holds the exact bytes a plugin saved with state layout version 1
+//! (before presets, A/B and the lock existed) and the settings listed in [`FIXTURES`]. Never
+//! regenerate a fixture to make a test pass; a new layout version gets a new fixture beside the
+//! old ones. (The channel strip's own tests are in `channel_strip_state.rs`.)
+
+use lathe_clap_host_tests::signal::stereo_test_signal;
+use lathe_clap_host_tests::{Harness, Plugin, BUS_COMPRESSOR, MASTERING_LIMITER, SPECTRAL_REPAIR};
+use std::path::PathBuf;
+
+/// (parameter, typed text, text the plugin shows afterwards).
+type Setting = (&'static str, &'static str, &'static str);
+
+/// A plugin's version-1 fixture and the settings saved in it.
+struct Fixture {
+    plugin: &'static Plugin,
+    settings: &'static [Setting],
+}
+
+const FIXTURES: &[Fixture] = &[
+    Fixture {
+        plugin: &BUS_COMPRESSOR,
+        settings: &[
+            ("Threshold", "-20 dB", "-20.0 dB"),
+            ("Classic Ratio", "2:1", "2:1"),
+            ("Classic Attack", "30 ms", "30 ms"),
+            ("Classic Release", "0.3 s", "0.3 s"),
+            ("Mix", "60 %", "60 %"),
+            ("Sidechain HPF", "90 Hz", "90.0 Hz"),
+            ("Makeup", "3 dB", "3.0 dB"),
+            ("Output Gain", "-1.5 dB", "-1.50 dB"),
+        ],
+    },
+    Fixture {
+        plugin: &MASTERING_LIMITER,
+        settings: &[
+            ("Input Gain", "6 dB", "6.0 dB"),
+            ("Ceiling", "-0.3 dBTP", "-0.3 dBTP"),
+            ("Lookahead", "3 ms", "3.00 ms"),
+            ("Release", "250 ms", "250 ms"),
+            ("Oversampling", "8x", "8x"),
+            ("Dither", "TPDF", "TPDF"),
+            ("Dither Bits", "16 bit", "16 bit"),
+            ("DC Filter", "On", "On"),
+            ("Target", "Apple Music", "Apple Music"),
+        ],
+    },
+    Fixture {
+        plugin: &SPECTRAL_REPAIR,
+        settings: &[
+            ("Mix", "80 %", "80 %"),
+            ("Output Gain", "-2 dB", "-2.00 dB"),
+            ("De-click", "On", "On"),
+            ("De-click Sensitivity", "70 %", "70 %"),
+            ("De-hum", "On", "On"),
+            ("De-hum Base", "60 Hz", "60 Hz"),
+            ("De-noise", "On", "On"),
+            ("De-noise Reduction", "18 dB", "18.0 dB"),
+        ],
+    },
+];
+
+fn fixture_path(plugin: &Plugin, version: u32) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("fixtures/{}_v{version}.state", plugin.crate_name))
+}
+
+/// Splits nice-plug's CLAP state (little-endian `u64` length, then JSON) into its JSON.
+fn state_json(bytes: &[u8]) -> serde_json::Value {
+    assert!(bytes.len() > 8, "state too short");
+    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    assert_eq!(length, bytes.len() - 8, "length prefix");
+    serde_json::from_slice(&bytes[8..]).expect("state JSON")
+}
+
+fn layout_version(json: &serde_json::Value) -> &str {
+    json["fields"]["version"]
+        .as_str()
+        .expect("fields.version is a string")
+}
+
+/// Asserts that `h` shows the fixture's settings and the default for everything else.
+fn assert_shows(h: &mut Harness, f: &Fixture, what: &str) {
+    for (name, _, shown) in f.settings {
+        assert_eq!(
+            h.current_text(name),
+            *shown,
+            "{}: {what}: {name}",
+            f.plugin.name
+        );
+    }
+    for row in f.plugin.params_table() {
+        if f.settings.iter().all(|(name, _, _)| *name != row.name) {
+            let default = format!("{}{}", row.default_text, row.unit);
+            assert_eq!(
+                h.current_text(&row.name),
+                default,
+                "{}: {what}: {} (untouched)",
+                f.plugin.name,
+                row.name
+            );
+        }
+    }
+}
+
+/// Writes the version-1 fixtures from the current build. Only for creating them, by hand:
+/// `LATHE_WRITE_STATE_FIXTURE=1 cargo test --release -p lathe-clap-host-tests --test
+/// state_fixtures -- --ignored write_`. Prints the shown texts to fill [`FIXTURES`].
+#[test]
+#[ignore = "writes fixtures/<crate>_v1.state; run by hand only to create them"]
+fn write_v1_fixtures() {
+    if std::env::var_os("LATHE_WRITE_STATE_FIXTURE").is_none() {
+        return;
+    }
+    for f in FIXTURES {
+        let mut h = f.plugin.harness();
+        let changes: Vec<_> = f
+            .settings
+            .iter()
+            .map(|(name, typed, _)| h.change_from_text(name, typed))
+            .collect();
+        h.flush_inactive(&changes);
+        for (name, typed, _) in f.settings {
+            println!(
+                "{}: (\"{name}\", \"{typed}\", \"{}\")",
+                f.plugin.name,
+                h.current_text(name)
+            );
+        }
+        let bytes = h.save_state();
+        assert_eq!(
+            layout_version(&state_json(&bytes)),
+            "1",
+            "not a version-1 state"
+        );
+        std::fs::write(fixture_path(f.plugin, 1), &bytes).unwrap();
+    }
+}
+
+#[test]
+fn version_1_fixtures_load_every_setting() {
+    for f in FIXTURES {
+        let bytes = std::fs::read(fixture_path(f.plugin, 1)).expect("the fixture is committed");
+        assert_eq!(layout_version(&state_json(&bytes)), "1");
+        // Into an inactive instance (a host opening a session)…
+        let mut h = f.plugin.harness();
+        h.load_state(&bytes);
+        assert_shows(&mut h, f, "loaded inactive");
+        h.activate();
+        assert_shows(&mut h, f, "after activation");
+        let out = h.process(&stereo_test_signal(h.sample_rate(), 9600), &[]);
+        assert!(
+            out.iter().flatten().all(|v| v.is_finite()),
+            "{}",
+            f.plugin.name
+        );
+        // …and into an active one (a host loading a preset while playing).
+        let mut active = f.plugin.active_harness();
+        active.load_state(&bytes);
+        assert_shows(&mut active, f, "loaded active");
+        // Saving again keeps every parameter.
+        let resaved = state_json(&h.save_state());
+        assert_eq!(
+            resaved["params"],
+            state_json(&bytes)["params"],
+            "{}: re-saved parameters",
+            f.plugin.name
+        );
+    }
+}
