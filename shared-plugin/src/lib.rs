@@ -8,6 +8,9 @@
 //! - [`meters`]: lock-free meter transport from the audio thread to the editor;
 //! - [`presets`]: factory presets as embedded data files, resolved through the parameters' own
 //!   text forms;
+//! - [`user_presets`]: user preset files in the platform's config directory, written atomically;
+//! - [`session`]: what an instance saves beside its parameters (preset name, A/B, lock) and the
+//!   editor's host context that records undo and applies presets, A/B and undo through the host;
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
 //! - [`layouts`]: the audio I/O layouts the suite offers.
 //!
@@ -27,5 +30,7 @@ pub mod layouts;
 pub mod meters;
 pub mod params;
 pub mod presets;
+pub mod session;
 pub mod state;
 pub mod table;
+pub mod user_presets;

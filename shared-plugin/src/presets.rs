@@ -29,6 +29,19 @@ pub struct FactoryPreset {
     pub description: String,
     /// Parameter ID → value text in the plugin's own units.
     pub values: BTreeMap<String, String>,
+    /// What the description promises, checked by the plugin's preset test.
+    pub expect: Expectation,
+}
+
+/// What a factory preset promises, in numbers its test checks: run on a real recording from
+/// `tests/data`, the output level (RMS over the whole file, latency removed) moves by an amount
+/// within `level_change_db` relative to the input.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Expectation {
+    /// The recording's file name in `tests/data` without extension ("04_drums_groove").
+    pub recording: String,
+    /// Lowest and highest output-minus-input RMS level change, dB.
+    pub level_change_db: [f64; 2],
 }
 
 /// Parses a plugin's embedded factory preset file.
@@ -87,6 +100,73 @@ pub fn resolve(params: &dyn Params, preset: &FactoryPreset) -> Result<Vec<Preset
         });
     }
     Ok(out)
+}
+
+/// Every parameter's normalised value under a user preset's plain values (listed ones
+/// converted from their unit, the others at their defaults; the bypass is left out). A
+/// parameter this plugin does not have is an error: the preset came from a newer version.
+pub fn resolve_plain(
+    params: &dyn Params,
+    name: &str,
+    values: &BTreeMap<String, f32>,
+) -> Result<Vec<PresetValue>, String> {
+    let map = params.param_map();
+    if let Some(id) = values
+        .keys()
+        .find(|id| !map.iter().any(|(pid, _, _)| pid == *id))
+    {
+        return Err(format!(
+            "preset \"{name}\" sets \"{id}\", which this version does not have: it was \
+             saved by a newer version of Lathe"
+        ));
+    }
+    let mut out = Vec::with_capacity(map.len());
+    for (id, ptr, _) in map {
+        // SAFETY: the pointers come from `params`, which outlives this call.
+        unsafe {
+            if ptr.flags().contains(ParamFlags::BYPASS) {
+                continue;
+            }
+            let normalized = match values.get(&id) {
+                Some(&plain) if plain.is_finite() => {
+                    let plain = if ptr.step_count().is_some() {
+                        plain.round()
+                    } else {
+                        plain
+                    };
+                    ptr.preview_normalized(plain).clamp(0.0, 1.0)
+                }
+                Some(plain) => {
+                    return Err(format!(
+                        "preset \"{name}\": \"{id}\" has no valid value ({plain})"
+                    ))
+                }
+                None => ptr.default_normalized_value(),
+            };
+            out.push(PresetValue {
+                id,
+                param: ptr,
+                normalized,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every parameter's current plain value (the bypass left out), keyed by ID: what a user preset
+/// and an A/B slot store.
+pub fn capture(params: &dyn Params) -> BTreeMap<String, f32> {
+    params
+        .param_map()
+        .into_iter()
+        .filter_map(|(id, ptr, _)| {
+            // SAFETY: the pointers come from `params`, which outlives this call.
+            unsafe {
+                (!ptr.flags().contains(ParamFlags::BYPASS))
+                    .then(|| (id, ptr.preview_plain(ptr.unmodulated_normalized_value())))
+            }
+        })
+        .collect()
 }
 
 /// Sets the values directly on the parameter objects, with no host involved: for tests and the

@@ -47,10 +47,29 @@ pub fn saved_version(state: &PluginState) -> u32 {
         .unwrap_or(1)
 }
 
-/// Runs every migration step from the state's version up to `current` and stamps the state
-/// with `current`.
+/// Runs every migration step from the state's version up to `current`, stamps the state with
+/// `current`, and checks its session (`session::filter_session`), leaving the editor a note
+/// when the state came from a newer version or its session could not be read.
 pub fn migrate(state: &mut PluginState, current: u32, steps: &[Migration]) -> MigrationOutcome {
     let saved = saved_version(state);
+    let outcome = migrate_params(state, saved, current, steps);
+    let note = match outcome {
+        MigrationOutcome::Newer { saved } => format!(
+            "This session was saved by a newer version of Lathe (state layout {saved}; this \
+             version knows {current}): the settings this version understands were loaded."
+        ),
+        _ => String::new(),
+    };
+    crate::session::filter_session(state, &note);
+    outcome
+}
+
+fn migrate_params(
+    state: &mut PluginState,
+    saved: u32,
+    current: u32,
+    steps: &[Migration],
+) -> MigrationOutcome {
     if saved > current {
         nice_warn!(
             "this session was saved by a newer version (state layout {saved}, this build knows \

@@ -17,6 +17,14 @@ use std::sync::Arc;
 use dsp::ChannelStripEngine;
 use params::ChannelStripParams;
 
+/// The factory presets (`presets/factory.json`), embedded at build time.
+pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
+
+/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
+pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
+    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
+}
+
 /// The plugin instance.
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,

@@ -1,0 +1,345 @@
+//! The session's actions against a recording stand-in for the host's context: what reaches
+//! the host (begin/set/end per parameter), what the parameters end up at, undo and A/B.
+
+use super::*;
+use crate::presets::parse_factory;
+
+#[derive(Params)]
+struct TestParams {
+    #[id = "bypass"]
+    bypass: BoolParam,
+    #[id = "thr"]
+    thr: FloatParam,
+    #[id = "ratio"]
+    ratio: IntParam,
+    #[id = "on"]
+    on: BoolParam,
+    #[id = "out"]
+    out: FloatParam,
+    #[persist = "session"]
+    session: SessionField,
+}
+
+impl Default for TestParams {
+    fn default() -> Self {
+        Self {
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            thr: FloatParam::new(
+                "Threshold",
+                -10.0,
+                FloatRange::Linear {
+                    min: -40.0,
+                    max: 0.0,
+                },
+            ),
+            ratio: IntParam::new("Ratio", 4, IntRange::Linear { min: 1, max: 20 }),
+            on: BoolParam::new("On", false),
+            out: FloatParam::new(
+                "Output",
+                0.0,
+                FloatRange::Linear {
+                    min: -24.0,
+                    max: 24.0,
+                },
+            ),
+            session: new_session_field(),
+        }
+    }
+}
+
+/// What the host saw.
+#[derive(Clone, Debug, PartialEq)]
+enum Event {
+    Begin(String),
+    Set(String, f32),
+    End(String),
+}
+
+/// Records the calls and, like a host, makes each set value the parameter's value.
+struct FakeHost {
+    params: Arc<TestParams>,
+    events: Mutex<Vec<Event>>,
+}
+
+impl FakeHost {
+    fn id(&self, param: ParamPtr) -> String {
+        lookup(&*self.params, param).unwrap().0
+    }
+}
+
+impl GuiContextInner for FakeHost {
+    fn plugin_api(&self) -> PluginApi {
+        PluginApi::Clap
+    }
+    unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
+        let id = self.id(param);
+        self.events.lock().unwrap().push(Event::Begin(id));
+    }
+    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
+        let id = self.id(param);
+        self.events.lock().unwrap().push(Event::Set(id, normalized));
+        unsafe { param._internal_set_normalized_value(normalized) };
+    }
+    unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
+        let id = self.id(param);
+        self.events.lock().unwrap().push(Event::End(id));
+    }
+    fn get_state(&self) -> PluginState {
+        unimplemented!()
+    }
+    fn set_state(&self, _state: PluginState) {}
+    fn request_restart(&self) {}
+}
+
+fn setup() -> (Arc<TestParams>, Arc<FakeHost>, Recorder) {
+    let params = Arc::new(TestParams::default());
+    let host = Arc::new(FakeHost {
+        params: params.clone(),
+        events: Mutex::new(Vec::new()),
+    });
+    let recorder = Recorder::new(
+        GuiContext::new(host.clone()),
+        params.clone(),
+        params.session.clone(),
+    );
+    (params, host, recorder)
+}
+
+fn kit() -> PresetKit {
+    PresetKit {
+        plugin_id: "com.lathe-audio.test",
+        folder: "test",
+        factory: parse_factory(
+            r#"[{"name": "Squash", "description": "Hard.", "values":
+                 {"thr": "-30", "ratio": "10", "on": "On", "out": "6"},
+                 "expect": {"recording": "x", "level_change_db": [0, 0]}}]"#,
+        )
+        .unwrap(),
+        locked_ids: &["out"],
+        lock_label: "Lock output",
+    }
+}
+
+/// A drag in the editor: begin, a few sets, end.
+fn drag(setter: &ParamSetter, param: &FloatParam, to: &[f32]) {
+    setter.begin_set_parameter(param);
+    for v in to {
+        setter.set_parameter(param, *v);
+    }
+    setter.end_set_parameter(param);
+}
+
+#[test]
+fn a_preset_reaches_the_host_as_one_gesture_per_changed_parameter() {
+    let (params, host, rec) = setup();
+    let kit = kit();
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(params.thr.value(), -30.0);
+    assert_eq!(params.ratio.value(), 10);
+    assert!(params.on.value());
+    assert_eq!(params.out.value(), 6.0);
+    let events = host.events.lock().unwrap().clone();
+    // Four parameters changed: begin, set, end each; the bypass is never touched.
+    assert_eq!(events.len(), 12, "{events:?}");
+    for chunk in events.chunks(3) {
+        let Event::Begin(id) = &chunk[0] else {
+            panic!("{chunk:?}")
+        };
+        assert!(
+            matches!(&chunk[1], Event::Set(i, _) if i == id),
+            "{chunk:?}"
+        );
+        assert_eq!(chunk[2], Event::End(id.clone()));
+        assert_ne!(id, "bypass");
+    }
+    assert_eq!(rec.session().preset, "Squash");
+    // Loading it again changes nothing, so nothing reaches the host.
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(host.events.lock().unwrap().len(), 12);
+}
+
+#[test]
+fn the_lock_keeps_the_output_when_a_preset_loads() {
+    let (params, _host, rec) = setup();
+    let kit = kit();
+    drag(&rec.setter(), &params.out, &[-3.0]);
+    rec.session().lock = true;
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(params.out.value(), -3.0, "locked output kept");
+    assert_eq!(params.thr.value(), -30.0, "the rest loads");
+    rec.session().lock = false;
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(params.out.value(), 6.0, "unlocked: the preset's output");
+}
+
+#[test]
+fn undo_and_redo_editor_changes_and_preset_loads() {
+    let (params, host, rec) = setup();
+    let kit = kit();
+    let setter = rec.setter();
+    drag(&setter, &params.thr, &[-12.0, -15.0, -20.0]);
+    drag(&setter, &params.out, &[2.0]);
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(rec.history().undo_label(), Some("preset Squash"));
+
+    host.events.lock().unwrap().clear();
+    assert_eq!(rec.undo().as_deref(), Some("preset Squash"));
+    assert_eq!(
+        (params.thr.value(), params.ratio.value(), params.out.value()),
+        (-20.0, 4, 2.0)
+    );
+    assert!(!params.on.value());
+    assert_eq!(rec.session().preset, "", "the preset name is undone too");
+    // Undo reaches the host through the same gestures, and is not itself recorded.
+    assert!(host
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| *e == Event::Begin("thr".into())));
+    assert_eq!(rec.undo().as_deref(), Some("Output"));
+    assert_eq!(params.out.value(), 0.0);
+    assert_eq!(rec.undo().as_deref(), Some("Threshold"));
+    assert_eq!(params.thr.value(), -10.0, "a whole drag is one edit");
+    assert_eq!(rec.undo(), None);
+
+    assert_eq!(rec.redo().as_deref(), Some("Threshold"));
+    assert_eq!(params.thr.value(), -20.0);
+    assert_eq!(rec.redo().as_deref(), Some("Output"));
+    // A new edit clears what could be redone.
+    drag(&setter, &params.thr, &[-5.0]);
+    assert_eq!(rec.history().redo_label(), None);
+    assert_eq!(rec.redo(), None);
+    assert_eq!(rec.undo().as_deref(), Some("Threshold"));
+    assert_eq!(params.thr.value(), -20.0);
+}
+
+#[test]
+fn a_set_without_a_gesture_and_a_drag_back_to_the_start() {
+    let (params, _host, rec) = setup();
+    let setter = rec.setter();
+    setter.set_parameter(&params.thr, -8.0);
+    assert_eq!(rec.history().undo_label(), Some("Threshold"));
+    drag(&setter, &params.out, &[5.0, 0.0]);
+    assert_eq!(
+        rec.history().undo_label(),
+        Some("Threshold"),
+        "a drag that ends where it began is not an edit"
+    );
+    rec.undo();
+    assert_eq!(params.thr.value(), -10.0);
+}
+
+#[test]
+fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
+    let (params, host, rec) = setup();
+    let kit = kit();
+    let setter = rec.setter();
+    drag(&setter, &params.thr, &[-25.0]);
+    // The first swap: B starts as a copy of A, so nothing changes.
+    rec.ab_swap();
+    assert_eq!(rec.session().slot, Slot::B);
+    assert_eq!(params.thr.value(), -25.0);
+    // Edit B, then compare.
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    host.events.lock().unwrap().clear();
+    rec.ab_swap();
+    assert_eq!(rec.session().slot, Slot::A);
+    assert_eq!(
+        (params.thr.value(), params.ratio.value(), params.out.value()),
+        (-25.0, 4, 0.0)
+    );
+    assert_eq!(rec.session().preset, "");
+    assert_eq!(rec.session().other.as_ref().unwrap().preset, "Squash");
+    let events = host.events.lock().unwrap().clone();
+    assert_eq!(
+        events.len(),
+        12,
+        "thr, ratio, on, out change back: {events:?}"
+    );
+    rec.ab_swap();
+    assert_eq!(rec.session().slot, Slot::B);
+    assert_eq!(
+        (params.thr.value(), params.ratio.value(), params.out.value()),
+        (-30.0, 10, 6.0)
+    );
+    assert_eq!(rec.session().preset, "Squash");
+    // Copy B into A, then swapping changes nothing.
+    rec.ab_copy();
+    rec.ab_swap();
+    assert_eq!(
+        (params.thr.value(), params.ratio.value(), params.out.value()),
+        (-30.0, 10, 6.0)
+    );
+    // A/B is not an undoable edit: undo still takes back the preset load.
+    assert_eq!(rec.history().undo_label(), Some("preset Squash"));
+}
+
+#[test]
+fn user_presets_restore_plain_values_exactly() {
+    let (params, _host, rec) = setup();
+    let kit = kit();
+    let setter = rec.setter();
+    drag(&setter, &params.thr, &[-17.123_45]);
+    setter.set_parameter(&params.ratio, 7);
+    let saved = rec.snapshot_as(&kit, "Mine");
+    assert_eq!(saved.values["thr"], -17.123_45);
+    assert_eq!(saved.values["ratio"], 7.0);
+    assert!(!saved.values.contains_key("bypass"));
+    let (params2, _host2, rec2) = setup();
+    rec2.load_user(&kit, &saved).unwrap();
+    assert_eq!(params2.thr.value(), params.thr.value());
+    assert_eq!(params2.ratio.value(), 7);
+    assert_eq!(rec2.session().preset, "Mine");
+    // A preset naming a parameter this version lacks changes nothing and says why.
+    let mut newer = saved.clone();
+    newer.values.insert("tape_age".into(), 1.0);
+    let (params3, host3, rec3) = setup();
+    let err = rec3.load_user(&kit, &newer).unwrap_err();
+    assert!(
+        err.contains("tape_age") && err.contains("newer version"),
+        "{err}"
+    );
+    assert!(host3.events.lock().unwrap().is_empty());
+    assert_eq!(params3.thr.value(), -10.0);
+}
+
+#[test]
+fn the_session_round_trips_and_bad_sessions_load_fresh_with_a_note() {
+    let mut s = Session {
+        preset: "Drum bus glue".into(),
+        slot: Slot::B,
+        other: Some(Snapshot {
+            preset: "".into(),
+            values: [("thr".to_string(), -12.5)].into_iter().collect(),
+        }),
+        lock: true,
+        note: String::new(),
+    };
+    let text = serde_json::to_string(&s).unwrap();
+    assert_eq!(serde_json::from_str::<Session>(&text).unwrap(), s);
+    // Fields added later take their defaults.
+    let old: Session = serde_json::from_str(r#"{"preset": "X"}"#).unwrap();
+    assert_eq!((old.slot, old.lock, old.other), (Slot::A, false, None));
+
+    let mut state = PluginState {
+        version: String::new(),
+        params: BTreeMap::new(),
+        fields: BTreeMap::new(),
+    };
+    state.fields.insert(SESSION_FIELD.into(), text.clone());
+    filter_session(&mut state, "");
+    s.note.clear();
+    assert_eq!(
+        serde_json::from_str::<Session>(&state.fields[SESSION_FIELD]).unwrap(),
+        s
+    );
+
+    state
+        .fields
+        .insert(SESSION_FIELD.into(), "{\"slot\": \"C\"".into());
+    filter_session(&mut state, "");
+    let fresh: Session = serde_json::from_str(&state.fields[SESSION_FIELD]).unwrap();
+    assert_eq!(fresh.slot, Slot::A);
+    assert!(fresh.note.contains("could not be read"), "{}", fresh.note);
+}
