@@ -5,6 +5,9 @@
 # rustfmt/clippy, the .venv with pedalboard), so it works on a fresh Debian machine with Rust.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Plugins created by the tests read the user's default preset from the config directory: point
+# it at an empty one so a developer's own presets never change a test.
+export XDG_CONFIG_HOME="${LATHE_TEST_CONFIG_HOME:-$PWD/target/test-config}"
 
 echo "== setup (installs only what is missing)"
 bash scripts/setup.sh test

@@ -5,6 +5,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# Plugins created by the tests read the user's default preset from the config directory: point
+# it at an empty one so a developer's own presets never change a test.
+export XDG_CONFIG_HOME="${LATHE_TEST_CONFIG_HOME:-$PWD/target/test-config}"
 
 # Every plugin listed in bundler.toml (its `name = "..."` lines), as CLAP and VST3.
 mapfile -t names < <(sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' bundler.toml)

@@ -6,7 +6,7 @@
 //! - [`views`]: a frequency-response view of any `Fn(freq_hz) -> dB` and a transfer-curve view
 //!   of any `Fn(in_db) -> out_db` with a live level dot;
 //! - [`spectrum`]: a real-time spectrum analyser (FFT on the editor thread) and its view;
-//! - [`presets`]: the factory preset menu, applied through the host;
+//! - [`presets`]: the header's preset bar (factory and user presets, lock, A/B, undo/redo);
 //! - [`shell`]: the editor window (title bar, scale selector, repaint policy) around a plugin's
 //!   [`shell::EditorLayout`].
 //!
@@ -22,4 +22,4 @@ pub mod spectrum;
 pub mod theme;
 pub mod views;
 
-pub use shell::{create, default_state, EditorLayout, Shell};
+pub use shell::{create, default_state, EditorLayout, Shell, Suite};

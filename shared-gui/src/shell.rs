@@ -7,10 +7,23 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use shared_plugin::meters::SharedMeters;
+use shared_plugin::session::{PresetKit, Recorder, SessionField};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::presets::PresetBar;
 use crate::{controls, theme};
+
+/// What every plugin's editor shares beside its layout: its parameters, its session (preset
+/// name, A/B, lock) and its presets.
+pub struct Suite {
+    /// The plugin's parameters.
+    pub params: Arc<dyn Params>,
+    /// Its persisted session field.
+    pub session: SessionField,
+    /// Its presets and lock.
+    pub kit: PresetKit,
+}
 
 /// Repaint interval while the meters move (30 frames per second).
 pub const ACTIVE_REPAINT: Duration = Duration::from_millis(33);
@@ -44,7 +57,10 @@ fn meter_snapshot(m: &SharedMeters) -> [f32; 7] {
 /// The egui application: shell plus layout.
 pub struct Shell<L: EditorLayout> {
     layout: L,
-    gui: Option<GuiContext>,
+    suite: Suite,
+    /// The host context wrapped for undo (exists while the window is open).
+    recorder: Option<Recorder>,
+    presets: PresetBar,
     last_meters: [f32; 7],
 }
 
@@ -60,6 +76,7 @@ pub fn default_state(width: u32, height: u32) -> Arc<EguiEditorState> {
 pub fn create<L: EditorLayout>(
     editor_state: Arc<EguiEditorState>,
     layout: L,
+    suite: Suite,
 ) -> Option<EguiEditor<Shell<L>>> {
     let settings = EguiNiceSettings::new()
         .with_tile(layout.title())
@@ -70,7 +87,9 @@ pub fn create<L: EditorLayout>(
         settings,
         Shell {
             layout,
-            gui: None,
+            presets: PresetBar::new(&suite.kit),
+            suite,
+            recorder: None,
             last_meters: [f32::NAN; 7],
         },
     )
@@ -83,15 +102,19 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
         nice_gui_ctx: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
-        self.gui = Some(nice_gui_ctx);
+        self.recorder = Some(Recorder::new(
+            nice_gui_ctx,
+            self.suite.params.clone(),
+            self.suite.session.clone(),
+        ));
+        self.presets.refresh();
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
-        let Some(gui) = self.gui.clone() else {
+        let Some(rec) = self.recorder.as_ref() else {
             return;
         };
-        let setter = gui.param_setter();
         ui.horizontal(|ui| {
             ui.heading(
                 egui::RichText::new(self.layout.title().to_uppercase())
@@ -99,10 +122,14 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
                     .strong(),
             );
             ui.separator();
+            self.presets.draw(ui, rec, &self.suite.kit);
+            ui.separator();
             controls::scale_selector(ui);
         });
+        self.presets.draw_status(ui, rec, &self.suite.kit);
         ui.separator();
-        self.layout.draw(ui, &setter);
+        // The layout's controls set parameters through the recorder, so undo sees them.
+        self.layout.draw(ui, &rec.setter());
         // Redraw at 30 fps while the meters move, poll slowly while they rest; input events
         // and parameter changes repaint by themselves.
         let now = meter_snapshot(self.layout.meters());
@@ -116,6 +143,6 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
     }
 
     fn editor_closed(&mut self) {
-        self.gui = None;
+        self.recorder = None;
     }
 }

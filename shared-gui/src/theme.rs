@@ -28,3 +28,8 @@ pub fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
         });
     });
 }
+
+/// Secondary text: captions, status messages.
+pub const DIM: Color32 = Color32::from_gray(140);
+/// Errors and warnings the user should read.
+pub const WARN: Color32 = Color32::from_rgb(240, 110, 90);

@@ -43,6 +43,11 @@ pub fn create(
     params: Arc<BusCompParams>,
     meters: Arc<SharedMeters>,
 ) -> Option<EguiEditor<Shell<BusCompLayout>>> {
+    let suite = shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+    };
     shared_gui::create(
         state,
         BusCompLayout {
@@ -50,6 +55,7 @@ pub fn create(
             meters,
             history: GrHistory::new(300),
         },
+        suite,
     )
 }
 

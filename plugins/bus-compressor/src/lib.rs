@@ -25,6 +25,17 @@ pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
     shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
 }
 
+/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
+pub fn preset_kit() -> shared_plugin::session::PresetKit {
+    shared_plugin::session::PresetKit {
+        plugin_id: <BusCompressor as ClapPlugin>::CLAP_ID,
+        folder: "bus-compressor",
+        factory: factory_presets(),
+        locked_ids: &["out"],
+        lock_label: "Lock output",
+    }
+}
+
 /// The plugin instance.
 pub struct BusCompressor {
     params: Arc<BusCompParams>,
@@ -43,7 +54,12 @@ pub struct BusCompressor {
 impl Default for BusCompressor {
     fn default() -> Self {
         Self {
-            params: Arc::new(BusCompParams::default()),
+            params: {
+                // A new instance starts from the user's saved default preset, if any.
+                let params = Arc::new(BusCompParams::default());
+                preset_kit().apply_startup_default(&*params, &params.session);
+                params
+            },
             engine: BusCompEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),

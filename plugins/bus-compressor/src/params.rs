@@ -10,7 +10,10 @@ use shared_plugin::params::DetectorParam;
 use crate::dsp::{BusCompSettings, Oversampling};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
-pub const STATE_VERSION: u32 = 1;
+///
+/// 1: the first release. 2: adds the `session` field (preset name, A/B, lock); a version-1
+/// state has none and loads with a fresh session, so no migration step is needed.
+pub const STATE_VERSION: u32 = 2;
 
 /// Classic mode's fast release used by Auto, ms.
 pub const AUTO_FAST_RELEASE_MS: f32 = 100.0;
@@ -137,6 +140,9 @@ pub struct BusCompParams {
     /// Layout version of the saved state.
     #[persist = "version"]
     pub state_version: std::sync::atomic::AtomicU32,
+    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
+    #[persist = "session"]
+    pub session: shared_plugin::session::SessionField,
 
     /// Host bypass (keeps the latency).
     #[id = "bypass"]
@@ -223,6 +229,7 @@ impl Default for BusCompParams {
     fn default() -> Self {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            session: shared_plugin::session::new_session_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             match_bypass: BoolParam::new("Level-Matched Bypass", false),
             mode: EnumParam::new("Mode", ModeParam::Classic),

@@ -42,7 +42,12 @@ pub fn create(
     params: Arc<ChannelStripParams>,
     meters: Arc<SharedMeters>,
 ) -> Option<EguiEditor<Shell<StripLayout>>> {
-    shared_gui::create(editor_state, StripLayout { params, meters })
+    let suite = shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+    };
+    shared_gui::create(editor_state, StripLayout { params, meters }, suite)
 }
 
 impl EditorLayout for StripLayout {

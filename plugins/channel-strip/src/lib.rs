@@ -25,6 +25,17 @@ pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
     shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
 }
 
+/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
+pub fn preset_kit() -> shared_plugin::session::PresetKit {
+    shared_plugin::session::PresetKit {
+        plugin_id: <ChannelStrip as ClapPlugin>::CLAP_ID,
+        folder: "channel-strip",
+        factory: factory_presets(),
+        locked_ids: &["out_gain"],
+        lock_label: "Lock output",
+    }
+}
+
 /// The plugin instance.
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,
@@ -40,7 +51,12 @@ pub struct ChannelStrip {
 impl Default for ChannelStrip {
     fn default() -> Self {
         Self {
-            params: Arc::new(ChannelStripParams::default()),
+            params: {
+                // A new instance starts from the user's saved default preset, if any.
+                let params = Arc::new(ChannelStripParams::default());
+                preset_kit().apply_startup_default(&*params, &params.session);
+                params
+            },
             engine: ChannelStripEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),

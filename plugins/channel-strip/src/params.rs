@@ -13,7 +13,10 @@ use shared_dsp::dynamics::gate::GateMode;
 use shared_dsp::filter::butterworth::FilterSlope;
 
 /// Version of the saved state layout; bumped whenever a migration becomes necessary.
-pub const STATE_VERSION: u32 = 1;
+///
+/// 1: the first release. 2: adds the `session` field (preset name, A/B, lock); a version-1
+/// state has none and loads with a fresh session, so no migration step is needed.
+pub const STATE_VERSION: u32 = 2;
 
 /// Migration steps of the saved state (see `shared_plugin::state`). None yet: version 1
 /// states (the first release) load unchanged, which the committed fixture
@@ -177,6 +180,9 @@ pub struct ChannelStripParams {
     /// Layout version of the saved state, for migrations (see [`STATE_VERSION`]).
     #[persist = "version"]
     pub state_version: std::sync::atomic::AtomicU32,
+    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
+    #[persist = "session"]
+    pub session: shared_plugin::session::SessionField,
 
     /// Host bypass: passes the input through, delayed by the reported latency.
     #[id = "bypass"]
@@ -333,6 +339,7 @@ impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            session: shared_plugin::session::new_session_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             trim: p::gain("Input Trim", 24.0),
             polarity: BoolParam::new("Polarity Invert", false),

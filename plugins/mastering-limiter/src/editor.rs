@@ -44,6 +44,11 @@ pub fn create(
     params: Arc<LimiterParams>,
     meters: Arc<LimiterMeters>,
 ) -> Option<EguiEditor<Shell<LimiterLayout>>> {
+    let suite = shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+    };
     shared_gui::create(
         state,
         LimiterLayout {
@@ -52,6 +57,7 @@ pub fn create(
             history: GrHistory::new(300),
             learn_message: String::new(),
         },
+        suite,
     )
 }
 

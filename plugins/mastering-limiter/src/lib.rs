@@ -35,6 +35,17 @@ pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
     shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
 }
 
+/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
+pub fn preset_kit() -> shared_plugin::session::PresetKit {
+    shared_plugin::session::PresetKit {
+        plugin_id: <MasteringLimiter as ClapPlugin>::CLAP_ID,
+        folder: "mastering-limiter",
+        factory: factory_presets(),
+        locked_ids: &["ceiling", "dither", "bits"],
+        lock_label: "Lock ceiling & dither",
+    }
+}
+
 /// The plugin instance.
 pub struct MasteringLimiter {
     params: Arc<LimiterParams>,
@@ -53,7 +64,12 @@ pub struct MasteringLimiter {
 impl Default for MasteringLimiter {
     fn default() -> Self {
         Self {
-            params: Arc::new(LimiterParams::default()),
+            params: {
+                // A new instance starts from the user's saved default preset, if any.
+                let params = Arc::new(LimiterParams::default());
+                preset_kit().apply_startup_default(&*params, &params.session);
+                params
+            },
             engine: LimiterEngine::new(),
             meters: Arc::new(LimiterMeters::default()),
             ballistics: MeterBallistics::default(),

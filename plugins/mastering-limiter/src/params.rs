@@ -13,7 +13,10 @@ use shared_plugin::params as p;
 use crate::dsp::{Listen, MasteringSettings};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
-pub const STATE_VERSION: u32 = 1;
+///
+/// 1: the first release. 2: adds the `session` field (preset name, A/B, lock); a version-1
+/// state has none and loads with a fresh session, so no migration step is needed.
+pub const STATE_VERSION: u32 = 2;
 
 /// Oversampling of the gain stage.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +162,9 @@ pub struct LimiterParams {
     /// Layout version of the saved state.
     #[persist = "version"]
     pub state_version: std::sync::atomic::AtomicU32,
+    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
+    #[persist = "session"]
+    pub session: shared_plugin::session::SessionField,
 
     /// Host bypass (keeps the latency).
     #[id = "bypass"]
@@ -211,6 +217,7 @@ impl Default for LimiterParams {
     fn default() -> Self {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            session: shared_plugin::session::new_session_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             input_db: p::db("Input Gain", 0.0, 0.0, 24.0),
             ceiling_db: p::level("Ceiling", -1.0, -12.0, 0.0, "dBTP"),

@@ -1,5 +1,5 @@
 //! The spectral repair editor layout (shared-gui): the spectrum of input and output (or
-//! residual), the factory presets, output mode and mix, then one column per module in signal
+//! residual), output mode and mix, then one column per module in signal
 //! order, each with its switch, its controls and what it is doing (clicks repaired per second,
 //! plosive gain reduction, hum found, noise floor and reduction).
 
@@ -12,7 +12,6 @@ use shared_gui::spectrum::{draw_spectra, SpectrumAnalyser};
 use shared_gui::theme::section;
 use shared_gui::{EditorLayout, Shell};
 use shared_plugin::meters::SharedMeters;
-use shared_plugin::presets::FactoryPreset;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -30,8 +29,6 @@ const COLUMN_WIDTH: f32 = 200.0;
 pub struct RepairLayout {
     params: Arc<RepairParams>,
     meters: Arc<RepairMeters>,
-    presets: Vec<FactoryPreset>,
-    preset_status: String,
     input_spectrum: SpectrumAnalyser,
     output_spectrum: SpectrumAnalyser,
 }
@@ -47,16 +44,20 @@ pub fn create(
     params: Arc<RepairParams>,
     meters: Arc<RepairMeters>,
 ) -> Option<EguiEditor<Shell<RepairLayout>>> {
+    let suite = shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+    };
     shared_gui::create(
         state,
         RepairLayout {
             params,
             meters,
-            presets: crate::factory_presets(),
-            preset_status: String::new(),
             input_spectrum: SpectrumAnalyser::default(),
             output_spectrum: SpectrumAnalyser::default(),
         },
+        suite,
     )
 }
 
@@ -219,13 +220,6 @@ impl EditorLayout for RepairLayout {
                 ],
             );
             ui.vertical(|ui| {
-                shared_gui::presets::preset_menu(
-                    ui,
-                    &self.presets,
-                    p.as_ref(),
-                    setter,
-                    &mut self.preset_status,
-                );
                 section(ui, "OUTPUT", |ui| {
                     choice(ui, setter, &p.output);
                     row(ui, "Mix", &p.mix, setter);

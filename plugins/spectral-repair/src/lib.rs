@@ -29,6 +29,17 @@ pub fn factory_presets() -> Vec<FactoryPreset> {
     shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
 }
 
+/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
+pub fn preset_kit() -> shared_plugin::session::PresetKit {
+    shared_plugin::session::PresetKit {
+        plugin_id: <SpectralRepair as ClapPlugin>::CLAP_ID,
+        folder: "spectral-repair",
+        factory: factory_presets(),
+        locked_ids: &["out_gain"],
+        lock_label: "Lock output",
+    }
+}
+
 /// The plugin instance.
 pub struct SpectralRepair {
     params: Arc<RepairParams>,
@@ -50,7 +61,12 @@ impl Default for SpectralRepair {
         let mut engine = RepairEngine::new();
         engine.set_taps(meters.taps.clone());
         Self {
-            params: Arc::new(RepairParams::default()),
+            params: {
+                // A new instance starts from the user's saved default preset, if any.
+                let params = Arc::new(RepairParams::default());
+                preset_kit().apply_startup_default(&*params, &params.session);
+                params
+            },
             engine,
             meters,
             ballistics: MeterBallistics::default(),

@@ -17,7 +17,10 @@ use std::sync::Mutex;
 use crate::dsp::{OutputMode, RepairSettings};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
-pub const STATE_VERSION: u32 = 1;
+///
+/// 1: the first release. 2: adds the `session` field (preset name, A/B, lock); a version-1
+/// state has none and loads with a fresh session, so no migration step is needed.
+pub const STATE_VERSION: u32 = 2;
 
 /// What the output carries.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +139,9 @@ pub struct RepairParams {
     /// Layout version of the saved state.
     #[persist = "version"]
     pub state_version: std::sync::atomic::AtomicU32,
+    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
+    #[persist = "session"]
+    pub session: shared_plugin::session::SessionField,
     /// The learned noise profile (saved with the session).
     #[persist = "noise_profile"]
     pub noise_profile: Mutex<StoredNoiseProfile>,
@@ -237,6 +243,7 @@ impl Default for RepairParams {
         let denoise = DenoiseSettings::default();
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            session: shared_plugin::session::new_session_field(),
             noise_profile: Mutex::new(StoredNoiseProfile::default()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             output: EnumParam::new("Output", OutputParam::Processed),

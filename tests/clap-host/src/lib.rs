@@ -66,6 +66,10 @@ pub static SPECTRAL_REPAIR: Plugin = Plugin {
     index: 3,
 };
 
+/// The state layout version every plugin of this build saves (`STATE_VERSION` in each
+/// plugin's `params.rs`; version 2 added the session: preset name, A/B, lock).
+pub const STATE_LAYOUT_VERSION: &str = "2";
+
 /// Number of plugins in the workspace.
 pub const NUM_PLUGINS: usize = 4;
 
