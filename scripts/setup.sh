@@ -2,7 +2,8 @@
 # Installs what Lathe needs on a Debian/Ubuntu machine that has Rust (rustup), and only what is
 # missing. `scripts/setup.sh build`: the system libraries the plugins link (X11/OpenGL for the
 # egui editors, ALSA/JACK for nice-plug's audio back-ends). `scripts/setup.sh test`: also
-# rustfmt/clippy, python3-venv and the .venv with pedalboard for the host tests.
+# rustfmt/clippy, python3-venv and the .venv with pedalboard for the host tests, and Xvfb with
+# Mesa's software OpenGL for the editor test.
 # Uses apt-get (through sudo when not root). Called by `cargo xtask bundle-all` and by
 # scripts/test-all.sh, so the README's two commands work on a fresh machine.
 set -euo pipefail
@@ -13,7 +14,9 @@ packages=(pkg-config libx11-dev libx11-xcb-dev libxcb1-dev libxcb-icccm4-dev lib
     libxcursor-dev libxkbcommon-dev libxkbcommon-x11-dev libgl-dev libgl1-mesa-dev
     libasound2-dev libjack-jackd2-dev)
 if [[ "$mode" == test ]]; then
-    packages+=(python3-venv python3-pip)
+    # Xvfb and Mesa's software OpenGL: the editor test opens each plugin's editor in the CLAP
+    # host on a private X display.
+    packages+=(python3-venv python3-pip xvfb libgl1-mesa-dri)
 fi
 
 missing=()

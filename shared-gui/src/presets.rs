@@ -12,6 +12,11 @@ use shared_plugin::user_presets::{check_name, PresetStore};
 
 use crate::theme;
 
+/// Environment variable with editor commands (separated by `;`, see
+/// [`PresetBar::run_command`]) that a newly opened editor runs one by one, half a second apart:
+/// how the CLAP host tests press the editor's preset, A/B and undo buttons.
+pub const SCRIPT_ENV: &str = "LATHE_EDITOR_SCRIPT";
+
 /// A preset in the menu.
 #[derive(Clone, Debug, PartialEq)]
 enum Entry {
@@ -118,6 +123,39 @@ impl PresetBar {
         rec.set_preset_name(name);
         self.refresh();
         Ok(format!("Saved {name}"))
+    }
+
+    /// Runs one editor command, as the bar's buttons would: `preset:NAME` (factory or user),
+    /// `next`, `previous`, `ab:swap`, `ab:copy`, `undo`, `redo`, `lock:on`, `lock:off`. Used by
+    /// the host tests through [`SCRIPT_ENV`], which drive a real editor in a CLAP host.
+    pub fn run_command(&mut self, rec: &Recorder, kit: &PresetKit, command: &str) {
+        match command.trim() {
+            "next" => self.step(rec, kit, 1),
+            "previous" => self.step(rec, kit, -1),
+            "ab:swap" => rec.ab_swap(),
+            "ab:copy" => rec.ab_copy(),
+            "undo" => {
+                rec.undo();
+            }
+            "redo" => {
+                rec.redo();
+            }
+            "lock:on" => rec.session().lock = true,
+            "lock:off" => rec.session().lock = false,
+            other => match other.strip_prefix("preset:") {
+                Some(name) => {
+                    let entry = self.entries(kit).into_iter().find(|e| match e {
+                        Entry::Factory(i) => kit.factory[*i].name == name,
+                        Entry::User(n) => n == name,
+                    });
+                    match entry {
+                        Some(entry) => self.load(rec, kit, &entry),
+                        None => self.say(Err(format!("no preset called \"{name}\""))),
+                    }
+                }
+                None => self.say(Err(format!("unknown editor command \"{other}\""))),
+            },
+        }
     }
 
     /// Draws the bar on one row.

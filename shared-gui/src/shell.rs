@@ -61,8 +61,14 @@ pub struct Shell<L: EditorLayout> {
     /// The host context wrapped for undo (exists while the window is open).
     recorder: Option<Recorder>,
     presets: PresetBar,
+    /// Commands from [`crate::presets::SCRIPT_ENV`] still to run, and when the next one runs.
+    script: std::collections::VecDeque<String>,
+    next_command_at: Option<std::time::Instant>,
     last_meters: [f32; 7],
 }
+
+/// Time between scripted commands (the host services each one's parameter changes meanwhile).
+const SCRIPT_STEP: Duration = Duration::from_millis(500);
 
 /// The editor's initial size and scale.
 pub fn default_state(width: u32, height: u32) -> Arc<EguiEditorState> {
@@ -90,6 +96,13 @@ pub fn create<L: EditorLayout>(
             presets: PresetBar::new(&suite.kit),
             suite,
             recorder: None,
+            script: std::env::var(crate::presets::SCRIPT_ENV)
+                .unwrap_or_default()
+                .split(';')
+                .filter(|c| !c.trim().is_empty())
+                .map(str::to_string)
+                .collect(),
+            next_command_at: None,
             last_meters: [f32::NAN; 7],
         },
     )
@@ -127,6 +140,17 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
             controls::scale_selector(ui);
         });
         self.presets.draw_status(ui, rec, &self.suite.kit);
+        if !self.script.is_empty() {
+            let now = std::time::Instant::now();
+            let due = *self.next_command_at.get_or_insert(now + SCRIPT_STEP);
+            if now >= due {
+                if let Some(command) = self.script.pop_front() {
+                    self.presets.run_command(rec, &self.suite.kit, &command);
+                }
+                self.next_command_at = Some(now + SCRIPT_STEP);
+            }
+            ui.ctx().request_repaint_after(Duration::from_millis(50));
+        }
         ui.separator();
         // The layout's controls set parameters through the recorder, so undo sees them.
         self.layout.draw(ui, &rec.setter());

@@ -6,6 +6,9 @@
 //! easier to read when there is a single thread.
 
 use clack_extensions::audio_ports::{AudioPortFlags, AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::gui::{
+    GuiApiType, GuiConfiguration, GuiSize, HostGui, HostGuiImpl, PluginGui, Window,
+};
 use clack_extensions::latency::{HostLatency, HostLatencyImpl, PluginLatency};
 use clack_extensions::log::{HostLog, HostLogImpl, LogSeverity};
 use clack_extensions::params::{
@@ -250,6 +253,20 @@ impl HostLogImpl for TestHostShared {
     }
 }
 
+impl HostGuiImpl for TestHostShared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 impl HostParamsImplShared for TestHostShared {
     fn request_flush(&self) {
         self.flush_requested.store(true, Ordering::SeqCst);
@@ -300,10 +317,22 @@ impl HostHandlers for TestHost {
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder
             .register::<HostLog>()
+            .register::<HostGui>()
             .register::<HostLatency>()
             .register::<HostParams>()
             .register::<HostState>();
     }
+}
+
+/// A parameter event the plugin sends the host (from its editor).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HostEvent {
+    /// `CLAP_EVENT_PARAM_GESTURE_BEGIN`.
+    Begin(ClapId),
+    /// `CLAP_EVENT_PARAM_VALUE` (CLAP value).
+    Value(ClapId, f64),
+    /// `CLAP_EVENT_PARAM_GESTURE_END`.
+    End(ClapId),
 }
 
 /// One parameter as the plugin describes it through `clap_plugin_params::get_info`.
@@ -711,6 +740,74 @@ impl Harness {
             &InputEvents::from_buffer(&input),
             &mut OutputEvents::from_buffer(&mut output),
         );
+    }
+
+    /// Opens the plugin's editor embedded in the X11 window `parent` (`clap_plugin_gui`:
+    /// create, set_parent, show).
+    pub fn open_editor_x11(&mut self, parent: u32) -> Result<(), String> {
+        let mut handle = self.instance.plugin_handle();
+        let gui = handle
+            .get_extension::<PluginGui>()
+            .ok_or("the plugin has no GUI extension")?;
+        let config = GuiConfiguration {
+            api_type: GuiApiType::X11,
+            is_floating: false,
+        };
+        if !gui.is_api_supported(&mut handle, config) {
+            return Err("the plugin does not support embedded X11 windows".into());
+        }
+        gui.create(&mut handle, config)
+            .map_err(|e| format!("gui create: {e:?}"))?;
+        // SAFETY: the caller keeps `parent` alive until `close_editor`.
+        unsafe { gui.set_parent(&mut handle, Window::from_x11_handle(parent as _)) }
+            .map_err(|e| format!("gui set_parent: {e:?}"))?;
+        gui.show(&mut handle)
+            .map_err(|e| format!("gui show: {e:?}"))?;
+        Ok(())
+    }
+
+    /// Closes the editor opened by [`Harness::open_editor_x11`].
+    pub fn close_editor(&mut self) {
+        let mut handle = self.instance.plugin_handle();
+        if let Some(gui) = handle.get_extension::<PluginGui>() {
+            gui.destroy(&mut handle);
+        }
+    }
+
+    /// Whether the plugin asked for a parameter flush since the last call.
+    pub fn take_flush_request(&self) -> bool {
+        self.instance
+            .access_shared_handler(|h| h.flush_requested.swap(false, Ordering::SeqCst))
+    }
+
+    /// Calls `clap_plugin_params::flush` on the inactive plugin with no input events and returns
+    /// what the plugin sent the host: gesture begins, values and gesture ends.
+    pub fn flush_output_events(&mut self) -> Vec<HostEvent> {
+        use clack_host::events::event_types::{ParamGestureBeginEvent, ParamGestureEndEvent};
+        let input = EventBuffer::new();
+        let mut output = EventBuffer::new();
+        let mut handle = self
+            .instance
+            .inactive_plugin_handle()
+            .expect("flush_output_events needs an inactive plugin");
+        self.params.flush(
+            &mut handle,
+            &InputEvents::from_buffer(&input),
+            &mut OutputEvents::from_buffer(&mut output),
+        );
+        output
+            .iter()
+            .filter_map(|e| {
+                if let Some(b) = e.as_event::<ParamGestureBeginEvent>() {
+                    Some(HostEvent::Begin(b.param_id()?))
+                } else if let Some(v) = e.as_event::<ParamValueEvent>() {
+                    Some(HostEvent::Value(v.param_id()?, v.value()))
+                } else {
+                    e.as_event::<ParamGestureEndEvent>()
+                        .and_then(|g| Some(HostEvent::End(g.param_id()?)))
+                }
+            })
+            .collect()
     }
 
     /// Saves the plugin state through the state extension.
