@@ -745,7 +745,7 @@ impl Harness {
     /// Opens the plugin's editor embedded in the X11 window `parent` (`clap_plugin_gui`:
     /// create, set_parent, show).
     pub fn open_editor_x11(&mut self, parent: u32) -> Result<(), String> {
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         let gui = handle
             .get_extension::<PluginGui>()
             .ok_or("the plugin has no GUI extension")?;
@@ -753,24 +753,23 @@ impl Harness {
             api_type: GuiApiType::X11,
             is_floating: false,
         };
-        if !gui.is_api_supported(&mut handle, config) {
+        if !gui.is_api_supported(&handle, config) {
             return Err("the plugin does not support embedded X11 windows".into());
         }
-        gui.create(&mut handle, config)
+        gui.create(&handle, config)
             .map_err(|e| format!("gui create: {e:?}"))?;
         // SAFETY: the caller keeps `parent` alive until `close_editor`.
-        unsafe { gui.set_parent(&mut handle, Window::from_x11_handle(parent as _)) }
+        unsafe { gui.set_parent(&handle, Window::from_x11_handle(parent as _)) }
             .map_err(|e| format!("gui set_parent: {e:?}"))?;
-        gui.show(&mut handle)
-            .map_err(|e| format!("gui show: {e:?}"))?;
+        gui.show(&handle).map_err(|e| format!("gui show: {e:?}"))?;
         Ok(())
     }
 
     /// Closes the editor opened by [`Harness::open_editor_x11`].
     pub fn close_editor(&mut self) {
-        let mut handle = self.instance.plugin_handle();
+        let handle = self.instance.plugin_handle();
         if let Some(gui) = handle.get_extension::<PluginGui>() {
-            gui.destroy(&mut handle);
+            gui.destroy(&handle);
         }
     }
 

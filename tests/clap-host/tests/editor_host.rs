@@ -28,7 +28,7 @@ impl Xvfb {
                 continue;
             }
             let display = format!(":{n}");
-            let child = Command::new("Xvfb")
+            let mut child = Command::new("Xvfb")
                 .args([&display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
@@ -43,6 +43,8 @@ impl Xvfb {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
+            let _ = child.kill();
+            let _ = child.wait();
             panic!("Xvfb {display} did not start");
         }
         panic!("no free X display number");
