@@ -66,14 +66,21 @@ pub fn choice<T: Enum + PartialEq + Copy + 'static>(
 
 /// The editor scale selector (75–150 %).
 pub fn scale_selector(ui: &mut Ui) {
-    ui.label("Scale");
-    for z in [0.75f32, 1.0, 1.25, 1.5] {
-        let current = (ui.ctx().zoom_factor() - z).abs() < 0.01;
-        if ui
-            .selectable_label(current, format!("{:.0} %", z * 100.0))
-            .clicked()
-        {
-            ui.ctx().set_zoom_factor(z);
-        }
-    }
+    let zoom = ui.ctx().zoom_factor();
+    egui::ComboBox::from_id_salt("lathe_scale")
+        .selected_text(format!("{:.0} %", zoom * 100.0))
+        .width(64.0)
+        .show_ui(ui, |ui| {
+            for z in [0.75f32, 1.0, 1.25, 1.5] {
+                let current = (zoom - z).abs() < 0.01;
+                if ui
+                    .selectable_label(current, format!("{:.0} %", z * 100.0))
+                    .clicked()
+                {
+                    ui.ctx().set_zoom_factor(z);
+                }
+            }
+        })
+        .response
+        .on_hover_text("Editor scale");
 }

@@ -165,7 +165,7 @@ impl PresetBar {
             (s.preset.clone(), s.slot, s.lock)
         };
         if ui
-            .small_button("◀")
+            .small_button("<")
             .on_hover_text("Previous preset")
             .clicked()
         {
@@ -179,7 +179,7 @@ impl PresetBar {
         let mut chosen = None;
         egui::ComboBox::from_id_salt("lathe_presets")
             .selected_text(shown)
-            .width(190.0)
+            .width(170.0)
             .show_ui(ui, |ui| {
                 ui.label(RichText::new("Factory").small().color(theme::DIM));
                 for (i, p) in kit.factory.iter().enumerate() {
@@ -205,7 +205,7 @@ impl PresetBar {
         if let Some(entry) = chosen {
             self.load(rec, kit, &entry);
         }
-        if ui.small_button("▶").on_hover_text("Next preset").clicked() {
+        if ui.small_button(">").on_hover_text("Next preset").clicked() {
             self.step(rec, kit, 1);
         }
 
@@ -227,7 +227,7 @@ impl PresetBar {
                 self.naming = Some((Naming::SaveAs, preset.clone()));
             }
         }
-        ui.menu_button("⋯", |ui| {
+        ui.menu_button("...", |ui| {
             if ui.button("Save as…").clicked() {
                 self.naming = Some((Naming::SaveAs, preset.clone()));
                 ui.close();
@@ -298,7 +298,7 @@ impl PresetBar {
 
         let mut locked = lock;
         if ui
-            .toggle_value(&mut locked, format!("🔒 {}", kit.lock_label))
+            .toggle_value(&mut locked, kit.lock_label)
             .on_hover_text(format!(
                 "Presets leave {} as they are",
                 kit.locked_ids.join(", ")
@@ -331,14 +331,18 @@ impl PresetBar {
                 self.say(Ok(format!("Comparing: {} is live", s.label())));
             }
         }
-        let copy_label = format!("{}→{}", slot.label(), slot.other().label());
+        let copy_label = format!("Copy to {}", slot.other().label());
         if ui
             .small_button(&copy_label)
             .on_hover_text("Copy the live settings into the other slot")
             .clicked()
         {
             rec.ab_copy();
-            self.say(Ok(format!("Copied {copy_label}")));
+            self.say(Ok(format!(
+                "Copied {} to {}",
+                slot.label(),
+                slot.other().label()
+            )));
         }
 
         ui.separator();
@@ -350,14 +354,14 @@ impl PresetBar {
             )
         };
         let undo_clicked = ui
-            .add_enabled(undo_label.is_some(), egui::Button::new("↶").small())
+            .add_enabled(undo_label.is_some(), egui::Button::new("Undo").small())
             .on_hover_text(format!(
                 "Undo {} (Ctrl+Z)",
                 undo_label.as_deref().unwrap_or("")
             ))
             .clicked();
         let redo_clicked = ui
-            .add_enabled(redo_label.is_some(), egui::Button::new("↷").small())
+            .add_enabled(redo_label.is_some(), egui::Button::new("Redo").small())
             .on_hover_text(format!(
                 "Redo {} (Ctrl+Shift+Z)",
                 redo_label.as_deref().unwrap_or("")
