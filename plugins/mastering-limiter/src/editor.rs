@@ -18,7 +18,7 @@ use crate::meters::{learn_status, LimiterMeters};
 use crate::params::{LimiterParams, MonitorParam};
 
 /// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 1040;
+pub const EDITOR_WIDTH: u32 = 1080;
 /// Default editor height, logical pixels.
 pub const EDITOR_HEIGHT: u32 = 620;
 /// Height of the displays.
