@@ -342,13 +342,13 @@ fn factory_presets_parse_apply_and_repair_what_they_are_named_for() {
     }
     // A broken preset says what is wrong, in words.
     let bad = shared_plugin::presets::parse_factory(
-        r#"[{"name":"x","description":"y","values":{"nope":"1"}}]"#,
+        r#"[{"name":"x","description":"y","values":{"nope":"1"},"expect":{"recording":"05_speech_male_en","level_change_db":[-0.5,0.5]}}]"#,
     )
     .unwrap();
     let err = apply_without_host(&RepairParams::default(), &bad[0]).unwrap_err();
     assert!(err.contains("unknown parameter ID \"nope\""), "{err}");
     let bad = shared_plugin::presets::parse_factory(
-        r#"[{"name":"x","description":"y","values":{"dhm_base":"55 Hz"}}]"#,
+        r#"[{"name":"x","description":"y","values":{"dhm_base":"55 Hz"},"expect":{"recording":"05_speech_male_en","level_change_db":[-0.5,0.5]}}]"#,
     )
     .unwrap();
     let err = apply_without_host(&RepairParams::default(), &bad[0]).unwrap_err();

@@ -12,6 +12,7 @@ pub const SAMPLE_RATES: [f32; 6] = [22_050.0, 44_100.0, 48_000.0, 96_000.0, 192_
 pub const BLOCK_SIZES: [usize; 5] = [1, 7, 64, 512, 4096];
 
 pub mod damage;
+pub mod presets;
 pub mod recordings;
 
 /// What the checks need from an engine.

@@ -1,0 +1,263 @@
+//! Factory preset checks written once for every plugin: the bank is well formed, and each
+//! preset, run on the real recording it is meant for, gives finite output whose level moves by
+//! what its description promises (`expect.level_change_db` in `presets/factory.json`).
+//!
+//! This kit does not depend on the plugin framework: a plugin's test parses its bank, applies
+//! each preset to a fresh parameter object and hands over a [`PresetCase`] holding the engine
+//! set up the way the plugin's `process` sets it up.
+
+use crate::recordings::{self, Recording, RECORDINGS};
+use crate::EngineUnderTest;
+use std::collections::HashMap;
+
+/// Fewest presets a factory bank ships with.
+pub const MIN_PRESETS: usize = 6;
+/// Host block size the presets are run at, samples.
+pub const BLOCK_SIZE_SAMPLES: usize = 512;
+
+/// One factory preset ready to be checked.
+pub struct PresetCase<E> {
+    /// The preset's name ("Drum bus glue").
+    pub name: String,
+    /// Its one-line description.
+    pub description: String,
+    /// The recording it is checked on: a file name in `tests/data` without extension.
+    pub recording: String,
+    /// Lowest and highest allowed output-minus-input RMS level change, dB.
+    pub level_change_db: [f64; 2],
+    /// A fresh engine that applies the preset's settings on every block (it is prepared here,
+    /// at the recording's sample rate).
+    pub engine: E,
+}
+
+/// What one preset did to its recording.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PresetMeasurement {
+    /// Output-minus-input RMS level change over both channels with the latency removed, dB.
+    pub level_change_db: f64,
+    /// Largest absolute output sample (printed for information: the level is what is checked).
+    pub output_peak: f32,
+}
+
+/// Loads a recording by its stem ("04_drums_groove"), or says that there is none.
+pub fn load_recording(stem: &str) -> Result<Recording, String> {
+    let name = RECORDINGS
+        .iter()
+        .find(|r| r.strip_suffix(".flac") == Some(stem))
+        .ok_or_else(|| format!("no recording \"{stem}\" in tests/data (have {RECORDINGS:?})"))?;
+    Ok(recordings::load(name))
+}
+
+/// The first `max_seconds` of a recording as two channels (a mono file is copied to both).
+pub fn stereo_excerpt(recording: &Recording, max_seconds: f64) -> [Vec<f32>; 2] {
+    let n = (max_seconds * recording.sample_rate_hz as f64) as usize;
+    let left = &recording.channels[0];
+    let right = recording.channels.get(1).unwrap_or(left);
+    let n = n.min(left.len()).min(right.len());
+    [left[..n].to_vec(), right[..n].to_vec()]
+}
+
+/// RMS over both channels of `channels[c][start..start + len]`, dB (−400 for silence).
+fn rms_db(channels: &[Vec<f32>; 2], start: usize, len: usize) -> f64 {
+    let sum: f64 = channels
+        .iter()
+        .map(|c| {
+            c[start..start + len]
+                .iter()
+                .map(|v| (*v as f64).powi(2))
+                .sum::<f64>()
+        })
+        .sum();
+    let mean = sum / (2 * len).max(1) as f64;
+    if mean > 0.0 {
+        10.0 * mean.log10()
+    } else {
+        -400.0
+    }
+}
+
+/// Prepares `engine` at `sample_rate_hz`, runs `input` through it in host blocks of
+/// [`BLOCK_SIZE_SAMPLES`] and measures the level change with the engine's latency removed.
+/// Errors name the first non-finite output sample.
+pub fn measure<E: EngineUnderTest>(
+    engine: &mut E,
+    sample_rate_hz: f32,
+    input: &[Vec<f32>; 2],
+) -> Result<PresetMeasurement, String> {
+    engine.prepare(sample_rate_hz);
+    let out = crate::run(engine, input, BLOCK_SIZE_SAMPLES);
+    for (c, ch) in out.iter().enumerate() {
+        if let Some(i) = ch.iter().position(|v| !v.is_finite()) {
+            return Err(format!("channel {c}, sample {i}: output {}", ch[i]));
+        }
+    }
+    let latency = engine.latency_samples() as usize;
+    let len = input[0].len().saturating_sub(latency);
+    if len == 0 {
+        return Err(format!("latency {latency} leaves no samples to compare"));
+    }
+    let output_peak = out
+        .iter()
+        .flatten()
+        .fold(0.0f32, |peak, v| peak.max(v.abs()));
+    Ok(PresetMeasurement {
+        level_change_db: rms_db(&out, latency, len) - rms_db(input, 0, len),
+        output_peak,
+    })
+}
+
+/// Problems with the bank as a whole: fewer than [`MIN_PRESETS`], repeated or empty names,
+/// empty or multi-line descriptions, empty or reversed level ranges.
+pub fn bank_failures<E>(cases: &[PresetCase<E>]) -> Vec<String> {
+    let mut failures = Vec::new();
+    if cases.len() < MIN_PRESETS {
+        failures.push(format!(
+            "{} presets, want at least {MIN_PRESETS}",
+            cases.len()
+        ));
+    }
+    for (i, case) in cases.iter().enumerate() {
+        if case.name.trim().is_empty() {
+            failures.push(format!("preset {i} has no name"));
+        }
+        if cases[..i].iter().any(|other| other.name == case.name) {
+            failures.push(format!("preset name \"{}\" is used twice", case.name));
+        }
+        let d = case.description.trim();
+        if d.is_empty() || d.contains('\n') || d.contains('\r') {
+            failures.push(format!(
+                "\"{}\": the description must be one non-empty line",
+                case.name
+            ));
+        }
+        let [lo, hi] = case.level_change_db;
+        if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+            failures.push(format!(
+                "\"{}\": level_change_db [{lo}, {hi}] is not a range",
+                case.name
+            ));
+        }
+    }
+    failures
+}
+
+/// Checks a whole factory bank: [`bank_failures`], then every preset on the first
+/// `max_seconds` of its recording (each recording decoded once). Prints each preset's measured
+/// level change and panics listing every failure.
+pub fn check_factory_bank<E: EngineUnderTest>(cases: Vec<PresetCase<E>>, max_seconds: f64) {
+    let mut failures = bank_failures(&cases);
+    let mut excerpts: HashMap<String, (f32, [Vec<f32>; 2])> = HashMap::new();
+    for mut case in cases {
+        if !excerpts.contains_key(&case.recording) {
+            match load_recording(&case.recording) {
+                Ok(rec) => {
+                    let excerpt = stereo_excerpt(&rec, max_seconds);
+                    excerpts.insert(case.recording.clone(), (rec.sample_rate_hz as f32, excerpt));
+                }
+                Err(e) => {
+                    failures.push(format!("\"{}\": {e}", case.name));
+                    continue;
+                }
+            }
+        }
+        let (sample_rate_hz, input) = &excerpts[&case.recording];
+        let [lo, hi] = case.level_change_db;
+        match measure(&mut case.engine, *sample_rate_hz, input) {
+            Ok(m) => {
+                let peak_dbfs = 20.0 * (m.output_peak.max(1e-20) as f64).log10();
+                eprintln!(
+                    "{:<36} on {:<28} level {:+6.2} dB (want {lo:+.1} … {hi:+.1}), \
+                     peak {peak_dbfs:+6.2} dBFS",
+                    case.name, case.recording, m.level_change_db,
+                );
+                if !(lo..=hi).contains(&m.level_change_db) {
+                    failures.push(format!(
+                        "\"{}\" on {}: level changes by {:+.2} dB, outside [{lo:+.1}, {hi:+.1}]",
+                        case.name, case.recording, m.level_change_db
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("\"{}\" on {}: {e}", case.name, case.recording)),
+        }
+    }
+    assert!(failures.is_empty(), "factory presets: {failures:#?}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain gain with a latency of `delay` samples, to check the checks.
+    struct DelayedGain {
+        gain: f32,
+        delay: usize,
+        memory: [Vec<f32>; 2],
+    }
+
+    impl DelayedGain {
+        fn new(gain_db: f32, delay: usize) -> Self {
+            Self {
+                gain: 10f32.powf(gain_db / 20.0),
+                delay,
+                memory: [vec![0.0; delay], vec![0.0; delay]],
+            }
+        }
+    }
+
+    impl EngineUnderTest for DelayedGain {
+        fn prepare(&mut self, _sample_rate_hz: f32) {
+            self.memory = [vec![0.0; self.delay], vec![0.0; self.delay]];
+        }
+        fn process(&mut self, audio: &mut [&mut [f32]]) {
+            for (ch, mem) in audio.iter_mut().zip(self.memory.iter_mut()) {
+                for x in ch.iter_mut() {
+                    mem.push(*x * self.gain);
+                    *x = mem.remove(0);
+                }
+            }
+        }
+        fn latency_samples(&self) -> u32 {
+            self.delay as u32
+        }
+    }
+
+    fn case(name: &str, gain_db: f32, level_change_db: [f64; 2]) -> PresetCase<DelayedGain> {
+        PresetCase {
+            name: name.to_string(),
+            description: "A gain.".to_string(),
+            recording: "05_speech_male_en".to_string(),
+            level_change_db,
+            engine: DelayedGain::new(gain_db, 100),
+        }
+    }
+
+    #[test]
+    fn a_gain_measures_as_itself_with_the_latency_removed() {
+        let rec = load_recording("05_speech_male_en").unwrap();
+        let input = stereo_excerpt(&rec, 3.0);
+        let m = measure(&mut DelayedGain::new(-3.0, 100), 48_000.0, &input).unwrap();
+        assert!((m.level_change_db + 3.0).abs() < 1e-3, "{m:?}");
+        assert!(load_recording("no_such_file").is_err());
+    }
+
+    #[test]
+    fn a_malformed_bank_is_named() {
+        let mut cases: Vec<_> = (0..5)
+            .map(|i| case(&format!("p{i}"), 0.0, [-1.0, 1.0]))
+            .collect();
+        cases.push(case("p0", 0.0, [1.0, -1.0]));
+        cases[1].description = "two\nlines".to_string();
+        let failures = bank_failures(&cases);
+        assert_eq!(failures.len(), 3, "{failures:#?}");
+    }
+
+    #[test]
+    #[should_panic(expected = "outside")]
+    fn a_broken_level_promise_fails() {
+        let mut cases: Vec<_> = (0..5)
+            .map(|i| case(&format!("p{i}"), 0.0, [-1.0, 1.0]))
+            .collect();
+        cases.push(case("louder than promised", 2.0, [-1.0, 1.0]));
+        check_factory_bank(cases, 3.0);
+    }
+}
