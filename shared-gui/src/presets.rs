@@ -13,8 +13,9 @@ use shared_plugin::user_presets::{check_name, PresetStore};
 use crate::theme;
 
 /// Environment variable with editor commands (separated by `;`, see
-/// [`PresetBar::run_command`]) that a newly opened editor runs one by one, half a second apart:
-/// how the CLAP host tests press the editor's preset, A/B and undo buttons.
+/// [`PresetBar::run_command`]) that a newly opened editor runs one by one, each once the host
+/// has taken the previous one's changes: how the CLAP host tests press the editor's preset, A/B
+/// and undo buttons.
 pub const SCRIPT_ENV: &str = "LATHE_EDITOR_SCRIPT";
 
 /// A preset in the menu.
@@ -84,7 +85,7 @@ impl PresetBar {
             Entry::User(name) => match &self.store {
                 Ok(store) => store
                     .load(name)
-                    .and_then(|p| rec.load_user(kit, &p))
+                    .and_then(|p| rec.load_user(kit, name, &p))
                     .map(|()| format!("Loaded {name}")),
                 Err(e) => Err(e.clone()),
             },
@@ -116,9 +117,27 @@ impl PresetBar {
         self.user.iter().any(|n| n == name)
     }
 
-    fn save_as(&mut self, rec: &Recorder, kit: &PresetKit, name: &str) -> Result<String, String> {
+    /// Saves the live settings as the user preset `name`; `replace` allows writing over an
+    /// existing one (Save on the current user preset), otherwise an existing name is refused.
+    fn save_as(
+        &mut self,
+        rec: &Recorder,
+        kit: &PresetKit,
+        name: &str,
+        replace: bool,
+    ) -> Result<String, String> {
         let store = self.store.as_ref().map_err(|e| e.clone())?;
         let name = check_name(name)?;
+        if !replace
+            && self
+                .user
+                .iter()
+                .any(|n| n.to_lowercase() == name.to_lowercase())
+        {
+            return Err(format!(
+                "a preset called \"{name}\" already exists: load it and Save to replace it"
+            ));
+        }
         store.save(&rec.snapshot_as(kit, name))?;
         rec.set_preset_name(name);
         self.refresh();
@@ -132,8 +151,14 @@ impl PresetBar {
         match command.trim() {
             "next" => self.step(rec, kit, 1),
             "previous" => self.step(rec, kit, -1),
-            "ab:swap" => rec.ab_swap(),
-            "ab:copy" => rec.ab_copy(),
+            "ab:swap" => {
+                let r = rec.ab_swap().map(|()| "Switched".to_string());
+                self.say(r);
+            }
+            "ab:copy" => {
+                let r = rec.ab_copy().map(|()| "Copied".to_string());
+                self.say(r);
+            }
             "undo" => {
                 rec.undo();
             }
@@ -221,7 +246,7 @@ impl PresetBar {
             .clicked()
         {
             if can_overwrite {
-                let r = self.save_as(rec, kit, &preset);
+                let r = self.save_as(rec, kit, &preset, true);
                 self.say(r);
             } else {
                 self.naming = Some((Naming::SaveAs, preset.clone()));
@@ -327,8 +352,10 @@ impl PresetBar {
                 .clicked()
                 && !live
             {
-                rec.ab_swap();
-                self.say(Ok(format!("Comparing: {} is live", s.label())));
+                let r = rec
+                    .ab_swap()
+                    .map(|()| format!("Comparing: {} is live", s.label()));
+                self.say(r);
             }
         }
         let copy_label = format!("Copy to {}", slot.other().label());
@@ -337,12 +364,10 @@ impl PresetBar {
             .on_hover_text("Copy the live settings into the other slot")
             .clicked()
         {
-            rec.ab_copy();
-            self.say(Ok(format!(
-                "Copied {} to {}",
-                slot.label(),
-                slot.other().label()
-            )));
+            let r = rec
+                .ab_copy()
+                .map(|()| format!("Copied {} to {}", slot.label(), slot.other().label()));
+            self.say(r);
         }
 
         ui.separator();
@@ -367,7 +392,13 @@ impl PresetBar {
                 redo_label.as_deref().unwrap_or("")
             ))
             .clicked();
+        // Not while a text field has the keyboard (its own undo), nor mid-drag (the recorder
+        // refuses then).
+        let typing = ui.ctx().egui_wants_keyboard_input();
         let (undo_key, redo_key) = ui.input_mut(|i| {
+            if typing {
+                return (false, false);
+            }
             let redo = i.consume_shortcut(&egui::KeyboardShortcut::new(
                 egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
                 egui::Key::Z,
@@ -407,7 +438,7 @@ impl PresetBar {
                 let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui.button("OK").clicked() || enter {
                     let r = match mode {
-                        Naming::SaveAs => self.save_as(rec, kit, &text),
+                        Naming::SaveAs => self.save_as(rec, kit, &text, false),
                         Naming::Rename => {
                             let old = rec.session().preset.clone();
                             match &self.store {

@@ -7,7 +7,7 @@ use nice_plug_egui::{
     create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 use shared_plugin::meters::SharedMeters;
-use shared_plugin::session::{PresetKit, Recorder, SessionField};
+use shared_plugin::session::{HistoriesField, PresetKit, Recorder, SessionField};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,6 +60,8 @@ pub struct Shell<L: EditorLayout> {
     suite: Suite,
     /// The host context wrapped for undo (exists while the window is open).
     recorder: Option<Recorder>,
+    /// The undo histories, kept while the instance lives (across closing the window).
+    histories: HistoriesField,
     presets: PresetBar,
     /// Commands from [`crate::presets::SCRIPT_ENV`] still to run, and when the next one runs.
     script: std::collections::VecDeque<String>,
@@ -67,8 +69,9 @@ pub struct Shell<L: EditorLayout> {
     last_meters: [f32; 7],
 }
 
-/// Time between scripted commands (the host services each one's parameter changes meanwhile).
-const SCRIPT_STEP: Duration = Duration::from_millis(500);
+/// Least time between scripted commands (each also waits until the host has taken the
+/// previous one's parameter changes).
+const SCRIPT_STEP: Duration = Duration::from_millis(300);
 
 /// The editor's initial size and scale.
 pub fn default_state(width: u32, height: u32) -> Arc<EguiEditorState> {
@@ -96,6 +99,7 @@ pub fn create<L: EditorLayout>(
             presets: PresetBar::new(&suite.kit),
             suite,
             recorder: None,
+            histories: HistoriesField::default(),
             script: std::env::var(crate::presets::SCRIPT_ENV)
                 .unwrap_or_default()
                 .split(';')
@@ -119,6 +123,7 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
             nice_gui_ctx,
             self.suite.params.clone(),
             self.suite.session.clone(),
+            self.histories.clone(),
         ));
         self.presets.refresh();
         Ok(())
@@ -128,6 +133,7 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
         let Some(rec) = self.recorder.as_ref() else {
             return;
         };
+        rec.settle();
         ui.horizontal(|ui| {
             ui.heading(
                 egui::RichText::new(self.layout.title().to_uppercase())
@@ -143,7 +149,8 @@ impl<L: EditorLayout> NiceEguiApp for Shell<L> {
         if !self.script.is_empty() {
             let now = std::time::Instant::now();
             let due = *self.next_command_at.get_or_insert(now + SCRIPT_STEP);
-            if now >= due {
+            // Each command once the host has taken the previous one's changes.
+            if now >= due && rec.is_settled() {
                 if let Some(command) = self.script.pop_front() {
                     self.presets.run_command(rec, &self.suite.kit, &command);
                 }

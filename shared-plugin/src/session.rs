@@ -82,6 +82,10 @@ pub struct Session {
     pub lock: bool,
     /// A note about how the last state load went, for the editor ("" when nothing to say).
     pub note: String,
+    /// Set by the editor's [`Recorder`]; a state load replaces the session with one where it
+    /// is 0, which tells the editor to start fresh undo histories. Not saved.
+    #[serde(skip)]
+    pub editor_mark: u64,
 }
 
 /// The persisted field type every plugin's parameters carry as `#[persist = "session"]`.
@@ -115,6 +119,9 @@ pub fn filter_session(state: &mut PluginState, note: &str) {
             Session::default()
         }),
     };
+    if let Some(other) = &mut session.other {
+        other.values.retain(|_, v| v.is_finite());
+    }
     session.note = note;
     if let Ok(text) = serde_json::to_string(&session) {
         state.fields.insert(SESSION_FIELD.to_string(), text);
@@ -141,9 +148,33 @@ impl PresetKit {
         PresetStore::for_plugin(self.folder, self.plugin_id)
     }
 
+    /// Checks the kit against the plugin's parameters: the lock names parameters the plugin
+    /// has, and every factory preset resolves. Errors in words.
+    pub fn check(&self, params: &dyn Params) -> Result<(), String> {
+        let ids: Vec<String> = params
+            .param_map()
+            .into_iter()
+            .map(|(id, _, _)| id)
+            .collect();
+        if self.locked_ids.is_empty() {
+            return Err("the lock protects no parameter".to_string());
+        }
+        if let Some(id) = self
+            .locked_ids
+            .iter()
+            .find(|id| !ids.iter().any(|p| p == *id))
+        {
+            return Err(format!("the lock names \"{id}\", which is no parameter"));
+        }
+        for preset in &self.factory {
+            resolve(params, preset)?;
+        }
+        Ok(())
+    }
+
     /// Sets the parameters of a new instance to the user's saved default preset, directly (no
-    /// host is involved yet). Returns the preset's name, or `None` when there is no default
-    /// or it cannot be read (the factory defaults stay).
+    /// host is involved yet), and names the session after it. Without a default, or when it
+    /// cannot be read, the factory defaults stay (and the session's note says why).
     pub fn apply_startup_default(&self, params: &dyn Params, session: &Mutex<Session>) {
         let Ok(store) = self.store() else { return };
         match store.load_default() {
@@ -274,14 +305,34 @@ impl History {
     }
 }
 
+/// The undo histories of an instance: one per A/B slot (undo in B never touches what was done
+/// in A). The editor keeps them while the instance lives, across closing and reopening.
+#[derive(Debug, Default)]
+pub struct Histories {
+    /// The live slot's history.
+    pub live: History,
+    /// The other slot's history.
+    pub other: History,
+}
+
+/// Shared handle to an instance's [`Histories`].
+pub type HistoriesField = Arc<Mutex<Histories>>;
+
 /// The editor's host context: passes every parameter change to the host and records the
 /// editor's own changes for undo. Presets, A/B and undo go through it too, so everything the
 /// editor changes reaches the host as begin/set/end gestures.
+///
+/// nice-plug changes a parameter's value only when the host has taken the queued change (at
+/// its next flush or process call), so the recorder remembers the values it has sent and not
+/// yet seen arrive (`pending`) and treats them as the current values: two actions in a row see
+/// each other's result, whenever the host gets to them.
 pub struct Recorder {
     host: GuiContext,
     params: Arc<dyn Params>,
     session: SessionField,
-    history: Mutex<History>,
+    histories: HistoriesField,
+    /// Normalised values sent to the host that the parameters do not show yet, by ID.
+    pending: Mutex<BTreeMap<String, f32>>,
     /// Set while the recorder applies a grouped change itself (not recorded per parameter).
     applying: AtomicBool,
 }
@@ -296,21 +347,31 @@ fn lookup(params: &dyn Params, param: ParamPtr) -> Option<(String, String)> {
         .map(|(id, p, _)| (id, unsafe { p.name() }.to_string()))
 }
 
+/// Marks a session as seen by this editor (a state load replaces it with an unmarked one).
+const EDITOR_MARK: u64 = 0x4c41_5448_4531;
+
 impl Recorder {
-    /// A recorder passing changes on to `host`.
-    pub fn new(host: GuiContext, params: Arc<dyn Params>, session: SessionField) -> Self {
+    /// A recorder passing changes on to `host`, with the instance's undo histories.
+    pub fn new(
+        host: GuiContext,
+        params: Arc<dyn Params>,
+        session: SessionField,
+        histories: HistoriesField,
+    ) -> Self {
+        lock_session(&session).editor_mark = EDITOR_MARK;
         Self {
             host,
             params,
             session,
-            history: Mutex::new(History::default()),
+            histories,
+            pending: Mutex::new(BTreeMap::new()),
             applying: AtomicBool::new(false),
         }
     }
 
-    /// The undo history.
-    pub fn history(&self) -> MutexGuard<'_, History> {
-        self.history.lock().unwrap_or_else(|e| e.into_inner())
+    /// The live slot's undo history.
+    pub fn history(&self) -> MappedHistory<'_> {
+        MappedHistory(self.histories.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The instance's session.
@@ -323,6 +384,60 @@ impl Recorder {
         ParamSetter { raw_context: self }
     }
 
+    fn pending(&self) -> MutexGuard<'_, BTreeMap<String, f32>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Once per editor frame: forgets sent values the parameters now show, and starts fresh
+    /// undo histories when the host has loaded a state since the last frame.
+    pub fn settle(&self) {
+        let map = self.params.param_map();
+        self.pending().retain(|id, value| {
+            map.iter()
+                .find(|(pid, _, _)| pid == id)
+                // SAFETY: the pointers come from the plugin's parameters.
+                .is_some_and(|(_, p, _)| unsafe { p.unmodulated_normalized_value() } != *value)
+        });
+        let mut s = self.session();
+        if s.editor_mark != EDITOR_MARK {
+            s.editor_mark = EDITOR_MARK;
+            drop(s);
+            *self.histories.lock().unwrap_or_else(|e| e.into_inner()) = Histories::default();
+        }
+    }
+
+    /// Whether every value sent to the host has arrived.
+    pub fn is_settled(&self) -> bool {
+        self.pending().is_empty()
+    }
+
+    /// Whether a control is being dragged (presets, A/B and undo wait until it is let go).
+    pub fn is_busy(&self) -> bool {
+        !self.history().0.live.open.is_empty()
+    }
+
+    /// A parameter's value as the editor last set it (the host may not have applied it yet).
+    fn current(&self, id: &str, param: ParamPtr) -> f32 {
+        match self.pending().get(id) {
+            Some(v) => *v,
+            // SAFETY: the pointer comes from the plugin's parameters.
+            None => unsafe { param.unmodulated_normalized_value() },
+        }
+    }
+
+    /// Every parameter's plain value as the editor last set it (the bypass left out).
+    pub fn capture(&self) -> BTreeMap<String, f32> {
+        let mut values = capture(&*self.params);
+        let pending = self.pending().clone();
+        for (id, ptr, _) in self.params.param_map() {
+            if let (Some(v), Some(n)) = (values.get_mut(&id), pending.get(&id)) {
+                // SAFETY: the pointer comes from the plugin's parameters.
+                *v = unsafe { ptr.preview_plain(*n) };
+            }
+        }
+        values
+    }
+
     /// Sets `values` through the host as one gesture per parameter, skipping the ones already
     /// there; records them as one edit when `label` is given.
     fn apply(
@@ -333,8 +448,7 @@ impl Recorder {
     ) {
         let mut changes = Vec::with_capacity(values.len());
         for v in values {
-            // SAFETY: the pointers come from the plugin's parameters, which outlive the editor.
-            let current = unsafe { v.param.unmodulated_normalized_value() };
+            let current = self.current(&v.id, v.param);
             if current != v.normalized {
                 changes.push((
                     v.param,
@@ -348,6 +462,7 @@ impl Recorder {
         }
         self.applying.store(true, Ordering::Relaxed);
         for (param, change) in &changes {
+            self.pending().insert(change.id.clone(), change.after);
             // SAFETY: as above; the GUI thread calls this.
             unsafe {
                 self.host.raw_begin_set_parameter(*param);
@@ -357,7 +472,7 @@ impl Recorder {
         }
         self.applying.store(false, Ordering::Relaxed);
         if let Some(label) = label {
-            self.history().push(Edit {
+            self.history().0.live.push(Edit {
                 label,
                 changes: changes.into_iter().map(|(_, c)| c).collect(),
                 preset,
@@ -385,23 +500,39 @@ impl Recorder {
         s.note.clear();
     }
 
+    fn refuse_while_busy(&self) -> Result<(), String> {
+        if self.is_busy() {
+            Err("let go of the control first".to_string())
+        } else {
+            Ok(())
+        }
+    }
+
     /// Loads a factory preset through the host.
     pub fn load_factory(&self, kit: &PresetKit, preset: &FactoryPreset) -> Result<(), String> {
+        self.refuse_while_busy()?;
         let values = resolve(&*self.params, preset)?;
         self.load_values(kit, &preset.name, values);
         Ok(())
     }
 
-    /// Loads a user preset through the host.
-    pub fn load_user(&self, kit: &PresetKit, preset: &UserPreset) -> Result<(), String> {
-        let values = resolve_plain(&*self.params, &preset.name, &preset.values)?;
-        self.load_values(kit, &preset.name, values);
+    /// Loads a user preset through the host; the live slot is named `name` (the preset's file
+    /// name, which is what the menu shows).
+    pub fn load_user(
+        &self,
+        kit: &PresetKit,
+        name: &str,
+        preset: &UserPreset,
+    ) -> Result<(), String> {
+        self.refuse_while_busy()?;
+        let values = resolve_plain(&*self.params, name, &preset.values)?;
+        self.load_values(kit, name, values);
         Ok(())
     }
 
     /// The live parameters as a user preset called `name`.
     pub fn snapshot_as(&self, kit: &PresetKit, name: &str) -> UserPreset {
-        UserPreset::new(kit.plugin_id, name, capture(&*self.params))
+        UserPreset::new(kit.plugin_id, name, self.capture())
     }
 
     /// Names the live slot (after saving it as a preset).
@@ -410,10 +541,12 @@ impl Recorder {
     }
 
     /// Swaps A and B: the other slot's parameters go live through the host, the live ones are
-    /// kept in the other slot. Parameters a slot does not know (saved by a newer version) are
-    /// skipped; ones it lacks take their defaults.
-    pub fn ab_swap(&self) {
-        let live = capture(&*self.params);
+    /// kept in the other slot, and so are the two undo histories. Parameters a slot does not
+    /// know (saved by a newer version) or holds no valid value for are skipped; ones it lacks
+    /// take their defaults.
+    pub fn ab_swap(&self) -> Result<(), String> {
+        self.refuse_while_busy()?;
+        let live = self.capture();
         let mut other = {
             let mut s = self.session();
             s.other.take().unwrap_or_else(|| Snapshot {
@@ -427,10 +560,22 @@ impl Recorder {
             .into_iter()
             .map(|(id, _, _)| id)
             .collect();
-        other.values.retain(|id, _| known.contains(id));
-        let values = resolve_plain(&*self.params, "", &other.values)
-            .expect("unknown IDs removed and values are finite");
+        other
+            .values
+            .retain(|id, v| known.contains(id) && v.is_finite());
+        let values = match resolve_plain(&*self.params, "", &other.values) {
+            Ok(values) => values,
+            Err(e) => {
+                self.session().other = Some(other);
+                return Err(e);
+            }
+        };
         self.apply(None, &values, None);
+        {
+            let mut h = self.history();
+            let h = &mut *h.0;
+            std::mem::swap(&mut h.live, &mut h.other);
+        }
         let mut s = self.session();
         let live_preset = std::mem::replace(&mut s.preset, other.preset);
         s.other = Some(Snapshot {
@@ -438,20 +583,35 @@ impl Recorder {
             values: live,
         });
         s.slot = s.slot.other();
+        Ok(())
     }
 
-    /// Copies the live slot into the other one (A→B when A is live).
-    pub fn ab_copy(&self) {
-        let live = capture(&*self.params);
+    /// Copies the live slot into the other one (A→B when A is live); the other slot's undo
+    /// history no longer applies and is cleared.
+    pub fn ab_copy(&self) -> Result<(), String> {
+        self.refuse_while_busy()?;
+        let live = self.capture();
+        self.history().0.other = History::default();
         let mut s = self.session();
         s.other = Some(Snapshot {
             preset: s.preset.clone(),
             values: live,
         });
+        Ok(())
     }
 
-    fn step_history(&self, edit: Option<Edit>, forward: bool) -> Option<String> {
-        let edit = edit?;
+    fn step_history(&self, forward: bool) -> Option<String> {
+        if self.is_busy() {
+            return None;
+        }
+        let edit = {
+            let mut h = self.history();
+            if forward {
+                h.0.live.redo()
+            } else {
+                h.0.live.undo()
+            }
+        }?;
         let map = self.params.param_map();
         let values: Vec<PresetValue> = edit
             .changes
@@ -472,16 +632,24 @@ impl Recorder {
         Some(edit.label)
     }
 
-    /// Undoes the last edit made in the editor; returns what it was.
+    /// Undoes the live slot's last edit made in the editor; returns what it was.
     pub fn undo(&self) -> Option<String> {
-        let edit = self.history().undo();
-        self.step_history(edit, false)
+        self.step_history(false)
     }
 
-    /// Redoes the last undone edit; returns what it was.
+    /// Redoes the live slot's last undone edit; returns what it was.
     pub fn redo(&self) -> Option<String> {
-        let edit = self.history().redo();
-        self.step_history(edit, true)
+        self.step_history(true)
+    }
+}
+
+/// The locked [`Histories`], read as the live slot's [`History`].
+pub struct MappedHistory<'a>(MutexGuard<'a, Histories>);
+
+impl std::ops::Deref for MappedHistory<'_> {
+    type Target = History;
+    fn deref(&self) -> &History {
+        &self.0.live
     }
 }
 
@@ -493,9 +661,8 @@ impl GuiContextInner for Recorder {
     unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
         if !self.applying.load(Ordering::Relaxed) {
             if let Some((id, name)) = lookup(&*self.params, param) {
-                // SAFETY: the pointer comes from the plugin's parameters.
-                let current = unsafe { param.unmodulated_normalized_value() };
-                self.history().begin(&id, &name, current);
+                let current = self.current(&id, param);
+                self.history().0.live.begin(&id, &name, current);
             }
         }
         unsafe { self.host.raw_begin_set_parameter(param) }
@@ -504,9 +671,9 @@ impl GuiContextInner for Recorder {
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
         if !self.applying.load(Ordering::Relaxed) {
             if let Some((id, name)) = lookup(&*self.params, param) {
-                // SAFETY: the pointer comes from the plugin's parameters.
-                let current = unsafe { param.unmodulated_normalized_value() };
-                self.history().set(&id, &name, current, normalized);
+                let current = self.current(&id, param);
+                self.history().0.live.set(&id, &name, current, normalized);
+                self.pending().insert(id, normalized);
             }
         }
         unsafe { self.host.raw_set_parameter_normalized(param, normalized) }
@@ -515,7 +682,7 @@ impl GuiContextInner for Recorder {
     unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
         if !self.applying.load(Ordering::Relaxed) {
             if let Some((id, _)) = lookup(&*self.params, param) {
-                self.history().end(&id);
+                self.history().0.live.end(&id);
             }
         }
         unsafe { self.host.raw_end_set_parameter(param) }

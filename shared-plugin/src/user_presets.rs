@@ -113,8 +113,19 @@ pub fn check_name(name: &str) -> Result<&str, String> {
             "a preset name can have at most {MAX_NAME_CHARS} characters"
         ));
     }
-    if name.starts_with('.') {
-        return Err("a preset name cannot start with a dot".to_string());
+    if name.starts_with('.') || name.ends_with('.') {
+        return Err("a preset name cannot start or end with a dot".to_string());
+    }
+    // Names Windows reserves for devices, with or without an extension.
+    let stem = name.split('.').next().unwrap_or("").trim().to_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit());
+    if reserved {
+        return Err(format!(
+            "\"{name}\" is a device name on Windows; choose another"
+        ));
     }
     if let Some(c) = name.chars().find(|c| {
         c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
@@ -122,6 +133,23 @@ pub fn check_name(name: &str) -> Result<&str, String> {
         return Err(format!("a preset name cannot contain {c:?}"));
     }
     Ok(name)
+}
+
+/// Whether two existing paths name the same file (a case-insensitive disk, a link).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows disks are case-insensitive: the same name but for case is the same file.
+        a.to_string_lossy().to_lowercase() == b.to_string_lossy().to_lowercase()
+    }
 }
 
 /// The user presets of one plugin: a directory of JSON files.
@@ -216,11 +244,18 @@ impl PresetStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = self
-            .dir
-            .join(format!(".{file_name}.{}.tmp", std::process::id()));
+        // Unique per process and per save, so two instances saving at once never share one.
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let tmp = self.dir.join(format!(
+            ".{file_name}.{}-{}.tmp",
+            std::process::id(),
+            SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let result = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             file.write_all(preset.to_json().as_bytes())?;
             file.sync_all()?;
             drop(file);
@@ -239,22 +274,25 @@ impl PresetStore {
         })
     }
 
-    /// Renames the preset `old` to `new` (refused when `new` exists).
+    /// Renames the preset `old` to `new` (refused when another preset is called `new`; a
+    /// change of case only is a rename of the same file, also on case-insensitive disks).
     pub fn rename(&self, old: &str, new: &str) -> Result<(), String> {
         let new = check_name(new)?;
         let from = self.path_of(old)?;
         let to = self.path_of(new)?;
-        if to.exists() && old.to_lowercase() != new.to_lowercase() {
-            return Err(format!("a preset called \"{new}\" already exists"));
-        }
         let mut preset = self.load(old)?;
         preset.name = new.to_string();
-        self.write(&to, &preset, || Ok(()))?;
-        if from != to {
-            std::fs::remove_file(&from)
-                .map_err(|e| format!("preset \"{old}\" could not be removed ({e})"))?;
+        if from == to {
+            return self.write(&to, &preset, || Ok(()));
         }
-        Ok(())
+        if to.exists() && !same_file(&from, &to) {
+            return Err(format!("a preset called \"{new}\" already exists"));
+        }
+        // Move the file first (a case-only rename on a case-insensitive disk is this one step),
+        // then rewrite it with its new name inside.
+        std::fs::rename(&from, &to)
+            .map_err(|e| format!("preset \"{old}\" could not be renamed ({e})"))?;
+        self.write(&to, &preset, || Ok(()))
     }
 
     /// Deletes the preset `name`.
@@ -329,6 +367,11 @@ mod tests {
         assert_eq!(renamed.values, p.values);
         let err = store.rename("Drums 2", "acoustic").unwrap_err();
         assert!(err.contains("already exists"), "{err}");
+        // A change of case only renames the same preset and loses nothing.
+        store.rename("Drums 2", "drums 2").unwrap();
+        assert_eq!(store.list(), ["acoustic", "drums 2"]);
+        assert_eq!(store.load("drums 2").unwrap().values, p.values);
+        store.rename("drums 2", "Drums 2").unwrap();
 
         store.delete("acoustic").unwrap();
         assert_eq!(store.list(), ["Drums 2"]);
@@ -401,7 +444,8 @@ mod tests {
         foreign.plugin = "com.lathe-audio.other".into();
         write("Foreign", &foreign.to_json());
         std::fs::write(store.dir().join("Binary.json"), [0xff, 0xfe, 0x00, 0x81]).unwrap();
-        write("Nan", &preset("Nan", 0.0).to_json().replace("0.0", "1e999"));
+        // 1e300 parses, but is no f32: it arrives as infinity and is caught as such.
+        write("Nan", &preset("Nan", 0.0).to_json().replace("0.0", "1e300"));
 
         let expect = [
             ("Cut", "damaged"),
@@ -409,7 +453,7 @@ mod tests {
             ("Future", "newer version of Lathe (preset format 2"),
             ("Foreign", "another plugin (com.lathe-audio.other)"),
             ("Binary", "not a text file"),
-            ("Nan", "damaged"),
+            ("Nan", "\"thr\" has no valid value"),
         ];
         for (name, words) in expect {
             let err = store.load(name).unwrap_err();

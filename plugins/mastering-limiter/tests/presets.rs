@@ -56,3 +56,11 @@ fn every_factory_preset_keeps_its_level_promise_on_its_recording() {
         .collect();
     check_factory_bank(cases, EXCERPT_S);
 }
+
+#[test]
+fn the_lock_protects_parameters_the_plugin_has() {
+    let kit = mastering_limiter::preset_kit();
+    kit.check(&LimiterParams::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(kit.factory.len() >= 6);
+}

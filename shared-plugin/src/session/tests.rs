@@ -55,15 +55,29 @@ enum Event {
     End(String),
 }
 
-/// Records the calls and, like a host, makes each set value the parameter's value.
+/// Records the calls and, like a host, makes each set value the parameter's value: at once,
+/// or (`deferred`) only at [`FakeHost::flush`], as nice-plug's CLAP wrapper does.
 struct FakeHost {
     params: Arc<TestParams>,
     events: Mutex<Vec<Event>>,
+    deferred: bool,
+    queue: Mutex<Vec<(ParamPtr, f32)>>,
 }
+
+// SAFETY (test only): the queued pointers point into `params`, which the host keeps alive.
+unsafe impl Send for FakeHost {}
+unsafe impl Sync for FakeHost {}
 
 impl FakeHost {
     fn id(&self, param: ParamPtr) -> String {
         lookup(&*self.params, param).unwrap().0
+    }
+
+    /// Applies the queued values (a host's flush).
+    fn flush(&self) {
+        for (param, v) in self.queue.lock().unwrap().drain(..) {
+            unsafe { param._internal_set_normalized_value(v) };
+        }
     }
 }
 
@@ -78,7 +92,11 @@ impl GuiContextInner for FakeHost {
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
         let id = self.id(param);
         self.events.lock().unwrap().push(Event::Set(id, normalized));
-        unsafe { param._internal_set_normalized_value(normalized) };
+        if self.deferred {
+            self.queue.lock().unwrap().push((param, normalized));
+        } else {
+            unsafe { param._internal_set_normalized_value(normalized) };
+        }
     }
     unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
         let id = self.id(param);
@@ -91,18 +109,25 @@ impl GuiContextInner for FakeHost {
     fn request_restart(&self) {}
 }
 
-fn setup() -> (Arc<TestParams>, Arc<FakeHost>, Recorder) {
+fn setup_with(deferred: bool) -> (Arc<TestParams>, Arc<FakeHost>, Recorder) {
     let params = Arc::new(TestParams::default());
     let host = Arc::new(FakeHost {
         params: params.clone(),
         events: Mutex::new(Vec::new()),
+        deferred,
+        queue: Mutex::new(Vec::new()),
     });
     let recorder = Recorder::new(
         GuiContext::new(host.clone()),
         params.clone(),
         params.session.clone(),
+        HistoriesField::default(),
     );
     (params, host, recorder)
+}
+
+fn setup() -> (Arc<TestParams>, Arc<FakeHost>, Recorder) {
+    setup_with(false)
 }
 
 fn kit() -> PresetKit {
@@ -237,13 +262,13 @@ fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
     let setter = rec.setter();
     drag(&setter, &params.thr, &[-25.0]);
     // The first swap: B starts as a copy of A, so nothing changes.
-    rec.ab_swap();
+    rec.ab_swap().unwrap();
     assert_eq!(rec.session().slot, Slot::B);
     assert_eq!(params.thr.value(), -25.0);
     // Edit B, then compare.
     rec.load_factory(&kit, &kit.factory[0]).unwrap();
     host.events.lock().unwrap().clear();
-    rec.ab_swap();
+    rec.ab_swap().unwrap();
     assert_eq!(rec.session().slot, Slot::A);
     assert_eq!(
         (params.thr.value(), params.ratio.value(), params.out.value()),
@@ -257,7 +282,7 @@ fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
         12,
         "thr, ratio, on, out change back: {events:?}"
     );
-    rec.ab_swap();
+    rec.ab_swap().unwrap();
     assert_eq!(rec.session().slot, Slot::B);
     assert_eq!(
         (params.thr.value(), params.ratio.value(), params.out.value()),
@@ -265,14 +290,99 @@ fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
     );
     assert_eq!(rec.session().preset, "Squash");
     // Copy B into A, then swapping changes nothing.
-    rec.ab_copy();
-    rec.ab_swap();
+    rec.ab_copy().unwrap();
+    rec.ab_swap().unwrap();
     assert_eq!(
         (params.thr.value(), params.ratio.value(), params.out.value()),
         (-30.0, 10, 6.0)
     );
-    // A/B is not an undoable edit: undo still takes back the preset load.
+    // A/B is not an undoable edit, and each slot has its own history: A (live) was overwritten
+    // by the copy, so it has none…
+    assert_eq!(rec.history().undo_label(), None);
+    // …while B still undoes its preset load.
+    rec.ab_swap().unwrap();
     assert_eq!(rec.history().undo_label(), Some("preset Squash"));
+}
+
+#[test]
+fn each_ab_slot_undoes_only_its_own_edits() {
+    let (params, _host, rec) = setup();
+    let setter = rec.setter();
+    drag(&setter, &params.thr, &[-20.0]); // in A
+    rec.ab_swap().unwrap(); // B: a copy of A
+    drag(&setter, &params.out, &[4.0]); // in B
+    rec.ab_swap().unwrap(); // back to A
+    assert_eq!(rec.undo().as_deref(), Some("Threshold"));
+    assert_eq!((params.thr.value(), params.out.value()), (-10.0, 0.0));
+    assert_eq!(rec.undo(), None, "B's edit is not A's to undo");
+    rec.ab_swap().unwrap();
+    assert_eq!((params.thr.value(), params.out.value()), (-20.0, 4.0));
+    assert_eq!(rec.undo().as_deref(), Some("Output"));
+    assert_eq!(params.out.value(), 0.0);
+}
+
+#[test]
+fn actions_see_values_the_host_has_not_applied_yet() {
+    // nice-plug's CLAP wrapper changes a parameter only when the host flushes the queued
+    // event: two actions in a row must still see each other's result.
+    let (params, host, rec) = setup_with(true);
+    let kit = kit();
+    rec.load_factory(&kit, &kit.factory[0]).unwrap();
+    assert_eq!(params.thr.value(), -10.0, "not applied yet");
+    assert!(!rec.is_settled());
+    rec.ab_swap().unwrap(); // B: a copy of A as the editor set it, not as the host shows it
+    rec.ab_swap().unwrap(); // back to A
+    host.flush();
+    rec.settle();
+    assert!(rec.is_settled());
+    assert_eq!(
+        (params.thr.value(), params.ratio.value(), params.out.value()),
+        (-30.0, 10, 6.0)
+    );
+    let other = rec.session().other.clone().unwrap();
+    assert_eq!(other.values["thr"], -30.0, "B holds the preset too");
+    // Undo before the host has applied anything still takes the preset back.
+    rec.undo().unwrap();
+    rec.redo().unwrap();
+    rec.undo().unwrap();
+    host.flush();
+    assert_eq!((params.thr.value(), params.out.value()), (-10.0, 0.0));
+    // A user preset saved before a flush holds what the editor set.
+    rec.setter().set_parameter(&params.thr, -33.0);
+    assert_eq!(rec.snapshot_as(&kit, "x").values["thr"], -33.0);
+}
+
+#[test]
+fn presets_ab_and_undo_wait_while_a_control_is_dragged() {
+    let (params, host, rec) = setup();
+    let kit = kit();
+    let setter = rec.setter();
+    drag(&setter, &params.out, &[3.0]);
+    setter.begin_set_parameter(&params.thr);
+    setter.set_parameter(&params.thr, -12.0);
+    let before = host.events.lock().unwrap().len();
+    assert!(rec.load_factory(&kit, &kit.factory[0]).is_err());
+    assert!(rec.ab_swap().is_err());
+    assert_eq!(rec.undo(), None);
+    assert_eq!(
+        host.events.lock().unwrap().len(),
+        before,
+        "nothing sent mid-drag"
+    );
+    setter.end_set_parameter(&params.thr);
+    assert_eq!(rec.undo().as_deref(), Some("Threshold"));
+}
+
+#[test]
+fn a_state_load_starts_fresh_histories() {
+    let (params, _host, rec) = setup();
+    drag(&rec.setter(), &params.thr, &[-20.0]);
+    rec.settle();
+    assert_eq!(rec.history().undo_label(), Some("Threshold"));
+    // What nice-plug does when the host loads a state: the session is replaced.
+    *params.session.lock().unwrap() = Session::default();
+    rec.settle();
+    assert_eq!(rec.history().undo_label(), None);
 }
 
 #[test]
@@ -287,7 +397,7 @@ fn user_presets_restore_plain_values_exactly() {
     assert_eq!(saved.values["ratio"], 7.0);
     assert!(!saved.values.contains_key("bypass"));
     let (params2, _host2, rec2) = setup();
-    rec2.load_user(&kit, &saved).unwrap();
+    rec2.load_user(&kit, "Mine", &saved).unwrap();
     assert_eq!(params2.thr.value(), params.thr.value());
     assert_eq!(params2.ratio.value(), 7);
     assert_eq!(rec2.session().preset, "Mine");
@@ -295,7 +405,7 @@ fn user_presets_restore_plain_values_exactly() {
     let mut newer = saved.clone();
     newer.values.insert("tape_age".into(), 1.0);
     let (params3, host3, rec3) = setup();
-    let err = rec3.load_user(&kit, &newer).unwrap_err();
+    let err = rec3.load_user(&kit, "Mine", &newer).unwrap_err();
     assert!(
         err.contains("tape_age") && err.contains("newer version"),
         "{err}"
@@ -314,7 +424,7 @@ fn the_session_round_trips_and_bad_sessions_load_fresh_with_a_note() {
             values: [("thr".to_string(), -12.5)].into_iter().collect(),
         }),
         lock: true,
-        note: String::new(),
+        ..Session::default()
     };
     let text = serde_json::to_string(&s).unwrap();
     assert_eq!(serde_json::from_str::<Session>(&text).unwrap(), s);

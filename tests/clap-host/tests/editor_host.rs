@@ -24,7 +24,9 @@ struct Xvfb {
 impl Xvfb {
     fn start() -> Self {
         for n in 140..200 {
-            if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
                 continue;
             }
             let display = format!(":{n}");
@@ -36,7 +38,13 @@ impl Xvfb {
                 .expect("Xvfb is needed for the editor test (Debian: apt install xvfb)");
             let socket = format!("/tmp/.X11-unix/X{n}");
             let start = Instant::now();
+            let mut exited = false;
             while start.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    // Lost a race for this display number: try the next one.
+                    exited = true;
+                    break;
+                }
                 if std::path::Path::new(&socket).exists() {
                     std::thread::sleep(Duration::from_millis(200));
                     return Self { child, display };
@@ -45,7 +53,9 @@ impl Xvfb {
             }
             let _ = child.kill();
             let _ = child.wait();
-            panic!("Xvfb {display} did not start");
+            if !exited {
+                panic!("Xvfb {display} did not start");
+            }
         }
         panic!("no free X display number");
     }
@@ -98,9 +108,9 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
 
     for plugin in PLUGINS {
         let preset = first_factory_preset(plugin);
-        // The script: load the preset into A, copy A to B, switch to B, undo the preset load
-        // (B back to the defaults), switch back to A (the preset again).
-        let script = format!("preset:{};ab:copy;ab:swap;undo;ab:swap", preset.name);
+        // The script: switch to B (a copy of A, nothing changes), load the preset into B, undo
+        // it (the defaults), redo it (the preset), switch back to A (the defaults).
+        let script = format!("ab:swap;preset:{};undo;redo;ab:swap", preset.name);
         // SAFETY: as above.
         unsafe { std::env::set_var("LATHE_EDITOR_SCRIPT", &script) };
 
@@ -157,7 +167,7 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
                     .iter()
                     .filter(|e| matches!(e, HostEvent::Value(i, _) if i == id))
                     .count()
-                    >= 3
+                    >= 4
             })
         };
         while start.elapsed() < Duration::from_secs(60) && !done(&events) {
@@ -180,9 +190,10 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
                     HostEvent::Begin(i) | HostEvent::End(i) | HostEvent::Value(i, _) => i == id,
                 })
                 .collect();
-            // Three gestures: the preset, the undo, the swap back; each begin, value, end.
-            assert_eq!(mine.len(), 9, "{}: {name}: {mine:?}", plugin.name);
-            for (k, want) in [*value, *default, *value].into_iter().enumerate() {
+            // Four gestures: the preset, the undo, the redo, the swap back; each begin, value,
+            // end.
+            assert_eq!(mine.len(), 12, "{}: {name}: {mine:?}", plugin.name);
+            for (k, want) in [*value, *default, *value, *default].into_iter().enumerate() {
                 assert_eq!(
                     *mine[3 * k],
                     HostEvent::Begin(*id),
@@ -205,7 +216,7 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
                 );
             }
             assert!(
-                close(h.get_value(*id), *value),
+                close(h.get_value(*id), *default),
                 "{}: {name}: host value",
                 plugin.name
             );
@@ -220,14 +231,25 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
             );
         }
 
-        // The host's saved state has A live with the preset, B holding the defaults.
+        // The host's saved state has A live with the defaults, B holding the preset.
         let bytes = h.save_state();
         let json: serde_json::Value = serde_json::from_slice(&bytes[8..]).unwrap();
         let session: serde_json::Value =
             serde_json::from_str(json["fields"]["session"].as_str().unwrap()).unwrap();
         assert_eq!(session["slot"], "A", "{}: {session}", plugin.name);
-        assert_eq!(session["preset"], preset.name.as_str(), "{}", plugin.name);
-        assert_eq!(session["other"]["preset"], "", "{}", plugin.name);
+        assert_eq!(session["preset"], "", "{}", plugin.name);
+        assert_eq!(
+            session["other"]["preset"],
+            preset.name.as_str(),
+            "{}",
+            plugin.name
+        );
+        let other = session["other"]["values"].as_object().unwrap();
+        assert!(
+            preset.values.keys().all(|id| other[id].is_number()),
+            "{}: B holds every parameter the preset sets: {other:?}",
+            plugin.name
+        );
         eprintln!(
             "{}: \"{}\" → {} parameters, {} host events in {:.1} s",
             plugin.name,
