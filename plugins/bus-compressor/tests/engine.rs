@@ -406,3 +406,9 @@ fn parameter_text_round_trips_and_the_committed_table_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("params.json");
     shared_plugin::table::check_committed_table(&params, &path).unwrap();
 }
+
+engine_checks::factory_preset_tests!(
+    bus_compressor,
+    bus_compressor::params::BusCompParams,
+    |params| Fixed(BusCompEngine::new(), params.settings())
+);

@@ -1049,3 +1049,9 @@ fn eq_ramps_use_the_closed_form_and_settle_on_the_refined_design_without_a_jump(
     let got = gain_to_db(tone_gain(tail, 15_000.0, sr) / tone_gain(&x[..4096], 15_000.0, sr));
     assert!((got - refined).abs() < 0.05, "{got} vs refined {refined}");
 }
+
+engine_checks::factory_preset_tests!(
+    channel_strip,
+    channel_strip::params::ChannelStripParams,
+    |params| Fixed(ChannelStripEngine::new(), params.settings())
+);
