@@ -185,6 +185,58 @@ pub fn check_factory_bank<E: EngineUnderTest>(cases: Vec<PresetCase<E>>, max_sec
     assert!(failures.is_empty(), "factory presets: {failures:#?}");
 }
 
+/// Writes a plugin's factory preset tests (in its `tests/engine.rs`, where its engine wrapper
+/// for the shared checks lives): every preset keeps its level promise on its recording
+/// ([`check_factory_bank`]), its name can also be a user preset's, the kit's lock names
+/// parameters the plugin has, and the bank has at least [`MIN_PRESETS`] presets.
+///
+/// `factory_preset_tests!(bus_compressor, BusCompParams, |params| Fixed(BusCompEngine::new(),
+/// params.settings()))`: the plugin crate, its parameters type, and how to build the engine
+/// under test from parameters a preset was applied to. The calling crate depends on
+/// `shared_plugin` (this kit does not).
+#[macro_export]
+macro_rules! factory_preset_tests {
+    ($krate:ident, $params:ty, |$p:ident| $engine:expr) => {
+        /// Every factory preset, on the recording it is meant for: finite output, level change
+        /// within its promise (with `-- --nocapture`, one line per preset).
+        #[test]
+        fn every_factory_preset_keeps_its_level_promise_on_its_recording() {
+            let presets = ::shared_plugin::presets::parse_factory($krate::FACTORY_PRESETS_JSON)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!($krate::factory_presets().len(), presets.len());
+            let cases = presets
+                .iter()
+                .map(|preset| {
+                    let $p = <$params>::default();
+                    ::shared_plugin::presets::apply_without_host(&$p, preset)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    // The editor offers a factory preset's name when it is saved as a user
+                    // preset.
+                    ::shared_plugin::user_presets::check_name(&preset.name)
+                        .unwrap_or_else(|e| panic!("\"{}\": {e}", preset.name));
+                    $crate::presets::PresetCase {
+                        name: preset.name.clone(),
+                        description: preset.description.clone(),
+                        recording: preset.expect.recording.clone(),
+                        level_change_db: preset.expect.level_change_db,
+                        engine: $engine,
+                    }
+                })
+                .collect();
+            $crate::presets::check_factory_bank(cases, $crate::presets::PRESET_EXCERPT_S);
+        }
+
+        /// The kit's lock protects parameters the plugin has; every preset resolves.
+        #[test]
+        fn the_preset_lock_protects_parameters_the_plugin_has() {
+            let kit = $krate::preset_kit();
+            kit.check(&<$params>::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(kit.factory.len() >= $crate::presets::MIN_PRESETS);
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,56 +314,4 @@ mod tests {
         cases.push(case("louder than promised", 2.0, [-1.0, 1.0]));
         check_factory_bank(cases, 3.0);
     }
-}
-
-/// Writes a plugin's factory preset tests (in its `tests/engine.rs`, where its engine wrapper
-/// for the shared checks lives): every preset keeps its level promise on its recording
-/// ([`check_factory_bank`]), its name can also be a user preset's, the kit's lock names
-/// parameters the plugin has, and the bank has at least [`MIN_PRESETS`] presets.
-///
-/// `factory_preset_tests!(bus_compressor, BusCompParams, |params| Fixed(BusCompEngine::new(),
-/// params.settings()))`: the plugin crate, its parameters type, and how to build the engine
-/// under test from parameters a preset was applied to. The calling crate depends on
-/// `shared_plugin` (this kit does not).
-#[macro_export]
-macro_rules! factory_preset_tests {
-    ($krate:ident, $params:ty, |$p:ident| $engine:expr) => {
-        /// Every factory preset, on the recording it is meant for: finite output, level change
-        /// within its promise (with `-- --nocapture`, one line per preset).
-        #[test]
-        fn every_factory_preset_keeps_its_level_promise_on_its_recording() {
-            let presets = ::shared_plugin::presets::parse_factory($krate::FACTORY_PRESETS_JSON)
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!($krate::factory_presets().len(), presets.len());
-            let cases = presets
-                .iter()
-                .map(|preset| {
-                    let $p = <$params>::default();
-                    ::shared_plugin::presets::apply_without_host(&$p, preset)
-                        .unwrap_or_else(|e| panic!("{e}"));
-                    // The editor offers a factory preset's name when it is saved as a user
-                    // preset.
-                    ::shared_plugin::user_presets::check_name(&preset.name)
-                        .unwrap_or_else(|e| panic!("\"{}\": {e}", preset.name));
-                    $crate::presets::PresetCase {
-                        name: preset.name.clone(),
-                        description: preset.description.clone(),
-                        recording: preset.expect.recording.clone(),
-                        level_change_db: preset.expect.level_change_db,
-                        engine: $engine,
-                    }
-                })
-                .collect();
-            $crate::presets::check_factory_bank(cases, $crate::presets::PRESET_EXCERPT_S);
-        }
-
-        /// The kit's lock protects parameters the plugin has; every preset resolves.
-        #[test]
-        fn the_preset_lock_protects_parameters_the_plugin_has() {
-            let kit = $krate::preset_kit();
-            kit.check(&<$params>::default())
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert!(kit.factory.len() >= $crate::presets::MIN_PRESETS);
-        }
-    };
 }
