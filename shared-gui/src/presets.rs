@@ -57,6 +57,11 @@ impl PresetBar {
         bar
     }
 
+    /// The user preset store, or why there is none.
+    fn store(&self) -> Result<&PresetStore, String> {
+        self.store.as_ref().map_err(|e| e.clone())
+    }
+
     /// Re-reads the user preset folder.
     pub fn refresh(&mut self) {
         self.user = self.store.as_ref().map(|s| s.list()).unwrap_or_default();
@@ -82,13 +87,12 @@ impl PresetBar {
             Entry::Factory(i) => rec
                 .load_factory(kit, &kit.factory[*i])
                 .map(|()| format!("Loaded {}", kit.factory[*i].name)),
-            Entry::User(name) => match &self.store {
-                Ok(store) => store
+            Entry::User(name) => self.store().and_then(|store| {
+                store
                     .load(name)
                     .and_then(|p| rec.load_user(kit, name, &p))
-                    .map(|()| format!("Loaded {name}")),
-                Err(e) => Err(e.clone()),
-            },
+                    .map(|()| format!("Loaded {name}"))
+            }),
         };
         self.say(result);
     }
@@ -126,7 +130,7 @@ impl PresetBar {
         name: &str,
         replace: bool,
     ) -> Result<String, String> {
-        let store = self.store.as_ref().map_err(|e| e.clone())?;
+        let store = self.store()?;
         let name = check_name(name)?;
         if !replace
             && self
@@ -268,13 +272,12 @@ impl PresetBar {
                 .add_enabled(can_overwrite, egui::Button::new("Delete"))
                 .clicked()
             {
-                let r = match &self.store {
-                    Ok(store) => store.delete(&preset).map(|()| {
+                let r = self.store().and_then(|store| {
+                    store.delete(&preset).map(|()| {
                         rec.set_preset_name("");
                         format!("Deleted {preset}")
-                    }),
-                    Err(e) => Err(e.clone()),
-                };
+                    })
+                });
                 self.refresh();
                 self.say(r);
                 ui.close();
@@ -285,12 +288,11 @@ impl PresetBar {
                 .on_hover_text("New instances of this plugin start with these settings")
                 .clicked()
             {
-                let r = match &self.store {
-                    Ok(store) => store
+                let r = self.store().and_then(|store| {
+                    store
                         .save_default(&rec.snapshot_as(kit, "Default"))
-                        .map(|()| "New instances will start with these settings".to_string()),
-                    Err(e) => Err(e.clone()),
-                };
+                        .map(|()| "New instances will start with these settings".to_string())
+                });
                 self.say(r);
                 ui.close();
             }
@@ -299,12 +301,11 @@ impl PresetBar {
                 .on_hover_text("New instances start with the factory settings again")
                 .clicked()
             {
-                let r = match &self.store {
-                    Ok(store) => store
+                let r = self.store().and_then(|store| {
+                    store
                         .clear_default()
-                        .map(|()| "New instances will start with the factory settings".into()),
-                    Err(e) => Err(e.clone()),
-                };
+                        .map(|()| "New instances will start with the factory settings".into())
+                });
                 self.say(r);
                 ui.close();
             }
@@ -441,13 +442,12 @@ impl PresetBar {
                         Naming::SaveAs => self.save_as(rec, kit, &text, false),
                         Naming::Rename => {
                             let old = rec.session().preset.clone();
-                            match &self.store {
-                                Ok(store) => store.rename(&old, &text).map(|()| {
+                            self.store().and_then(|store| {
+                                store.rename(&old, &text).map(|()| {
                                     rec.set_preset_name(text.trim());
                                     format!("Renamed {old} to {}", text.trim())
-                                }),
-                                Err(e) => Err(e.clone()),
-                            }
+                                })
+                            })
                         }
                     };
                     self.refresh();

@@ -13,6 +13,7 @@
 //! `fields.version`, a JSON-encoded `u32` inside a string.
 
 use lathe_clap_host_tests::signal::{delayed, null_db, stereo_test_signal};
+use lathe_clap_host_tests::state::{layout_version, state_bytes, state_json};
 use lathe_clap_host_tests::{Harness, CHANNEL_STRIP, PLUGINS, STATE_LAYOUT_VERSION};
 use std::path::PathBuf;
 
@@ -40,29 +41,6 @@ fn fixture_path() -> PathBuf {
 
 fn fixture() -> Vec<u8> {
     std::fs::read(fixture_path()).expect("fixtures/channel_strip_v1.state is committed")
-}
-
-/// Splits nice-plug's CLAP state into its JSON.
-fn state_json(bytes: &[u8]) -> serde_json::Value {
-    assert!(bytes.len() > 8, "state too short");
-    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    assert_eq!(length, bytes.len() - 8, "length prefix");
-    serde_json::from_slice(&bytes[8..]).expect("state JSON")
-}
-
-/// nice-plug's CLAP state for `json`.
-fn state_bytes(json: &serde_json::Value) -> Vec<u8> {
-    let body = serde_json::to_vec(json).unwrap();
-    let mut bytes = (body.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(&body);
-    bytes
-}
-
-/// The state layout version stamped in a state.
-fn layout_version(json: &serde_json::Value) -> &str {
-    json["fields"]["version"]
-        .as_str()
-        .expect("fields.version is a string")
 }
 
 /// Asserts that `h` shows every fixture setting and the default for everything else.

@@ -8,6 +8,7 @@
 //! Needs `Xvfb` and Mesa's software OpenGL (Debian: xvfb, libgl1-mesa-dri), which
 //! `scripts/setup.sh test` installs.
 
+use lathe_clap_host_tests::state::{session_of, state_json};
 use lathe_clap_host_tests::{HostEvent, Plugin, PLUGINS};
 use std::collections::BTreeMap;
 use std::process::{Child, Command};
@@ -232,10 +233,7 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
         }
 
         // The host's saved state has A live with the defaults, B holding the preset.
-        let bytes = h.save_state();
-        let json: serde_json::Value = serde_json::from_slice(&bytes[8..]).unwrap();
-        let session: serde_json::Value =
-            serde_json::from_str(json["fields"]["session"].as_str().unwrap()).unwrap();
+        let session = session_of(&state_json(&h.save_state()));
         assert_eq!(session["slot"], "A", "{}: {session}", plugin.name);
         assert_eq!(session["preset"], "", "{}", plugin.name);
         assert_eq!(

@@ -5,31 +5,8 @@
 //! parameters and leaves a note in words.
 
 use lathe_clap_host_tests::signal::stereo_test_signal;
+use lathe_clap_host_tests::state::{session_of, state_bytes, state_json};
 use lathe_clap_host_tests::{Plugin, PLUGINS, STATE_LAYOUT_VERSION};
-
-/// Splits nice-plug's CLAP state (little-endian `u64` length, then JSON) into its JSON.
-fn state_json(bytes: &[u8]) -> serde_json::Value {
-    assert!(bytes.len() > 8, "state too short");
-    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    assert_eq!(length, bytes.len() - 8, "length prefix");
-    serde_json::from_slice(&bytes[8..]).expect("state JSON")
-}
-
-/// nice-plug's CLAP state for `json`.
-fn state_bytes(json: &serde_json::Value) -> Vec<u8> {
-    let body = serde_json::to_vec(json).unwrap();
-    let mut bytes = (body.len() as u64).to_le_bytes().to_vec();
-    bytes.extend_from_slice(&body);
-    bytes
-}
-
-/// The session in a saved state (a JSON document inside the `session` field's string).
-fn session_of(json: &serde_json::Value) -> serde_json::Value {
-    let text = json["fields"]["session"]
-        .as_str()
-        .expect("every state carries a session");
-    serde_json::from_str(text).expect("the session is JSON")
-}
 
 /// A session as an editor leaves it after loading a preset into B and keeping A's settings in
 /// the other slot, with the lock on.

@@ -9,6 +9,7 @@
 //! are in `channel_strip_state.rs`.)
 
 use lathe_clap_host_tests::signal::stereo_test_signal;
+use lathe_clap_host_tests::state::{layout_version, state_bytes, state_json};
 use lathe_clap_host_tests::{
     Harness, Plugin, BUS_COMPRESSOR, CHANNEL_STRIP, MASTERING_LIMITER, SPECTRAL_REPAIR,
     STATE_LAYOUT_VERSION,
@@ -89,20 +90,6 @@ fn fixture_path(plugin: &Plugin, version: u32) -> PathBuf {
         .join(format!("fixtures/{}_v{version}.state", plugin.crate_name))
 }
 
-/// Splits nice-plug's CLAP state (little-endian `u64` length, then JSON) into its JSON.
-fn state_json(bytes: &[u8]) -> serde_json::Value {
-    assert!(bytes.len() > 8, "state too short");
-    let length = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
-    assert_eq!(length, bytes.len() - 8, "length prefix");
-    serde_json::from_slice(&bytes[8..]).expect("state JSON")
-}
-
-fn layout_version(json: &serde_json::Value) -> &str {
-    json["fields"]["version"]
-        .as_str()
-        .expect("fields.version is a string")
-}
-
 /// Asserts that `h` shows the fixture's settings and the default for everything else.
 fn assert_shows(h: &mut Harness, f: &Fixture, what: &str) {
     for (name, _, shown) in f.settings {
@@ -174,10 +161,7 @@ fn write_fixtures() {
         assert_eq!(layout_version(&json), STATE_LAYOUT_VERSION);
         json["fields"]["session"] = v2_session().to_string().into();
         let mut loaded = f.plugin.harness();
-        let body = serde_json::to_vec(&json).unwrap();
-        let mut bytes = (body.len() as u64).to_le_bytes().to_vec();
-        bytes.extend_from_slice(&body);
-        loaded.load_state(&bytes);
+        loaded.load_state(&state_bytes(&json));
         std::fs::write(fixture_path(f.plugin, version), loaded.save_state()).unwrap();
     }
 }

@@ -3,12 +3,11 @@
 //! damaged default leaves the factory defaults and a note, and never stops the plugin loading.
 //! One test in its own binary, because it points `XDG_CONFIG_HOME` at a directory of its own.
 
+use lathe_clap_host_tests::state::{session_of, state_json};
 use lathe_clap_host_tests::{BUS_COMPRESSOR, MASTERING_LIMITER};
 
 fn session(h: &mut lathe_clap_host_tests::Harness) -> serde_json::Value {
-    let bytes = h.save_state();
-    let json: serde_json::Value = serde_json::from_slice(&bytes[8..]).unwrap();
-    serde_json::from_str(json["fields"]["session"].as_str().unwrap()).unwrap()
+    session_of(&state_json(&h.save_state()))
 }
 
 #[test]
