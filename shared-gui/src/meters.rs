@@ -9,8 +9,16 @@ pub const METER_FLOOR_DB: f32 = -60.0;
 /// Full scale of a gain-reduction meter, dB.
 pub const GR_FULL_SCALE_DB: f32 = 30.0;
 
+/// Width of a level or gain-reduction meter, points.
+pub const METER_WIDTH: f32 = 38.0;
+/// How long the peak hold stays before it falls, seconds.
+pub const PEAK_HOLD_S: f64 = 1.5;
+/// How fast the held peak falls after [`PEAK_HOLD_S`], dB per second.
+pub const PEAK_FALL_DB_PER_S: f32 = 20.0;
+
 fn meter_rect(ui: &mut Ui, label: &str, height: f32) -> Rect {
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(38.0, height), egui::Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(Vec2::new(METER_WIDTH, height), egui::Sense::hover());
+    crate::probe::record(ui, "meter", label, rect);
     let painter = ui.painter();
     painter.text(
         Pos2::new(rect.center().x, rect.bottom()),
@@ -32,9 +40,56 @@ pub fn level_fraction(db: f32) -> f32 {
     ((db - METER_FLOOR_DB) / -METER_FLOOR_DB).clamp(0.0, 1.0)
 }
 
-/// A vertical level meter: RMS bar and peak line, with the peak value on top.
+/// A held peak: the highest peak stays for [`PEAK_HOLD_S`], then falls at
+/// [`PEAK_FALL_DB_PER_S`]; a new higher peak takes its place at once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeakHold {
+    /// The held level, dB.
+    pub db: f32,
+    /// When it was caught, seconds (editor time).
+    pub since_s: f64,
+}
+
+impl PeakHold {
+    /// The hold after a new reading `peak_db` at time `now_s`.
+    pub fn next(self, peak_db: f32, now_s: f64) -> Self {
+        let age = now_s - self.since_s;
+        let held = if age <= PEAK_HOLD_S {
+            self.db
+        } else {
+            self.db - PEAK_FALL_DB_PER_S * (age - PEAK_HOLD_S) as f32
+        };
+        if !held.is_finite() || peak_db >= held {
+            Self {
+                db: peak_db,
+                since_s: now_s,
+            }
+        } else {
+            Self {
+                db: held,
+                since_s: if age <= PEAK_HOLD_S {
+                    self.since_s
+                } else {
+                    now_s - PEAK_HOLD_S
+                },
+            }
+        }
+    }
+}
+
+/// A vertical level meter: RMS bar, peak line and held peak, with the held peak's value on top.
 pub fn level_meter(ui: &mut Ui, label: &str, peak_db: f32, rms_db: f32, height: f32) {
     let bar = meter_rect(ui, label, height);
+    let now = ui.input(|i| i.time);
+    let key = ui.scope_id().with(("peak_hold", label));
+    let hold = ui
+        .data(|d| d.get_temp::<PeakHold>(key))
+        .unwrap_or(PeakHold {
+            db: f32::NEG_INFINITY,
+            since_s: now,
+        })
+        .next(peak_db, now);
+    ui.data_mut(|d| d.insert_temp(key, hold));
     let painter = ui.painter();
     let top = |f: f32| bar.bottom() - bar.height() * f;
     let rms = Rect::from_min_max(Pos2::new(bar.left(), top(level_fraction(rms_db))), bar.max);
@@ -47,15 +102,25 @@ pub fn level_meter(ui: &mut Ui, label: &str, peak_db: f32, rms_db: f32, height: 
     let y = top(level_fraction(peak_db));
     painter.line_segment(
         [Pos2::new(bar.left(), y), Pos2::new(bar.right(), y)],
-        Stroke::new(2.0, colour),
+        Stroke::new(1.0, colour),
+    );
+    let held_colour = if hold.db > -0.1 {
+        theme::CLIP
+    } else {
+        theme::TEXT
+    };
+    let yh = top(level_fraction(hold.db));
+    painter.line_segment(
+        [Pos2::new(bar.left(), yh), Pos2::new(bar.right(), yh)],
+        Stroke::new(2.0, held_colour),
     );
     painter.text(
         Pos2::new(bar.center().x, bar.top() - 2.0),
         egui::Align2::CENTER_BOTTOM,
-        if peak_db <= -100.0 {
+        if hold.db <= -100.0 {
             "-∞".to_string()
         } else {
-            format!("{peak_db:.1}")
+            format!("{:.1}", hold.db)
         },
         egui::FontId::proportional(10.0),
         Color32::from_gray(200),
@@ -113,6 +178,7 @@ impl GrHistory {
     /// Draws the history as a filled strip, 0 dB at the top.
     pub fn draw(&self, ui: &mut Ui, size: Vec2) {
         let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+        crate::probe::record(ui, "display", "gain reduction history", rect);
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
         let n = self.values.len();
@@ -154,6 +220,28 @@ mod tests {
             h.push(v);
         }
         assert_eq!(h.iter().collect::<Vec<_>>(), vec![-2.0, -3.0, -4.0]);
+    }
+
+    #[test]
+    fn peak_hold_holds_then_falls() {
+        let h = PeakHold {
+            db: f32::NEG_INFINITY,
+            since_s: 0.0,
+        };
+        let h = h.next(-6.0, 0.0);
+        assert_eq!(h.db, -6.0);
+        // Lower readings within the hold time leave it.
+        let h = h.next(-20.0, 1.0);
+        assert_eq!(h.db, -6.0);
+        // Half a second after the hold: 10 dB lower.
+        let h2 = h.next(-40.0, PEAK_HOLD_S + 0.5);
+        assert!((h2.db - -16.0).abs() < 1e-4, "{}", h2.db);
+        // And it keeps falling from there at the same rate.
+        let h3 = h2.next(-40.0, PEAK_HOLD_S + 1.0);
+        assert!((h3.db - -26.0).abs() < 1e-4, "{}", h3.db);
+        // A higher reading takes over at once.
+        let h4 = h3.next(-3.0, PEAK_HOLD_S + 1.1);
+        assert_eq!(h4.db, -3.0);
     }
 
     #[test]

@@ -102,6 +102,7 @@ pub fn draw_spectra(
     spectra: &[(&SpectrumAnalyser, Color32, &str)],
 ) {
     let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    crate::probe::record(ui, "display", "spectrum", rect);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
     let sr = if sample_rate_hz > 0.0 {
@@ -169,4 +170,40 @@ pub fn draw_spectra(
             *colour,
         );
     }
+}
+
+/// Paints a spectrum behind another display (an EQ curve): `x_of` maps a frequency to x in
+/// `rect`; levels from [`FLOOR_DB`] (bottom) to 0 dBFS (top), as a filled silhouette.
+pub fn paint_behind(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    spectrum: &SpectrumAnalyser,
+    sample_rate_hz: f32,
+    x_of: impl Fn(f32) -> f32,
+    colour: Color32,
+) {
+    let sr = if sample_rate_hz > 0.0 {
+        sample_rate_hz
+    } else {
+        48_000.0
+    };
+    let (lo, hi) = (20.0f32, 20_000.0f32.min(0.499 * sr));
+    let n = (rect.width() as usize / 2).clamp(64, 600);
+    let y_of = |db: f32| rect.top() + rect.height() * (db / FLOOR_DB).clamp(0.0, 1.0);
+    let mut points = Vec::with_capacity(n + 1);
+    for i in 0..=n {
+        let f = lo * (hi / lo).powf(i as f32 / n as f32);
+        points.push(Pos2::new(x_of(f), y_of(spectrum.level_at(f, sr))));
+    }
+    // Filled columns under the line (a convex-safe fill), then the line itself.
+    let fill = colour.gamma_multiply(0.25);
+    for w in points.windows(2) {
+        let top = w[0].y.min(w[1].y);
+        painter.rect_filled(
+            egui::Rect::from_min_max(Pos2::new(w[0].x, top), Pos2::new(w[1].x, rect.bottom())),
+            0.0,
+            fill,
+        );
+    }
+    painter.add(egui::Shape::line(points, Stroke::new(1.0, colour)));
 }

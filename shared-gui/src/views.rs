@@ -1,9 +1,10 @@
 //! Curve views that draw any function: a frequency response `Fn(freq_hz) -> dB` on a
 //! logarithmic axis, and a compressor transfer curve `Fn(in_db) -> out_db` with a live dot.
 
-use egui::{Pos2, Stroke, Ui, Vec2};
+use egui::{Color32, Pos2, Rect, Stroke, Ui, Vec2};
+use nice_plug::prelude::*;
 
-use crate::theme;
+use crate::{controls, theme};
 
 /// Frequency-response view settings.
 #[derive(Clone, Copy, Debug)]
@@ -39,25 +40,44 @@ impl ResponseView {
         (0..=n).map(move |i| min * (top / min).powf(i as f32 / n as f32))
     }
 
-    /// Draws the grid and `response_db` over it.
-    pub fn draw(
+    /// The x position of `freq_hz` in `rect` (logarithmic axis).
+    pub fn x_of(&self, rect: Rect, freq_hz: f32) -> f32 {
+        let span = (self.max_hz / self.min_hz).ln();
+        rect.left() + rect.width() * (freq_hz.max(1e-3) / self.min_hz).ln() / span
+    }
+
+    /// The frequency at x position `x` in `rect` (the inverse of [`ResponseView::x_of`]).
+    pub fn freq_at(&self, rect: Rect, x: f32) -> f32 {
+        self.min_hz * (self.max_hz / self.min_hz).powf((x - rect.left()) / rect.width())
+    }
+
+    /// The y position of `db` in `rect` (0 dB in the middle, ± `range_db` at the edges).
+    pub fn y_of(&self, rect: Rect, db: f32) -> f32 {
+        rect.center().y - rect.height() * 0.5 * (db / self.range_db).clamp(-1.05, 1.05)
+    }
+
+    /// The level at y position `y` in `rect` (the inverse of [`ResponseView::y_of`] inside
+    /// the view).
+    pub fn db_at(&self, rect: Rect, y: f32) -> f32 {
+        (rect.center().y - y) / (rect.height() * 0.5) * self.range_db
+    }
+
+    /// Allocates the view, paints its background, calls `background` (e.g. a spectrum) and the
+    /// grid; returns the view's rectangle for curves and nodes drawn on top.
+    pub fn frame(
         &self,
         ui: &mut Ui,
         size: Vec2,
-        sample_rate_hz: f32,
-        response_db: impl Fn(f32) -> f32,
-    ) {
+        background: impl FnOnce(&egui::Painter, Rect),
+    ) -> Rect {
         let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+        crate::probe::record(ui, "display", "response", rect);
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
-        let span = (self.max_hz / self.min_hz).ln();
-        let x_of = |f: f32| rect.left() + rect.width() * (f / self.min_hz).ln() / span;
-        let y_of = |db: f32| {
-            rect.center().y - rect.height() * 0.5 * (db / self.range_db).clamp(-1.05, 1.05)
-        };
+        background(&painter, rect);
         let grid = Stroke::new(1.0, theme::GRID);
         for f in [20.0f32, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 1e4, 2e4] {
-            let x = x_of(f);
+            let x = self.x_of(rect, f);
             painter.line_segment(
                 [Pos2::new(x, rect.top()), Pos2::new(x, rect.bottom())],
                 grid,
@@ -75,10 +95,10 @@ impl ResponseView {
                 theme::GRID_TEXT,
             );
         }
-        let step = (self.range_db / 4.0).round().max(1.0);
-        let mut db = -(self.range_db / step).floor() * step;
-        while db <= self.range_db {
-            let y = y_of(db);
+        let step = if self.range_db > 12.0 { 6.0 } else { 3.0 };
+        let mut db = -self.range_db + step;
+        while db < self.range_db {
+            let y = self.y_of(rect, db);
             let stroke = if db == 0.0 {
                 Stroke::new(1.0, egui::Color32::from_gray(80))
             } else {
@@ -97,11 +117,210 @@ impl ResponseView {
             );
             db += step;
         }
+        rect
+    }
+
+    /// Paints `response_db` over the view in `rect`.
+    pub fn curve(
+        &self,
+        ui: &Ui,
+        rect: Rect,
+        sample_rate_hz: f32,
+        stroke: Stroke,
+        response_db: impl Fn(f32) -> f32,
+    ) {
         let points: Vec<Pos2> = self
             .frequencies(sample_rate_hz)
-            .map(|f| Pos2::new(x_of(f), y_of(response_db(f))))
+            .map(|f| Pos2::new(self.x_of(rect, f), self.y_of(rect, response_db(f))))
             .collect();
-        painter.add(egui::Shape::line(points, Stroke::new(2.0, theme::CURVE)));
+        ui.painter_at(rect).add(egui::Shape::line(points, stroke));
+    }
+
+    /// Draws the grid and `response_db` over it.
+    pub fn draw(
+        &self,
+        ui: &mut Ui,
+        size: Vec2,
+        sample_rate_hz: f32,
+        response_db: impl Fn(f32) -> f32,
+    ) -> Rect {
+        let rect = self.frame(ui, size, |_, _| {});
+        self.curve(
+            ui,
+            rect,
+            sample_rate_hz,
+            Stroke::new(2.0, theme::CURVE),
+            response_db,
+        );
+        rect
+    }
+}
+
+/// A grabbable node on a response view for one EQ band or filter: drag for frequency (and
+/// gain, when the band has one), wheel for Q, click to switch it on or off, double-click to
+/// reset it; hovering shows its settings.
+pub struct EqNode<'a> {
+    /// Short label drawn in the node ("1", "HP").
+    pub label: &'a str,
+    /// Name in the hover text ("Band 1").
+    pub name: &'a str,
+    /// Its frequency.
+    pub freq: &'a FloatParam,
+    /// Its gain (`None`: the node sits on the 0 dB line and moves sideways only).
+    pub gain: Option<&'a FloatParam>,
+    /// Its Q or slope, set by the wheel (`None`: the wheel does nothing).
+    pub q: Option<&'a dyn ParamWheel>,
+    /// Its on/off switch.
+    pub on: &'a BoolParam,
+    /// Its colour.
+    pub colour: Color32,
+}
+
+/// A parameter the mouse wheel can step (object-safe, for [`EqNode::q`]).
+pub trait ParamWheel {
+    /// Applies this frame's wheel to the parameter; whether it changed.
+    fn wheel(&self, ui: &Ui, setter: &ParamSetter) -> bool;
+    /// Resets it to its default (one gesture).
+    fn reset(&self, setter: &ParamSetter);
+    /// Its value as text.
+    fn text(&self) -> String;
+}
+
+impl<P: Param> ParamWheel for P {
+    fn wheel(&self, ui: &Ui, setter: &ParamSetter) -> bool {
+        controls::apply_wheel(ui, self, setter)
+    }
+    fn reset(&self, setter: &ParamSetter) {
+        controls::set_normalized(setter, self, self.default_normalized_value());
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Radius of an EQ node, points (it can be grabbed a little outside).
+pub const NODE_RADIUS: f32 = 7.0;
+
+impl ResponseView {
+    /// Where a node sits in `rect` (its parameters' current values).
+    pub fn node_pos(&self, rect: Rect, node: &EqNode) -> Pos2 {
+        let gain = node.gain.map_or(0.0, |g| g.modulated_plain_value());
+        Pos2::new(
+            self.x_of(rect, node.freq.modulated_plain_value()),
+            self.y_of(rect, gain),
+        )
+    }
+
+    /// Draws the nodes on the view in `rect` and applies what the pointer does to them, each
+    /// edit as one gesture on that node's own parameters only.
+    pub fn nodes(&self, ui: &mut Ui, rect: Rect, nodes: &[EqNode], setter: &ParamSetter) {
+        for (k, node) in nodes.iter().enumerate() {
+            let id = ui.scope_id().with(("eq_node", k));
+            let pos = self.node_pos(rect, node);
+            let hit = Rect::from_center_size(pos, Vec2::splat(2.0 * NODE_RADIUS + 6.0));
+            let resp = ui.interact(hit.intersect(rect), id, egui::Sense::click_and_drag());
+            if resp.drag_started() {
+                setter.begin_set_parameter(node.freq);
+                if let Some(g) = node.gain {
+                    setter.begin_set_parameter(g);
+                }
+                let start = (
+                    node.freq.unmodulated_normalized_value(),
+                    node.gain.map_or(0.5, |g| g.unmodulated_normalized_value()),
+                );
+                ui.data_mut(|d| d.insert_temp(id.with("start"), start));
+            }
+            if resp.dragged() {
+                // The node follows the pointer: the value at the node's start position plus
+                // the pointer's travel (a tenth of it with Shift).
+                let (f0, g0): (f32, f32) = ui
+                    .data(|d| d.get_temp(id.with("start")))
+                    .unwrap_or((node.freq.unmodulated_normalized_value(), 0.5));
+                let fine = if ui.input(|i| i.modifiers.shift) {
+                    0.1
+                } else {
+                    1.0
+                };
+                let delta = resp.total_drag_delta().unwrap_or_default() * fine;
+                let start_pos = Pos2::new(
+                    self.x_of(rect, node.freq.preview_plain(f0)),
+                    self.y_of(rect, node.gain.map_or(0.0, |g| g.preview_plain(g0))),
+                );
+                let target = start_pos + delta;
+                let f = node.freq.preview_normalized(self.freq_at(rect, target.x));
+                if f != node.freq.unmodulated_normalized_value() {
+                    setter.set_parameter_normalized(node.freq, f);
+                }
+                if let Some(g) = node.gain {
+                    let n = g.preview_normalized(self.db_at(rect, target.y));
+                    if n != g.unmodulated_normalized_value() {
+                        setter.set_parameter_normalized(g, n);
+                    }
+                }
+            }
+            if resp.drag_stopped() {
+                setter.end_set_parameter(node.freq);
+                if let Some(g) = node.gain {
+                    setter.end_set_parameter(g);
+                }
+            }
+            if resp.clicked() {
+                controls::set_normalized(setter, node.on, if node.on.value() { 0.0 } else { 1.0 });
+            }
+            if resp.double_clicked() {
+                // The double-click's first click switched the node; the second switches it
+                // back, then the node returns to its defaults.
+                node.freq.reset(setter);
+                if let Some(g) = node.gain {
+                    g.reset(setter);
+                }
+                if let Some(q) = node.q {
+                    q.reset(setter);
+                }
+            }
+            if resp.hovered() && !resp.dragged() {
+                if let Some(q) = node.q {
+                    q.wheel(ui, setter);
+                }
+            }
+            let on = node.on.value();
+            let painter = ui.painter_at(rect);
+            let fill = if on {
+                node.colour
+            } else {
+                node.colour.gamma_multiply(0.35)
+            };
+            let r = if resp.hovered() || resp.dragged() {
+                NODE_RADIUS + 1.5
+            } else {
+                NODE_RADIUS
+            };
+            painter.circle(pos, r, fill, Stroke::new(1.0, theme::TEXT));
+            painter.text(
+                pos,
+                egui::Align2::CENTER_CENTER,
+                node.label,
+                egui::FontId::proportional(9.0),
+                egui::Color32::BLACK,
+            );
+            let mut text = format!("{}: {}", node.name, node.freq);
+            if let Some(g) = node.gain {
+                text += &format!("  {g}");
+            }
+            if let Some(q) = node.q {
+                text += &format!("  {}", q.text());
+            }
+            text += if on { "" } else { "  (off)" };
+            resp.on_hover_text(format!(
+                "{text}\nDrag: frequency{}, wheel: {}, click: on/off, double-click: reset",
+                if node.gain.is_some() { " and gain" } else { "" },
+                if node.q.is_some() {
+                    "Q/slope"
+                } else {
+                    "nothing"
+                },
+            ));
+        }
     }
 }
 
@@ -121,6 +340,7 @@ pub fn transfer_view(
     level_db: Option<f32>,
 ) {
     let (rect, _) = ui.allocate_exact_size(Vec2::splat(side), egui::Sense::hover());
+    crate::probe::record(ui, "display", "transfer curve", rect);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
     let to_pos = |i: f32, o: f32| {

@@ -12,7 +12,8 @@
 //! - [`session`]: what an instance saves beside its parameters (preset name, A/B, lock) and the
 //!   editor's host context that records undo and applies presets, A/B and undo through the host;
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
-//! - [`layouts`]: the audio I/O layouts the suite offers.
+//! - [`layouts`]: the audio I/O layouts the suite offers;
+//! - `testing`: a stand-in host for editor and session tests.
 //!
 //! The engine runner itself is framework-free and lives in `shared_dsp::runner`, so the
 //! command line and the tests drive engines exactly as the plugins do.
@@ -33,4 +34,6 @@ pub mod presets;
 pub mod session;
 pub mod state;
 pub mod table;
+#[doc(hidden)]
+pub mod testing;
 pub mod user_presets;

@@ -150,3 +150,44 @@ impl SampleTap {
         self.write.load(Ordering::Acquire)
     }
 }
+
+/// The input and output of an engine for the editor's spectrum analyser: mono sums, written by
+/// the audio thread only while an editor is open to read them.
+#[derive(Default)]
+pub struct SpectrumTaps {
+    /// The input.
+    pub input: SampleTap,
+    /// The output (as heard).
+    pub output: SampleTap,
+    /// Set by the editor while it shows a spectrum; the audio thread skips the copies otherwise.
+    pub wanted: std::sync::atomic::AtomicBool,
+}
+
+impl SpectrumTaps {
+    /// Whether an editor reads the taps.
+    pub fn is_wanted(&self) -> bool {
+        self.wanted.load(Ordering::Relaxed)
+    }
+}
+
+impl SampleTap {
+    /// Appends the mono sum (mean) of `channels` (audio thread; no allocation). Only the first
+    /// `len` samples of each channel are read.
+    pub fn push_mean(&self, channels: &[&mut [f32]], len: usize) {
+        let nc = channels.len();
+        if nc == 0 {
+            return;
+        }
+        let k = 1.0 / nc as f32;
+        let mut w = self.write.load(Ordering::Relaxed);
+        for i in 0..len {
+            let x = k * channels
+                .iter()
+                .map(|ch| ch.get(i).copied().unwrap_or(0.0))
+                .sum::<f32>();
+            self.samples[w & (TAP_LEN - 1)].store(x.to_bits(), Ordering::Relaxed);
+            w = w.wrapping_add(1);
+        }
+        self.write.store(w, Ordering::Release);
+    }
+}

@@ -1,29 +1,29 @@
 //! The bus compressor editor layout (shared-gui): transfer curve with the live level dot,
-//! gain-reduction meter and history, input and output meters, every control.
+//! gain-reduction needle and history, input and output meters, then the compressor, gain,
+//! sidechain and output panels.
 
-use egui::{Ui, Vec2};
+use egui::{Pos2, Stroke, Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState};
-use shared_gui::controls::{choice, row, toggle};
-use shared_gui::meters::{gr_meter, level_meter, GrHistory};
-use shared_gui::theme::section;
+use shared_gui::controls::{knob, menu, segmented, switch};
+use shared_gui::meters::{gr_meter, level_meter, GrHistory, METER_WIDTH};
+use shared_gui::theme::{self, module};
 use shared_gui::views::transfer_view;
-use shared_gui::{EditorLayout, Shell};
+use shared_gui::{probe, EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
 use std::sync::Arc;
 
 use crate::params::{BusCompParams, ModeParam};
 
-/// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 1000;
-/// Default editor height, logical pixels.
-pub const EDITOR_HEIGHT: u32 = 560;
-/// Height of the displays.
-const DISPLAY_HEIGHT: f32 = 200.0;
+/// Height the panels below the displays take, points.
+const PANELS_HEIGHT: f32 = 214.0;
+/// Smallest height of the displays, points.
+const MIN_DISPLAY_HEIGHT: f32 = 200.0;
 /// Lowest level on the transfer curve's axes, dBFS.
 const TRANSFER_MIN_DB: f32 = -60.0;
 /// Highest level on the transfer curve's axes, dBFS.
 const TRANSFER_MAX_DB: f32 = 12.0;
+/// Full scale of the gain-reduction needle, dB (the classic console meter reads to 20).
+const NEEDLE_FULL_SCALE_DB: f32 = 20.0;
 
 /// The bus compressor's layout.
 pub struct BusCompLayout {
@@ -32,34 +32,82 @@ pub struct BusCompLayout {
     history: GrHistory,
 }
 
-/// The editor's initial size.
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_gui::default_state(EDITOR_WIDTH, EDITOR_HEIGHT)
+impl BusCompLayout {
+    /// The layout for these parameters and meters.
+    pub fn new(params: Arc<BusCompParams>, meters: Arc<SharedMeters>) -> Self {
+        Self {
+            params,
+            meters,
+            history: GrHistory::new(300),
+        }
+    }
+}
+
+/// The suite kit for the bus compressor's editor.
+pub fn suite(params: &Arc<BusCompParams>) -> shared_gui::Suite {
+    shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+        geometry: params.editor.clone(),
+    }
 }
 
 /// Creates the editor.
 pub fn create(
-    state: Arc<EguiEditorState>,
     params: Arc<BusCompParams>,
     meters: Arc<SharedMeters>,
-) -> Option<EguiEditor<Shell<BusCompLayout>>> {
-    let suite = shared_gui::Suite {
-        params: params.clone(),
-        session: params.session.clone(),
-        kit: crate::preset_kit(),
+) -> Option<LatheEditor<BusCompLayout>> {
+    let suite = suite(&params);
+    shared_gui::create(BusCompLayout::new(params, meters), suite)
+}
+
+/// A gain-reduction needle in the style of a console's VU-type GR meter: 0 dB at the right,
+/// [`NEEDLE_FULL_SCALE_DB`] at the left, with the reading below.
+pub fn gr_needle(ui: &mut Ui, gain_db: f32, size: Vec2) {
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    probe::record(ui, "meter", "gain reduction needle", rect);
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
+    let pivot = Pos2::new(rect.center().x, rect.bottom() - 8.0);
+    let r = (rect.height() - 24.0).min(rect.width() * 0.5 - 8.0);
+    // The scale spans 100° around the vertical: 0 dB at +50°, full scale at −50°.
+    let angle = |db: f32| {
+        let f = (db / NEEDLE_FULL_SCALE_DB).clamp(0.0, 1.0);
+        (-90.0f32 + 50.0 - 100.0 * f).to_radians()
     };
-    shared_gui::create(
-        state,
-        BusCompLayout {
-            params,
-            meters,
-            history: GrHistory::new(300),
-        },
-        suite,
-    )
+    for db in [0.0f32, 2.0, 4.0, 6.0, 10.0, 14.0, 20.0] {
+        let a = angle(db);
+        let outer = pivot + r * Vec2::angled(a);
+        let inner = pivot + (r - 6.0) * Vec2::angled(a);
+        painter.line_segment([inner, outer], Stroke::new(1.0, theme::GRID_TEXT));
+        painter.text(
+            pivot + (r + 7.0) * Vec2::angled(a),
+            egui::Align2::CENTER_CENTER,
+            format!("{db:.0}"),
+            egui::FontId::proportional(9.0),
+            theme::GRID_TEXT,
+        );
+    }
+    let a = angle(-gain_db);
+    painter.line_segment(
+        [pivot, pivot + (r - 2.0) * Vec2::angled(a)],
+        Stroke::new(2.0, theme::ACCENT),
+    );
+    painter.circle_filled(pivot, 3.0, theme::TEXT);
+    painter.text(
+        Pos2::new(rect.left() + 6.0, rect.top() + 4.0),
+        egui::Align2::LEFT_TOP,
+        format!("GR {:.1} dB", gain_db.min(0.0)),
+        egui::FontId::proportional(11.0),
+        theme::TEXT,
+    );
 }
 
 impl EditorLayout for BusCompLayout {
+    const DEFAULT_SIZE: Vec2 = Vec2::new(1040.0, 580.0);
+    const MIN_SIZE: Vec2 = Vec2::new(1000.0, 540.0);
+
     fn title(&self) -> &'static str {
         "Lathe Bus Compressor"
     }
@@ -68,82 +116,128 @@ impl EditorLayout for BusCompLayout {
         &self.meters
     }
 
+    fn bypass(&self) -> &BoolParam {
+        &self.params.bypass
+    }
+
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
-        let p = &*self.params;
-        let m = &*self.meters;
+        let p = self.params.clone();
+        let m = self.meters.clone();
         let get = SharedMeters::get;
         let gr = get(&m.gain_db[0]);
         self.history.push(gr);
+        let h = (ui.available_height() - PANELS_HEIGHT).max(MIN_DISPLAY_HEIGHT);
 
-        ui.horizontal(|ui| {
-            toggle(ui, setter, &p.bypass, "Bypass");
-            toggle(ui, setter, &p.match_bypass, "Level-matched bypass");
-            ui.separator();
-            choice(ui, setter, &p.mode);
-        });
         ui.horizontal_top(|ui| {
             let settings = p.settings().comp;
             transfer_view(
                 ui,
-                DISPLAY_HEIGHT,
+                h,
                 TRANSFER_MIN_DB,
                 TRANSFER_MAX_DB,
                 |x| x + settings.static_gain_db(x),
                 Some(get(&m.detector_db)),
             );
-            level_meter(
-                ui,
-                "IN",
-                get(&m.input_peak_db),
-                get(&m.input_rms_db),
-                DISPLAY_HEIGHT,
-            );
-            gr_meter(ui, "GR", gr, DISPLAY_HEIGHT);
-            level_meter(
-                ui,
-                "OUT",
-                get(&m.output_peak_db),
-                get(&m.output_rms_db),
-                DISPLAY_HEIGHT,
-            );
-            let w = (ui.available_width() - 8.0).max(120.0);
-            self.history.draw(ui, Vec2::new(w, DISPLAY_HEIGHT));
+            ui.vertical(|ui| {
+                let w = (ui.available_width() - 3.0 * (METER_WIDTH + 6.0)).max(200.0);
+                let needle_h = (h * 0.45).clamp(90.0, 140.0);
+                gr_needle(ui, gr, Vec2::new(w.min(260.0), needle_h));
+                self.history
+                    .draw(ui, Vec2::new(w, h - needle_h - ui.spacing().item_spacing.y));
+            });
+            level_meter(ui, "IN", get(&m.input_peak_db), get(&m.input_rms_db), h);
+            gr_meter(ui, "GR", gr, h);
+            level_meter(ui, "OUT", get(&m.output_peak_db), get(&m.output_rms_db), h);
         });
         ui.horizontal_top(|ui| {
-            section(ui, "COMPRESSOR", |ui| {
-                row(ui, "Threshold", &p.threshold_db, setter);
-                if p.mode.value() == ModeParam::Classic {
-                    row(ui, "Ratio", &p.classic_ratio, setter);
-                    row(ui, "Attack", &p.classic_attack, setter);
-                    row(ui, "Release", &p.classic_release, setter);
-                } else {
-                    row(ui, "Ratio", &p.ratio, setter);
-                    row(ui, "Attack", &p.attack_ms, setter);
-                    row(ui, "Peak release", &p.release_ms, setter);
-                    row(ui, "RMS release", &p.rms_release_ms, setter);
-                    row(ui, "Knee", &p.knee_db, setter);
-                }
-                row(ui, "Detector", &p.detector, setter);
-            });
-            section(ui, "GAIN", |ui| {
-                row(ui, "Range", &p.range_db, setter);
-                row(ui, "Make-up", &p.makeup_db, setter);
-                toggle(ui, setter, &p.auto_makeup, "Auto make-up");
-                row(ui, "Mix", &p.mix, setter);
-                row(ui, "Output", &p.output_gain, setter);
-            });
-            section(ui, "SIDECHAIN", |ui| {
-                toggle(ui, setter, &p.external_key, "External key");
-                row(ui, "HPF", &p.sidechain_hpf_hz, setter);
-                row(ui, "Link", &p.link, setter);
-                row(ui, "Stereo", &p.stereo, setter);
-                toggle(ui, setter, &p.sidechain_listen, "Listen");
-            });
-            section(ui, "OUTPUT", |ui| {
-                toggle(ui, setter, &p.soft_clip, "Soft clip");
-                row(ui, "Oversampling", &p.oversampling, setter);
-                toggle(ui, setter, &p.delta, "Delta");
-            });
+            module(
+                ui,
+                "COMPRESSOR",
+                |ui| {
+                    segmented(ui, setter, &p.mode);
+                },
+                |ui| {
+                    segmented(ui, setter, &p.detector);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.threshold_db, setter, "Threshold");
+                        if p.mode.value() == ModeParam::Classic {
+                            knob(ui, &p.classic_ratio, setter, "Ratio");
+                            knob(ui, &p.classic_attack, setter, "Attack");
+                            knob(ui, &p.classic_release, setter, "Release");
+                        } else {
+                            knob(ui, &p.ratio, setter, "Ratio");
+                            knob(ui, &p.attack_ms, setter, "Attack");
+                            knob(ui, &p.release_ms, setter, "Release");
+                            knob(ui, &p.rms_release_ms, setter, "RMS rel.");
+                            knob(ui, &p.knee_db, setter, "Knee");
+                        }
+                    });
+                },
+            );
+            module(
+                ui,
+                "GAIN",
+                |ui| {
+                    switch(ui, setter, &p.auto_makeup, "Auto make-up");
+                },
+                |ui| {
+                    ui.add_space(shared_gui::controls::ROW_HEIGHT + 4.0);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.range_db, setter, "Range");
+                        knob(ui, &p.makeup_db, setter, "Make-up");
+                        knob(ui, &p.mix, setter, "Mix");
+                        knob(ui, &p.output_gain, setter, "Output");
+                    });
+                },
+            );
+            module(
+                ui,
+                "SIDECHAIN",
+                |ui| {
+                    switch(ui, setter, &p.external_key, "External key");
+                },
+                |ui| {
+                    ui.horizontal(|ui| {
+                        segmented(ui, setter, &p.stereo);
+                        switch(ui, setter, &p.sidechain_listen, "Listen");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.sidechain_hpf_hz, setter, "HPF");
+                        knob(ui, &p.link, setter, "Link");
+                    });
+                },
+            );
+            module(
+                ui,
+                "OUTPUT",
+                |_| {},
+                |ui| {
+                    switch(ui, setter, &p.soft_clip, "Soft clip");
+                    switch(ui, setter, &p.delta, "Delta");
+                    switch(ui, setter, &p.match_bypass, "Matched bypass");
+                    menu(ui, setter, &p.oversampling, "Oversampling", 110.0);
+                },
+            );
         });
+    }
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+
+    fn make() -> (BusCompLayout, shared_gui::Suite) {
+        let params = Arc::new(BusCompParams::default());
+        let suite = suite(&params);
+        (
+            BusCompLayout::new(params, Arc::new(SharedMeters::default())),
+            suite,
+        )
+    }
+
+    #[test]
+    fn every_parameter_has_a_control_and_nothing_overlaps_at_any_scale() {
+        // Both modes: each shows its own ratio, attack and release.
+        shared_gui::testing::check_editor(make, &[&[("mode", 0.0)], &[("mode", 1.0)]]);
     }
 }

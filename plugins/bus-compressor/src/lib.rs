@@ -42,7 +42,6 @@ pub struct BusCompressor {
     engine: BusCompEngine,
     meters: Arc<SharedMeters>,
     ballistics: MeterBallistics,
-    editor_state: Arc<nice_plug_egui::EguiEditorState>,
     reported_latency: u32,
     /// The oversampling factor applied at the last activation (CLAP changes it only across a
     /// restart, see `process`).
@@ -63,7 +62,6 @@ impl Default for BusCompressor {
             engine: BusCompEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),
-            editor_state: editor::default_state(),
             reported_latency: 0,
             active_oversampling: dsp::Oversampling::Off,
             restart_requested: false,
@@ -90,7 +88,7 @@ impl Plugin for BusCompressor {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::BusCompLayout>>;
+    type Editor = shared_gui::LatheEditor<editor::BusCompLayout>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -99,11 +97,7 @@ impl Plugin for BusCompressor {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.editor_state.clone(),
-            self.params.clone(),
-            self.meters.clone(),
-        )
+        editor::create(self.params.clone(), self.meters.clone())
     }
 
     fn filter_state(state: &mut PluginState) {

@@ -143,6 +143,9 @@ pub struct BusCompParams {
     /// Preset name, A/B compare and lock (see `shared_plugin::session`).
     #[persist = "session"]
     pub session: shared_plugin::session::SessionField,
+    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
+    #[persist = "editor"]
+    pub editor: shared_plugin::session::EditorField,
 
     /// Host bypass (keeps the latency).
     #[id = "bypass"]
@@ -230,6 +233,7 @@ impl Default for BusCompParams {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             session: shared_plugin::session::new_session_field(),
+            editor: shared_plugin::session::new_editor_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             match_bypass: BoolParam::new("Level-Matched Bypass", false),
             mode: EnumParam::new("Mode", ModeParam::Classic),

@@ -1,56 +1,83 @@
-//! The channel strip editor layout (shared-gui): every parameter, the EQ/filter curve drawn
-//! from the designs' analytic response, live level and gain-reduction meters.
+//! The channel strip editor layout (shared-gui): an EQ display with a node per band and
+//! filter (drag for frequency and gain, wheel for Q, click for on/off) over the live spectrum,
+//! then the modules in signal order, each with its switch, its knobs and its gain-reduction
+//! meter.
 
-use egui::{Ui, Vec2};
+use egui::{Stroke, Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState};
-use shared_gui::controls::{row, slider, toggle};
-use shared_gui::meters::{gr_meter, level_meter};
-use shared_gui::theme::section;
-use shared_gui::views::ResponseView;
-use shared_gui::{EditorLayout, Shell};
-use shared_plugin::meters::SharedMeters;
+use shared_gui::controls::{knob, menu, segmented, switch};
+use shared_gui::meters::{level_meter, METER_WIDTH};
+use shared_gui::spectrum::{paint_behind, SpectrumAnalyser};
+use shared_gui::theme::{self, gr_bar, module};
+use shared_gui::views::{EqNode, ResponseView};
+use shared_gui::{EditorLayout, LatheEditor};
+use shared_plugin::meters::{SharedMeters, SpectrumTaps};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::dsp::{eq_band_coeffs, EqShape};
-use crate::params::{ChannelStripParams, EqBandParams};
+use crate::params::{ChannelStripParams, EqBandParams, OrderParam};
 use shared_dsp::filter::butterworth::ButterworthCoeffs;
 
-/// Default editor width in logical pixels (fits a 1366×768 screen with room for the host).
-pub const EDITOR_WIDTH: u32 = 1180;
-/// Default editor height in logical pixels.
-pub const EDITOR_HEIGHT: u32 = 660;
-/// Height of the curve display and meters.
-const CURVE_HEIGHT: f32 = 150.0;
 /// Sample rate the curve is drawn for when the plugin has not been activated yet.
 const DEFAULT_CURVE_SAMPLE_RATE: f32 = 48000.0;
+/// Height the module rows below the EQ display take, points.
+const MODULE_ROWS_HEIGHT: f32 = 372.0;
+/// Smallest height of the EQ display, points.
+const MIN_DISPLAY_HEIGHT: f32 = 150.0;
+/// Full scale of the gate and compressor gain-reduction bars, dB.
+const GR_FULL_SCALE_DB: f32 = 24.0;
 
 /// The channel strip's layout.
 pub struct StripLayout {
     params: Arc<ChannelStripParams>,
     meters: Arc<SharedMeters>,
+    taps: Arc<SpectrumTaps>,
+    input_spectrum: SpectrumAnalyser,
+    output_spectrum: SpectrumAnalyser,
 }
 
-/// The editor's initial size and scale.
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_gui::default_state(EDITOR_WIDTH, EDITOR_HEIGHT)
+impl StripLayout {
+    /// The layout for these parameters, meters and spectrum taps.
+    pub fn new(
+        params: Arc<ChannelStripParams>,
+        meters: Arc<SharedMeters>,
+        taps: Arc<SpectrumTaps>,
+    ) -> Self {
+        Self {
+            params,
+            meters,
+            taps,
+            input_spectrum: SpectrumAnalyser::default(),
+            output_spectrum: SpectrumAnalyser::default(),
+        }
+    }
+}
+
+/// The suite kit for the channel strip's editor.
+pub fn suite(params: &Arc<ChannelStripParams>) -> shared_gui::Suite {
+    shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+        geometry: params.editor.clone(),
+    }
 }
 
 /// Creates the editor.
 pub fn create(
-    editor_state: Arc<EguiEditorState>,
     params: Arc<ChannelStripParams>,
     meters: Arc<SharedMeters>,
-) -> Option<EguiEditor<Shell<StripLayout>>> {
-    let suite = shared_gui::Suite {
-        params: params.clone(),
-        session: params.session.clone(),
-        kit: crate::preset_kit(),
-    };
-    shared_gui::create(editor_state, StripLayout { params, meters }, suite)
+    taps: Arc<SpectrumTaps>,
+) -> Option<LatheEditor<StripLayout>> {
+    let suite = suite(&params);
+    shared_gui::create(StripLayout::new(params, meters, taps), suite)
 }
 
 impl EditorLayout for StripLayout {
+    const DEFAULT_SIZE: Vec2 = Vec2::new(1180.0, 680.0);
+    const MIN_SIZE: Vec2 = Vec2::new(1100.0, 640.0);
+
     fn title(&self) -> &'static str {
         "Lathe Channel Strip"
     }
@@ -59,155 +86,282 @@ impl EditorLayout for StripLayout {
         &self.meters
     }
 
+    fn bypass(&self) -> &BoolParam {
+        &self.params.bypass
+    }
+
+    fn opened(&mut self) {
+        self.taps.wanted.store(true, Ordering::Relaxed);
+    }
+
+    fn closed(&mut self) {
+        self.taps.wanted.store(false, Ordering::Relaxed);
+    }
+
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
-        draw(ui, setter, &self.params, &self.meters);
+        self.input_spectrum.update(&self.taps.input);
+        self.output_spectrum.update(&self.taps.output);
+        let p = self.params.clone();
+        let get = SharedMeters::get;
+        let meters = self.meters.clone();
+        let m = &*meters;
+        let sample_rate = match get(&m.sample_rate_hz) {
+            sr if sr > 0.0 => sr,
+            _ => DEFAULT_CURVE_SAMPLE_RATE,
+        };
+        let display_h = (ui.available_height() - MODULE_ROWS_HEIGHT).max(MIN_DISPLAY_HEIGHT);
+        ui.horizontal(|ui| {
+            let w = ui.available_width() - 2.0 * (METER_WIDTH + 6.0);
+            self.eq_display(ui, setter, Vec2::new(w, display_h), sample_rate);
+            level_meter(
+                ui,
+                "IN",
+                get(&m.input_peak_db),
+                get(&m.input_rms_db),
+                display_h,
+            );
+            level_meter(
+                ui,
+                "OUT",
+                get(&m.output_peak_db),
+                get(&m.output_rms_db),
+                display_h,
+            );
+        });
+        flow(ui, &p);
+        ui.horizontal_top(|ui| {
+            module(
+                ui,
+                "FILTERS",
+                |ui| {
+                    switch(ui, setter, &p.hpf_on, "HPF");
+                    switch(ui, setter, &p.lpf_on, "LPF");
+                },
+                |ui| {
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.hpf_freq_hz, setter, "HPF");
+                        knob(ui, &p.hpf_slope, setter, "HPF slope");
+                        knob(ui, &p.lpf_freq_hz, setter, "LPF");
+                        knob(ui, &p.lpf_slope, setter, "LPF slope");
+                    });
+                },
+            );
+            for (i, band) in p.bands().into_iter().enumerate() {
+                eq_band(ui, setter, &p, i, band);
+            }
+        });
+        ui.horizontal_top(|ui| {
+            module(
+                ui,
+                "INPUT",
+                |_| {},
+                |ui| {
+                    switch(ui, setter, &p.polarity, "Ø Polarity");
+                    knob(ui, &p.trim, setter, "Trim");
+                    menu(ui, setter, &p.order, "Order", 100.0);
+                },
+            );
+            module(
+                ui,
+                "GATE",
+                |ui| {
+                    switch(ui, setter, &p.gate_on, "On");
+                    gr_bar(ui, get(&m.gain_db[0]), GR_FULL_SCALE_DB);
+                },
+                |ui| {
+                    ui.horizontal(|ui| {
+                        segmented(ui, setter, &p.gate_mode);
+                        switch(ui, setter, &p.gate_key_on, "Key filter");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.gate_threshold_db, setter, "Threshold");
+                        knob(ui, &p.gate_range_db, setter, "Range");
+                        knob(ui, &p.gate_ratio, setter, "Ratio");
+                        knob(ui, &p.gate_hysteresis_db, setter, "Hysteresis");
+                        knob(ui, &p.gate_key_hpf_hz, setter, "Key HPF");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.gate_attack_ms, setter, "Attack");
+                        knob(ui, &p.gate_hold_ms, setter, "Hold");
+                        knob(ui, &p.gate_release_ms, setter, "Release");
+                        ui.add_space(shared_gui::controls::KNOB_SIZE.x + 6.0);
+                        knob(ui, &p.gate_key_lpf_hz, setter, "Key LPF");
+                    });
+                },
+            );
+            module(
+                ui,
+                "COMPRESSOR",
+                |ui| {
+                    switch(ui, setter, &p.comp_on, "On");
+                    gr_bar(ui, get(&m.gain_db[1]), GR_FULL_SCALE_DB);
+                },
+                |ui| {
+                    ui.horizontal(|ui| {
+                        segmented(ui, setter, &p.comp_detector);
+                        switch(ui, setter, &p.comp_auto_makeup, "Auto gain");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.comp_threshold_db, setter, "Threshold");
+                        knob(ui, &p.comp_ratio, setter, "Ratio");
+                        knob(ui, &p.comp_knee_db, setter, "Knee");
+                        knob(ui, &p.comp_sc_hpf_hz, setter, "SC HPF");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.comp_attack_ms, setter, "Attack");
+                        knob(ui, &p.comp_release_ms, setter, "Release");
+                        knob(ui, &p.comp_makeup, setter, "Make-up");
+                    });
+                },
+            );
+            module(
+                ui,
+                "SATURATION",
+                |ui| {
+                    switch(ui, setter, &p.sat_on, "On");
+                },
+                |ui| {
+                    segmented(ui, setter, &p.sat_curve);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.sat_drive_db, setter, "Drive");
+                        knob(ui, &p.sat_mix, setter, "Mix");
+                    });
+                    ui.label(
+                        egui::RichText::new("4× oversampled")
+                            .size(10.0)
+                            .color(theme::DIM),
+                    );
+                },
+            );
+            module(
+                ui,
+                "OUTPUT",
+                |_| {},
+                |ui| {
+                    segmented(ui, setter, &p.output_mode);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.pan, setter, "Pan");
+                        knob(ui, &p.width, setter, "Width");
+                    });
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.output_gain, setter, "Output");
+                    });
+                },
+            );
+        });
     }
 }
 
-/// Draws the whole layout.
-pub fn draw(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, meters: &SharedMeters) {
-    let get = SharedMeters::get;
-    ui.horizontal(|ui| {
-        toggle(ui, setter, &p.bypass, "Bypass");
-        ui.separator();
-        ui.label("Order");
-        slider(ui, &p.order, setter);
-    });
-    let sample_rate = match get(&meters.sample_rate_hz) {
-        sr if sr > 0.0 => sr,
-        _ => DEFAULT_CURVE_SAMPLE_RATE,
-    };
-    ui.horizontal(|ui| {
-        let curve_width = ui.available_width() - 180.0;
-        // Design once per frame, evaluate at every point.
-        let filters = CurveFilters::new(p, sample_rate);
-        ResponseView::default().draw(
-            ui,
-            Vec2::new(curve_width.max(300.0), CURVE_HEIGHT),
-            sample_rate,
-            |f| filters.response_db(f),
-        );
-        level_meter(
-            ui,
-            "IN",
-            get(&meters.input_peak_db),
-            get(&meters.input_rms_db),
-            CURVE_HEIGHT,
-        );
-        level_meter(
-            ui,
-            "OUT",
-            get(&meters.output_peak_db),
-            get(&meters.output_rms_db),
-            CURVE_HEIGHT,
-        );
-        gr_meter(ui, "GATE", get(&meters.gain_db[0]), CURVE_HEIGHT);
-        gr_meter(ui, "COMP", get(&meters.gain_db[1]), CURVE_HEIGHT);
-    });
-
-    ui.horizontal_top(|ui| {
-        section(ui, "INPUT & FILTERS", |ui| {
-            egui::Grid::new("filters")
-                .spacing([6.0, 3.0])
-                .show(ui, |ui| {
-                    ui.label("Trim");
-                    slider(ui, &p.trim, setter);
-                    toggle(ui, setter, &p.polarity, "Ø Polarity");
-                    ui.end_row();
-                    toggle(ui, setter, &p.hpf_on, "HPF");
-                    slider(ui, &p.hpf_freq_hz, setter);
-                    slider(ui, &p.hpf_slope, setter);
-                    ui.end_row();
-                    toggle(ui, setter, &p.lpf_on, "LPF");
-                    slider(ui, &p.lpf_freq_hz, setter);
-                    slider(ui, &p.lpf_slope, setter);
-                    ui.end_row();
-                });
+impl StripLayout {
+    /// The EQ display: spectrum (input grey, output blue) behind the filter and band curves,
+    /// a node per band and filter.
+    fn eq_display(&mut self, ui: &mut Ui, setter: &ParamSetter, size: Vec2, sample_rate: f32) {
+        let p = self.params.clone();
+        let view = ResponseView::default();
+        let (input, output) = (&self.input_spectrum, &self.output_spectrum);
+        let rect = view.frame(ui, size, |painter, rect| {
+            let x_of = |f: f32| view.x_of(rect, f);
+            paint_behind(painter, rect, input, sample_rate, x_of, theme::GRID_TEXT);
+            paint_behind(painter, rect, output, sample_rate, x_of, theme::CURVE);
         });
-        section(ui, "EQ", |ui| {
-            egui::Grid::new("eq").spacing([6.0, 3.0]).show(ui, |ui| {
-                ui.label("");
-                ui.label("");
-                ui.label("Freq");
-                ui.label("Gain");
-                ui.label("Q");
-                ui.end_row();
-                for (i, band) in p.bands().into_iter().enumerate() {
-                    eq_band(ui, setter, p, i, band);
-                    ui.end_row();
-                }
-            });
-        });
-    });
-
-    ui.horizontal_top(|ui| {
-        section(ui, "GATE / EXPANDER", |ui| {
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    toggle(ui, setter, &p.gate_on, "Gate");
-                    row(ui, "Mode", &p.gate_mode, setter);
-                    row(ui, "Threshold", &p.gate_threshold_db, setter);
-                    row(ui, "Range", &p.gate_range_db, setter);
-                    row(ui, "Ratio", &p.gate_ratio, setter);
-                    row(ui, "Hysteresis", &p.gate_hysteresis_db, setter);
-                });
-                ui.vertical(|ui| {
-                    row(ui, "Attack", &p.gate_attack_ms, setter);
-                    row(ui, "Hold", &p.gate_hold_ms, setter);
-                    row(ui, "Release", &p.gate_release_ms, setter);
-                    toggle(ui, setter, &p.gate_key_on, "Key filter");
-                    row(ui, "Key HPF", &p.gate_key_hpf_hz, setter);
-                    row(ui, "Key LPF", &p.gate_key_lpf_hz, setter);
-                });
-            });
-        });
-        section(ui, "COMPRESSOR", |ui| {
-            ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    toggle(ui, setter, &p.comp_on, "Compressor");
-                    row(ui, "Threshold", &p.comp_threshold_db, setter);
-                    row(ui, "Ratio", &p.comp_ratio, setter);
-                    row(ui, "Knee", &p.comp_knee_db, setter);
-                    row(ui, "Detector", &p.comp_detector, setter);
-                });
-                ui.vertical(|ui| {
-                    row(ui, "Attack", &p.comp_attack_ms, setter);
-                    row(ui, "Release", &p.comp_release_ms, setter);
-                    toggle(ui, setter, &p.comp_auto_makeup, "Auto make-up");
-                    row(ui, "Make-up", &p.comp_makeup, setter);
-                    row(ui, "SC HPF", &p.comp_sc_hpf_hz, setter);
-                });
-            });
-        });
-        ui.vertical(|ui| {
-            section(ui, "SATURATION (4× OS)", |ui| {
-                toggle(ui, setter, &p.sat_on, "Saturation");
-                row(ui, "Curve", &p.sat_curve, setter);
-                row(ui, "Drive", &p.sat_drive_db, setter);
-                row(ui, "Mix", &p.sat_mix, setter);
-            });
-            section(ui, "OUTPUT", |ui| {
-                row(ui, "Pan", &p.pan, setter);
-                row(ui, "Width", &p.width, setter);
-                row(ui, "Monitor", &p.output_mode, setter);
-                row(ui, "Output", &p.output_gain, setter);
-            });
-        });
-    });
-}
-
-fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, b: &EqBandParams) {
-    toggle(ui, setter, &b.on, &format!("Band {}", i + 1));
-    match i {
-        0 => slider(ui, &p.eq1_shape, setter),
-        3 => slider(ui, &p.eq4_shape, setter),
-        _ => {
-            ui.label("Bell");
+        let s = p.settings();
+        // Each band's own curve, thin, in its colour; the sum thick on top.
+        for (i, b) in s.eq.iter().enumerate() {
+            if b.on && b.gain_db != 0.0 {
+                let c = eq_band_coeffs(sample_rate, b.shape, b.freq_hz, b.q, b.gain_db);
+                view.curve(
+                    ui,
+                    rect,
+                    sample_rate,
+                    Stroke::new(1.0, theme::BANDS[i].gamma_multiply(0.7)),
+                    |f| c.magnitude_db(f),
+                );
+            }
         }
+        let filters = CurveFilters::new(&p, sample_rate);
+        view.curve(ui, rect, sample_rate, Stroke::new(2.0, theme::TEXT), |f| {
+            filters.response_db(f)
+        });
+        let nodes = eq_nodes(&p);
+        view.nodes(ui, rect, &nodes, setter);
     }
-    slider(ui, &b.freq_hz, setter);
-    slider(ui, &b.gain_db, setter);
-    slider(ui, &b.q, setter);
+}
+
+/// The EQ display's nodes: HPF, bands 1–4, LPF.
+pub fn eq_nodes(p: &ChannelStripParams) -> Vec<EqNode<'_>> {
+    let mut nodes = vec![EqNode {
+        label: "HP",
+        name: "High-pass",
+        freq: &p.hpf_freq_hz,
+        gain: None,
+        q: Some(&p.hpf_slope),
+        on: &p.hpf_on,
+        colour: theme::BANDS[5],
+    }];
+    const LABELS: [&str; 4] = ["1", "2", "3", "4"];
+    const NAMES: [&str; 4] = ["Band 1", "Band 2", "Band 3", "Band 4"];
+    for (i, b) in p.bands().into_iter().enumerate() {
+        nodes.push(EqNode {
+            label: LABELS[i],
+            name: NAMES[i],
+            freq: &b.freq_hz,
+            gain: Some(&b.gain_db),
+            q: Some(&b.q),
+            on: &b.on,
+            colour: theme::BANDS[i],
+        });
+    }
+    nodes.push(EqNode {
+        label: "LP",
+        name: "Low-pass",
+        freq: &p.lpf_freq_hz,
+        gain: None,
+        q: Some(&p.lpf_slope),
+        on: &p.lpf_on,
+        colour: theme::BANDS[5],
+    });
+    nodes
+}
+
+/// The signal flow in words, following the order parameter.
+fn flow(ui: &mut Ui, p: &ChannelStripParams) {
+    let chain = match p.order.value() {
+        OrderParam::EqThenDynamics => "IN › TRIM › FILTERS › EQ › GATE › COMP › SAT › OUT",
+        OrderParam::DynamicsThenEq => "IN › TRIM › FILTERS › GATE › COMP › EQ › SAT › OUT",
+    };
+    ui.label(
+        egui::RichText::new(format!("Signal flow: {chain}"))
+            .size(10.5)
+            .color(theme::DIM),
+    );
+}
+
+/// One EQ band's panel: its switch, shape (bands 1 and 4) and knobs.
+fn eq_band(ui: &mut Ui, setter: &ParamSetter, p: &ChannelStripParams, i: usize, b: &EqBandParams) {
+    const TITLES: [&str; 4] = ["BAND 1", "BAND 2", "BAND 3", "BAND 4"];
+    module(
+        ui,
+        TITLES[i],
+        |ui| {
+            switch(ui, setter, &b.on, "");
+            match i {
+                0 => {
+                    segmented(ui, setter, &p.eq1_shape);
+                }
+                3 => {
+                    segmented(ui, setter, &p.eq4_shape);
+                }
+                _ => {}
+            }
+        },
+        |ui| {
+            ui.horizontal(|ui| {
+                knob(ui, &b.freq_hz, setter, "Freq");
+                knob(ui, &b.gain_db, setter, "Gain");
+                knob(ui, &b.q, setter, "Q");
+            });
+        },
+    );
 }
 
 /// The filters and EQ bands as currently set (not smoothed), designed once per frame for the
@@ -345,5 +499,114 @@ mod tests {
         assert!(at(12_000.0).abs() < 0.1, "12 kHz: {}", at(12_000.0));
         set(&p, "eq4_on", 1.0);
         assert!(at(16_000.0) > 6.0, "band 4 on: {}", at(16_000.0));
+    }
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+    use shared_gui::testing::{check_editor, EditorRig};
+    use shared_plugin::testing::{FakeHost, HostEvent};
+
+    fn make() -> (StripLayout, shared_gui::Suite) {
+        let params = Arc::new(ChannelStripParams::default());
+        let suite = suite(&params);
+        let layout = StripLayout::new(
+            params,
+            Arc::new(SharedMeters::default()),
+            Arc::new(SpectrumTaps::default()),
+        );
+        (layout, suite)
+    }
+
+    #[test]
+    fn every_parameter_has_a_control_and_nothing_overlaps_at_any_scale() {
+        check_editor(make, &[]);
+    }
+
+    /// The EQ display's rectangle in a frame.
+    fn display_rect(placed: &[shared_gui::probe::Placed]) -> egui::Rect {
+        placed
+            .iter()
+            .find(|p| p.kind == "display" && p.name == "response")
+            .expect("the EQ display")
+            .rect
+    }
+
+    #[test]
+    fn dragging_a_node_moves_exactly_its_bands_frequency_and_gain() {
+        let (layout, suite) = make();
+        let p = layout.params.clone();
+        let mut rig = EditorRig::new(layout, suite, StripLayout::DEFAULT_SIZE, 1.0);
+        rig.frame();
+        let rect = display_rect(&rig.frame());
+        let view = ResponseView::default();
+        let nodes = eq_nodes(&p);
+        let from = view.node_pos(rect, &nodes[2]); // band 2
+        let (f0, g0) = (p.eq2.freq_hz.value(), p.eq2.gain_db.value());
+        rig.take_events();
+        // Right by 100 pt and up by 40 pt.
+        let to = from + Vec2::new(100.0, -40.0);
+        rig.drag(from, to, 10, egui::Modifiers::NONE);
+        let events = rig.take_events();
+        assert_eq!(
+            FakeHost::touched(&events),
+            vec!["eq2_freq".to_string(), "eq2_gain".to_string()],
+            "{events:?}"
+        );
+        for id in ["eq2_freq", "eq2_gain"] {
+            let begins = events
+                .iter()
+                .filter(|e| **e == HostEvent::Begin(id.into()))
+                .count();
+            let ends = events
+                .iter()
+                .filter(|e| **e == HostEvent::End(id.into()))
+                .count();
+            assert_eq!((begins, ends), (1, 1), "{id}: one gesture");
+        }
+        // The values the inverse maps give for the node's new position.
+        let want_f = view.freq_at(rect, view.x_of(rect, f0) + 100.0);
+        let want_g = view.db_at(rect, view.y_of(rect, g0) - 40.0);
+        let (f1, g1) = (p.eq2.freq_hz.value(), p.eq2.gain_db.value());
+        assert!((f1 / want_f - 1.0).abs() < 0.01, "{f1} Hz, want {want_f}");
+        assert!((g1 - want_g).abs() < 0.01 * 48.0, "{g1} dB, want {want_g}");
+        assert!(g1 > 5.0, "40 pt up is several dB: {g1}");
+
+        // The wheel over the node changes its Q only; a click switches it, only it.
+        let at = view.node_pos(rect, &eq_nodes(&p)[2]);
+        rig.rig.move_to(at);
+        rig.frame();
+        rig.rig.wheel(1.0, egui::Modifiers::NONE);
+        rig.frame();
+        let events = rig.take_events();
+        assert_eq!(FakeHost::touched(&events), vec!["eq2_q".to_string()]);
+        let on = p.eq2.on.value();
+        rig.click(at);
+        assert_eq!(
+            FakeHost::touched(&rig.take_events()),
+            vec!["eq2_on".to_string()]
+        );
+        assert_eq!(p.eq2.on.value(), !on);
+    }
+
+    #[test]
+    fn the_filter_nodes_move_sideways_only() {
+        let (layout, suite) = make();
+        let p = layout.params.clone();
+        let mut rig = EditorRig::new(layout, suite, StripLayout::DEFAULT_SIZE, 1.0);
+        rig.frame();
+        let rect = display_rect(&rig.frame());
+        let view = ResponseView::default();
+        let from = view.node_pos(rect, &eq_nodes(&p)[0]);
+        rig.take_events();
+        rig.drag(
+            from,
+            from + Vec2::new(60.0, -50.0),
+            6,
+            egui::Modifiers::NONE,
+        );
+        let events = rig.take_events();
+        assert_eq!(FakeHost::touched(&events), vec!["hpf_freq".to_string()]);
     }
 }

@@ -11,7 +11,7 @@ pub mod editor;
 pub mod params;
 
 use nice_plug::prelude::*;
-use shared_plugin::meters::{MeterBallistics, SharedMeters};
+use shared_plugin::meters::{MeterBallistics, SharedMeters, SpectrumTaps};
 use std::sync::Arc;
 
 use dsp::ChannelStripEngine;
@@ -41,8 +41,9 @@ pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,
     engine: ChannelStripEngine,
     meters: Arc<SharedMeters>,
+    /// Input and output samples for the editor's spectrum (copied only while it shows).
+    taps: Arc<SpectrumTaps>,
     ballistics: MeterBallistics,
-    editor_state: Arc<nice_plug_egui::EguiEditorState>,
     /// Mono in, stereo out: the input is copied to both sides so pan and width work on a mono
     /// track.
     mono_to_stereo: bool,
@@ -59,8 +60,8 @@ impl Default for ChannelStrip {
             },
             engine: ChannelStripEngine::new(),
             meters: Arc::new(SharedMeters::default()),
+            taps: Arc::new(SpectrumTaps::default()),
             ballistics: MeterBallistics::default(),
-            editor_state: editor::default_state(),
             mono_to_stereo: false,
         }
     }
@@ -82,7 +83,7 @@ impl Plugin for ChannelStrip {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::StripLayout>>;
+    type Editor = shared_gui::LatheEditor<editor::StripLayout>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -91,11 +92,7 @@ impl Plugin for ChannelStrip {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.editor_state.clone(),
-            self.params.clone(),
-            self.meters.clone(),
-        )
+        editor::create(self.params.clone(), self.meters.clone(), self.taps.clone())
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -135,7 +132,14 @@ impl Plugin for ChannelStrip {
         if self.mono_to_stereo {
             shared_dsp::runner::mono_to_stereo(channels);
         }
+        let spectrum = self.taps.is_wanted();
+        if spectrum {
+            self.taps.input.push_mean(channels, num_samples);
+        }
         self.engine.process_block(channels);
+        if spectrum {
+            self.taps.output.push_mean(channels, num_samples);
+        }
         let seconds = num_samples as f32 / self.engine.sample_rate_hz();
         self.ballistics
             .publish(&self.engine.readings(), seconds, &self.meters);

@@ -183,6 +183,9 @@ pub struct ChannelStripParams {
     /// Preset name, A/B compare and lock (see `shared_plugin::session`).
     #[persist = "session"]
     pub session: shared_plugin::session::SessionField,
+    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
+    #[persist = "editor"]
+    pub editor: shared_plugin::session::EditorField,
 
     /// Host bypass: passes the input through, delayed by the reported latency.
     #[id = "bypass"]
@@ -340,6 +343,7 @@ impl Default for ChannelStripParams {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             session: shared_plugin::session::new_session_field(),
+            editor: shared_plugin::session::new_editor_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             trim: p::gain("Input Trim", 24.0),
             polarity: BoolParam::new("Polarity Invert", false),

@@ -1,15 +1,15 @@
 //! The mastering limiter editor layout (shared-gui): big loudness numbers and the target, the
-//! platform table, Learn, gain-reduction history with the ceiling, input/output true peak, the
-//! monitor selector (with a banner while a simulation is on), every control.
+//! platform table, Learn, gain-reduction history with the ceiling, input/output meters, the
+//! monitor selector (with a banner while a simulation is on), and the limiter, output, target
+//! and monitor panels.
 
 use egui::{Color32, RichText, Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState};
 use shared_dsp::loudness::targets::PLATFORMS;
-use shared_gui::controls::{choice, row, toggle};
-use shared_gui::meters::{gr_meter, level_meter, GrHistory};
-use shared_gui::theme::section;
-use shared_gui::{EditorLayout, Shell};
+use shared_gui::controls::{button, knob, menu, segmented, switch};
+use shared_gui::meters::{gr_meter, level_meter, GrHistory, METER_WIDTH};
+use shared_gui::theme::{self, module};
+use shared_gui::{probe, EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -17,12 +17,12 @@ use std::sync::Arc;
 use crate::meters::{learn_status, LimiterMeters};
 use crate::params::{LimiterParams, MonitorParam};
 
-/// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 1080;
-/// Default editor height, logical pixels.
-pub const EDITOR_HEIGHT: u32 = 620;
-/// Height of the displays.
-const DISPLAY_HEIGHT: f32 = 180.0;
+/// Height the panels below the displays take, points.
+const PANELS_HEIGHT: f32 = 200.0;
+/// Smallest height of the displays, points.
+const MIN_DISPLAY_HEIGHT: f32 = 170.0;
+/// Width of the platform table, points.
+const PLATFORM_TABLE_WIDTH: f32 = 330.0;
 
 /// The mastering limiter's layout.
 pub struct LimiterLayout {
@@ -33,32 +33,35 @@ pub struct LimiterLayout {
     learn_message: String,
 }
 
-/// The editor's initial size.
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_gui::default_state(EDITOR_WIDTH, EDITOR_HEIGHT)
-}
-
-/// Creates the editor.
-pub fn create(
-    state: Arc<EguiEditorState>,
-    params: Arc<LimiterParams>,
-    meters: Arc<LimiterMeters>,
-) -> Option<EguiEditor<Shell<LimiterLayout>>> {
-    let suite = shared_gui::Suite {
-        params: params.clone(),
-        session: params.session.clone(),
-        kit: crate::preset_kit(),
-    };
-    shared_gui::create(
-        state,
-        LimiterLayout {
+impl LimiterLayout {
+    /// The layout for these parameters and meters.
+    pub fn new(params: Arc<LimiterParams>, meters: Arc<LimiterMeters>) -> Self {
+        Self {
             params,
             meters,
             history: GrHistory::new(300),
             learn_message: String::new(),
-        },
-        suite,
-    )
+        }
+    }
+}
+
+/// The suite kit for the limiter's editor.
+pub fn suite(params: &Arc<LimiterParams>) -> shared_gui::Suite {
+    shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+        geometry: params.editor.clone(),
+    }
+}
+
+/// Creates the editor.
+pub fn create(
+    params: Arc<LimiterParams>,
+    meters: Arc<LimiterMeters>,
+) -> Option<LatheEditor<LimiterLayout>> {
+    let suite = suite(&params);
+    shared_gui::create(LimiterLayout::new(params, meters), suite)
 }
 
 /// A loudness value as text ("–" for silence).
@@ -72,11 +75,12 @@ fn lufs_text(v: f64) -> String {
 
 /// A big number with its caption.
 fn big_number(ui: &mut Ui, caption: &str, value: &str, unit: &str) {
-    ui.vertical(|ui| {
-        ui.label(RichText::new(caption).small());
-        ui.label(RichText::new(value).size(30.0).strong());
-        ui.label(RichText::new(unit).small());
+    let r = ui.vertical(|ui| {
+        ui.label(RichText::new(caption).size(10.0).color(theme::LABEL));
+        ui.label(RichText::new(value).size(28.0).strong().color(theme::TEXT));
+        ui.label(RichText::new(unit).size(10.0).color(theme::DIM));
     });
+    probe::record(ui, "reading", caption, r.response.rect);
 }
 
 impl LimiterLayout {
@@ -110,12 +114,19 @@ impl LimiterLayout {
 }
 
 impl EditorLayout for LimiterLayout {
+    const DEFAULT_SIZE: Vec2 = Vec2::new(1100.0, 640.0);
+    const MIN_SIZE: Vec2 = Vec2::new(1060.0, 600.0);
+
     fn title(&self) -> &'static str {
         "Lathe Mastering Limiter"
     }
 
     fn meters(&self) -> &SharedMeters {
         &self.meters.levels
+    }
+
+    fn bypass(&self) -> &BoolParam {
+        &self.params.bypass
     }
 
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
@@ -130,14 +141,46 @@ impl EditorLayout for LimiterLayout {
         let out_tp = LimiterMeters::get(&m.output_true_peak_dbtp);
         let target = p.target_lufs();
 
-        ui.horizontal(|ui| {
-            toggle(ui, setter, &p.bypass, "Bypass");
-            ui.separator();
-            ui.label("Listen");
-            choice(ui, setter, &p.listen);
-            ui.separator();
-            ui.label("Monitor");
-            choice(ui, setter, &p.monitor);
+        ui.horizontal_top(|ui| {
+            big_number(
+                ui,
+                "MOMENTARY",
+                &lufs_text(LimiterMeters::get(&m.momentary_lufs)),
+                "LUFS",
+            );
+            big_number(
+                ui,
+                "SHORT-TERM",
+                &lufs_text(LimiterMeters::get(&m.short_term_lufs)),
+                "LUFS",
+            );
+            big_number(ui, "INTEGRATED", &lufs_text(integrated), "LUFS");
+            big_number(ui, "TARGET", &format!("{target:.1}"), "LUFS");
+            let distance = if integrated.is_finite() {
+                format!("{:+.1}", integrated - target)
+            } else {
+                "–".into()
+            };
+            big_number(ui, "TO TARGET", &distance, "LU");
+            big_number(
+                ui,
+                "LRA",
+                &format!("{:.1}", LimiterMeters::get(&m.lra_lu)),
+                "LU",
+            );
+            let plr = if integrated.is_finite() && out_tp.is_finite() {
+                format!("{:.1}", out_tp - integrated)
+            } else {
+                "–".into()
+            };
+            big_number(ui, "PLR", &plr, "dB");
+            big_number(
+                ui,
+                "TRUE PEAK IN",
+                &lufs_text(LimiterMeters::get(&m.input_true_peak_dbtp)),
+                "dBTP",
+            );
+            big_number(ui, "TRUE PEAK OUT", &lufs_text(out_tp), "dBTP");
         });
         if p.monitor.value() != MonitorParam::Off {
             ui.label(
@@ -151,90 +194,132 @@ impl EditorLayout for LimiterLayout {
             );
         }
 
+        let h = (ui.available_height() - PANELS_HEIGHT).max(MIN_DISPLAY_HEIGHT);
         ui.horizontal_top(|ui| {
-            big_number(
-                ui,
-                "MOMENTARY",
-                &lufs_text(LimiterMeters::get(&m.momentary_lufs)),
-                "LUFS",
-            );
-            ui.add_space(12.0);
-            big_number(
-                ui,
-                "SHORT-TERM",
-                &lufs_text(LimiterMeters::get(&m.short_term_lufs)),
-                "LUFS",
-            );
-            ui.add_space(12.0);
-            big_number(ui, "INTEGRATED", &lufs_text(integrated), "LUFS");
-            ui.add_space(12.0);
-            big_number(ui, "TARGET", &format!("{target:.1}"), "LUFS");
-            ui.add_space(12.0);
-            let distance = if integrated.is_finite() {
-                format!("{:+.1}", integrated - target)
-            } else {
-                "–".into()
-            };
-            big_number(ui, "TO TARGET", &distance, "LU");
-            ui.add_space(12.0);
-            big_number(
-                ui,
-                "LRA",
-                &format!("{:.1}", LimiterMeters::get(&m.lra_lu)),
-                "LU",
-            );
-            ui.add_space(12.0);
-            let plr = if integrated.is_finite() && out_tp.is_finite() {
-                format!("{:.1}", out_tp - integrated)
-            } else {
-                "–".into()
-            };
-            big_number(ui, "PLR", &plr, "dB");
-            ui.add_space(12.0);
-            big_number(
-                ui,
-                "TRUE PEAK IN",
-                &lufs_text(LimiterMeters::get(&m.input_true_peak_dbtp)),
-                "dBTP",
-            );
-            ui.add_space(12.0);
-            big_number(ui, "TRUE PEAK OUT", &lufs_text(out_tp), "dBTP");
-        });
-
-        ui.horizontal_top(|ui| {
-            level_meter(
-                ui,
-                "IN",
-                get(&lv.input_peak_db),
-                get(&lv.input_rms_db),
-                DISPLAY_HEIGHT,
-            );
-            gr_meter(ui, "GR", gr, DISPLAY_HEIGHT);
+            level_meter(ui, "IN", get(&lv.input_peak_db), get(&lv.input_rms_db), h);
+            gr_meter(ui, "GR", gr, h);
             level_meter(
                 ui,
                 "OUT",
                 get(&lv.output_peak_db),
                 get(&lv.output_rms_db),
-                DISPLAY_HEIGHT,
+                h,
             );
             ui.vertical(|ui| {
-                ui.label(format!(
-                    "Gain reduction history · ceiling {:.1} dBTP",
-                    p.ceiling_db.value()
-                ));
-                let w = (ui.available_width() * 0.45).max(200.0);
-                self.history.draw(ui, Vec2::new(w, DISPLAY_HEIGHT - 20.0));
+                ui.label(
+                    RichText::new(format!(
+                        "Gain reduction · ceiling {:.1} dBTP",
+                        p.ceiling_db.value()
+                    ))
+                    .size(11.0)
+                    .color(theme::LABEL),
+                );
+                let w = ui.available_width() - PLATFORM_TABLE_WIDTH - 12.0 - 3.0 * METER_WIDTH;
+                self.history.draw(ui, Vec2::new(w.max(200.0), h - 20.0));
             });
-            section(ui, "PLATFORMS", |ui| {
-                egui::Grid::new("platforms").striped(true).show(ui, |ui| {
-                    ui.label("platform");
-                    ui.label("target");
-                    ui.label("playback");
-                    ui.label("ceiling");
+            platforms(ui, integrated, out_tp);
+        });
+
+        ui.horizontal_top(|ui| {
+            module(
+                ui,
+                "LIMITER",
+                |ui| {
+                    switch(ui, setter, &p.auto_release, "Auto release");
+                },
+                |ui| {
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.input_db, setter, "Input gain");
+                        knob(ui, &p.ceiling_db, setter, "Ceiling");
+                        knob(ui, &p.lookahead_ms, setter, "Lookahead");
+                        knob(ui, &p.release_ms, setter, "Release");
+                        knob(ui, &p.link, setter, "Stereo link");
+                    });
+                    menu(ui, setter, &p.oversampling, "True-peak oversampling", 150.0);
+                },
+            );
+            module(
+                ui,
+                "OUTPUT",
+                |ui| {
+                    switch(ui, setter, &p.dc_filter, "DC filter");
+                },
+                |ui| {
+                    menu(ui, setter, &p.dither, "Dither", 130.0);
+                    segmented(ui, setter, &p.bits);
+                },
+            );
+            module(
+                ui,
+                "TARGET",
+                |_| {},
+                |ui| {
+                    ui.horizontal_top(|ui| {
+                        menu(ui, setter, &p.target, "Platform", 120.0);
+                        knob(ui, &p.custom_target_lufs, setter, "Custom");
+                    });
+                    ui.horizontal(|ui| {
+                        let learning = m.learn_requested.load(Ordering::Relaxed);
+                        let label = if learning {
+                            "Stop and set gain"
+                        } else {
+                            "Learn"
+                        };
+                        if button(ui, label).clicked() {
+                            if learning {
+                                m.learn_requested.store(false, Ordering::Relaxed);
+                            } else {
+                                m.learn_target_lufs.store(target, Ordering::Relaxed);
+                                m.learn_requested.store(true, Ordering::Relaxed);
+                                self.learn_message =
+                                    "Learning: play the song through, then stop".into();
+                            }
+                        }
+                        if button(ui, "Reset meters").clicked() {
+                            m.reset_requested.store(true, Ordering::Relaxed);
+                        }
+                    });
+                    ui.set_max_width(230.0);
+                    ui.label(
+                        RichText::new(&self.learn_message)
+                            .size(10.5)
+                            .color(theme::DIM),
+                    );
+                },
+            );
+            module(
+                ui,
+                "MONITOR",
+                |_| {},
+                |ui| {
+                    segmented(ui, setter, &p.listen);
+                    menu(ui, setter, &p.monitor, "Playback simulation", 150.0);
+                },
+            );
+        });
+    }
+}
+
+/// The platform table: what each streaming platform would do to this master.
+fn platforms(ui: &mut Ui, integrated: f64, out_tp: f64) {
+    module(
+        ui,
+        "PLATFORMS",
+        |_| {},
+        |ui| {
+            ui.set_width(PLATFORM_TABLE_WIDTH - 16.0);
+            egui::Grid::new("platforms")
+                .striped(true)
+                .spacing([8.0, 2.0])
+                .show(ui, |ui| {
+                    for h in ["platform", "target", "playback", "ceiling"] {
+                        ui.label(RichText::new(h).size(10.0).color(theme::DIM));
+                    }
                     ui.end_row();
                     for pl in PLATFORMS {
-                        ui.label(pl.name);
-                        ui.label(format!("{:.0} LUFS", pl.target_lufs));
+                        let small = |t: String| RichText::new(t).size(11.0);
+                        ui.label(small(pl.name.to_string()));
+                        ui.label(small(format!("{:.0} LUFS", pl.target_lufs)));
                         match pl.verdict(integrated, out_tp) {
                             Some(v) => {
                                 let text = if v.playback_gain_db < -0.05 {
@@ -246,58 +331,37 @@ impl EditorLayout for LimiterLayout {
                                 } else {
                                     "unchanged".into()
                                 };
-                                ui.label(text);
-                                ui.label(format!("{:.1} dBTP", v.suggested_ceiling_dbtp));
+                                ui.label(small(text));
+                                ui.label(small(format!("{:.1} dBTP", v.suggested_ceiling_dbtp)));
                             }
                             None => {
-                                ui.label("–");
-                                ui.label(format!("{:.1} dBTP", pl.ceiling_dbtp));
+                                ui.label(small("–".into()));
+                                ui.label(small(format!("{:.1} dBTP", pl.ceiling_dbtp)));
                             }
                         }
                         ui.end_row();
                     }
                 });
-            });
-        });
+        },
+    );
+}
 
-        ui.horizontal_top(|ui| {
-            section(ui, "LIMITER", |ui| {
-                row(ui, "Input gain", &p.input_db, setter);
-                row(ui, "Ceiling", &p.ceiling_db, setter);
-                row(ui, "Lookahead", &p.lookahead_ms, setter);
-                row(ui, "Release", &p.release_ms, setter);
-                toggle(ui, setter, &p.auto_release, "Auto release");
-                row(ui, "Stereo link", &p.link, setter);
-                row(ui, "Oversampling", &p.oversampling, setter);
-            });
-            section(ui, "OUTPUT", |ui| {
-                row(ui, "Dither", &p.dither, setter);
-                row(ui, "Bits", &p.bits, setter);
-                toggle(ui, setter, &p.dc_filter, "DC filter");
-            });
-            section(ui, "TARGET", |ui| {
-                row(ui, "Target", &p.target, setter);
-                row(ui, "Custom", &p.custom_target_lufs, setter);
-                let learning = m.learn_requested.load(Ordering::Relaxed);
-                let label = if learning {
-                    "Stop and set gain"
-                } else {
-                    "Learn"
-                };
-                if ui.button(label).clicked() {
-                    if learning {
-                        m.learn_requested.store(false, Ordering::Relaxed);
-                    } else {
-                        m.learn_target_lufs.store(target, Ordering::Relaxed);
-                        m.learn_requested.store(true, Ordering::Relaxed);
-                        self.learn_message = "Learning: play the song through, then stop".into();
-                    }
-                }
-                if ui.button("Reset meters").clicked() {
-                    m.reset_requested.store(true, Ordering::Relaxed);
-                }
-                ui.label(&self.learn_message);
-            });
-        });
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+
+    fn make() -> (LimiterLayout, shared_gui::Suite) {
+        let params = Arc::new(LimiterParams::default());
+        let suite = suite(&params);
+        (
+            LimiterLayout::new(params, Arc::new(LimiterMeters::default())),
+            suite,
+        )
+    }
+
+    #[test]
+    fn every_parameter_has_a_control_and_nothing_overlaps_at_any_scale() {
+        // With and without the monitor banner.
+        shared_gui::testing::check_editor(make, &[&[("monitor", 0.0)], &[("monitor", 3.0)]]);
     }
 }

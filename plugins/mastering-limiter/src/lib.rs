@@ -52,7 +52,6 @@ pub struct MasteringLimiter {
     engine: LimiterEngine,
     meters: Arc<LimiterMeters>,
     ballistics: MeterBallistics,
-    editor_state: Arc<nice_plug_egui::EguiEditorState>,
     reported_latency: u32,
     /// Lookahead and oversampling applied at the last activation (CLAP changes the latency
     /// only across a restart, see `process`).
@@ -73,7 +72,6 @@ impl Default for MasteringLimiter {
             engine: LimiterEngine::new(),
             meters: Arc::new(LimiterMeters::default()),
             ballistics: MeterBallistics::default(),
-            editor_state: editor::default_state(),
             reported_latency: 0,
             active_latency_settings: (1.5, LimiterOversampling::X4),
             restart_requested: false,
@@ -139,7 +137,7 @@ impl Plugin for MasteringLimiter {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::LimiterLayout>>;
+    type Editor = shared_gui::LatheEditor<editor::LimiterLayout>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -148,11 +146,7 @@ impl Plugin for MasteringLimiter {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.editor_state.clone(),
-            self.params.clone(),
-            self.meters.clone(),
-        )
+        editor::create(self.params.clone(), self.meters.clone())
     }
 
     fn filter_state(state: &mut PluginState) {

@@ -165,6 +165,9 @@ pub struct LimiterParams {
     /// Preset name, A/B compare and lock (see `shared_plugin::session`).
     #[persist = "session"]
     pub session: shared_plugin::session::SessionField,
+    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
+    #[persist = "editor"]
+    pub editor: shared_plugin::session::EditorField,
 
     /// Host bypass (keeps the latency).
     #[id = "bypass"]
@@ -218,6 +221,7 @@ impl Default for LimiterParams {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             session: shared_plugin::session::new_session_field(),
+            editor: shared_plugin::session::new_editor_field(),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             input_db: p::db("Input Gain", 0.0, 0.0, 24.0),
             ceiling_db: p::level("Ceiling", -1.0, -12.0, 0.0, "dBTP"),

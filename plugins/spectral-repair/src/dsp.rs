@@ -27,7 +27,7 @@ use shared_dsp::repair::deplosive::{Deplosive, DeplosiveSettings};
 use shared_dsp::repair::RepairUnit;
 use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
-use shared_plugin::meters::{BlockReadings, SampleTap};
+use shared_plugin::meters::{BlockReadings, SpectrumTaps};
 use std::sync::Arc;
 
 /// Crossfade time when a module is switched on or off, or the output mode changes, ms.
@@ -295,15 +295,6 @@ impl Default for RepairActivity {
     }
 }
 
-/// Input and output of the engine for the editor's spectrum (mono sums, written per chunk).
-#[derive(Default)]
-pub struct SpectrumTaps {
-    /// The input.
-    pub input: SampleTap,
-    /// The output (processed or residual, as heard).
-    pub output: SampleTap,
-}
-
 /// The DSP between the runner's sanitising and its bypass (see the module docs).
 pub struct RepairCore {
     sample_rate_hz: f32,
@@ -494,10 +485,8 @@ impl ChunkEngine for RepairCore {
     fn process_chunk(&mut self, audio: &mut [&mut [f32]], _key: Option<&[&[f32]]>, _pos: u64) {
         let nc = audio.len().min(MAX_CHANNELS);
         let n = audio[0].len().min(MAX_CHUNK);
-        let mut mono = [0.0f32; MAX_CHUNK];
-        if let Some(t) = &self.taps {
-            mix_to_mono(audio, nc, n, &mut mono);
-            t.input.push(&mono[..n]);
+        if let Some(t) = self.taps.as_ref().filter(|t| t.is_wanted()) {
+            t.input.push_mean(&audio[..nc], n);
         }
         // The dry path, delayed by the total latency.
         let mut dry = [[0.0f32; MAX_CHUNK]; MAX_CHANNELS];
@@ -549,9 +538,8 @@ impl ChunkEngine for RepairCore {
                 }
             }
         }
-        if let Some(t) = &self.taps {
-            mix_to_mono(audio, nc, n, &mut mono);
-            t.output.push(&mono[..n]);
+        if let Some(t) = self.taps.as_ref().filter(|t| t.is_wanted()) {
+            t.output.push_mean(&audio[..nc], n);
         }
     }
 
@@ -586,14 +574,6 @@ fn prepare_slot<U: RepairUnit>(slot: &mut Slot<U>, sample_rate_hz: f32) {
     slot.units[0].prepare(sample_rate_hz);
     let latency = slot.units[0].latency_samples();
     slot.prepare(sample_rate_hz, latency);
-}
-
-/// The mono sum (mean) of a chunk, for the spectrum taps.
-fn mix_to_mono(audio: &[&mut [f32]], nc: usize, n: usize, out: &mut [f32; MAX_CHUNK]) {
-    let k = 1.0 / nc as f32;
-    for (i, y) in out[..n].iter_mut().enumerate() {
-        *y = k * audio.iter().take(nc).map(|ch| ch[i]).sum::<f32>();
-    }
 }
 
 /// Spectral repair: the core behind the shared runner.

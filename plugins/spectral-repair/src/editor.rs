@@ -1,16 +1,16 @@
 //! The spectral repair editor layout (shared-gui): the spectrum of input and output (or
-//! residual), output mode and mix, then one column per module in signal
-//! order, each with its switch, its controls and what it is doing (clicks repaired per second,
-//! plosive gain reduction, hum found, noise floor and reduction).
+//! residual) with the output controls and meters beside it, then one panel per module in
+//! signal order, each with its switch, its controls and what it is doing (clip level and
+//! samples rebuilt, clicks repaired, plosive gain reduction, hum found, noise floor and
+//! reduction).
 
 use egui::{Color32, RichText, Ui, Vec2};
 use nice_plug::prelude::*;
-use nice_plug_egui::{EguiEditor, EguiEditorState};
-use shared_gui::controls::{choice, row, toggle};
-use shared_gui::meters::{gr_meter, level_meter};
+use shared_gui::controls::{knob, menu, segmented, switch};
+use shared_gui::meters::{level_meter, METER_WIDTH};
 use shared_gui::spectrum::{draw_spectra, SpectrumAnalyser};
-use shared_gui::theme::section;
-use shared_gui::{EditorLayout, Shell};
+use shared_gui::theme::{self, gr_bar, module};
+use shared_gui::{EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -18,12 +18,14 @@ use std::sync::Arc;
 use crate::meters::RepairMeters;
 use crate::params::{OutputParam, RepairParams};
 
-/// Default editor width, logical pixels.
-pub const EDITOR_WIDTH: u32 = 1250;
-/// Default editor height, logical pixels.
-pub const EDITOR_HEIGHT: u32 = 600;
-/// Width of a module column.
-const COLUMN_WIDTH: f32 = 200.0;
+/// Height the module panels below the spectrum take, points.
+const PANELS_HEIGHT: f32 = 236.0;
+/// Smallest height of the spectrum, points.
+const MIN_DISPLAY_HEIGHT: f32 = 200.0;
+/// Width of the output panel beside the spectrum, points.
+const OUTPUT_PANEL_WIDTH: f32 = 150.0;
+/// Width of a module's activity text, points.
+const ACTIVITY_WIDTH: f32 = 130.0;
 
 /// The spectral repair layout.
 pub struct RepairLayout {
@@ -33,32 +35,35 @@ pub struct RepairLayout {
     output_spectrum: SpectrumAnalyser,
 }
 
-/// The editor's initial size.
-pub fn default_state() -> Arc<EguiEditorState> {
-    shared_gui::default_state(EDITOR_WIDTH, EDITOR_HEIGHT)
-}
-
-/// Creates the editor.
-pub fn create(
-    state: Arc<EguiEditorState>,
-    params: Arc<RepairParams>,
-    meters: Arc<RepairMeters>,
-) -> Option<EguiEditor<Shell<RepairLayout>>> {
-    let suite = shared_gui::Suite {
-        params: params.clone(),
-        session: params.session.clone(),
-        kit: crate::preset_kit(),
-    };
-    shared_gui::create(
-        state,
-        RepairLayout {
+impl RepairLayout {
+    /// The layout for these parameters and meters.
+    pub fn new(params: Arc<RepairParams>, meters: Arc<RepairMeters>) -> Self {
+        Self {
             params,
             meters,
             input_spectrum: SpectrumAnalyser::default(),
             output_spectrum: SpectrumAnalyser::default(),
-        },
-        suite,
-    )
+        }
+    }
+}
+
+/// The suite kit for the spectral repair editor.
+pub fn suite(params: &Arc<RepairParams>) -> shared_gui::Suite {
+    shared_gui::Suite {
+        params: params.clone(),
+        session: params.session.clone(),
+        kit: crate::preset_kit(),
+        geometry: params.editor.clone(),
+    }
+}
+
+/// Creates the editor.
+pub fn create(
+    params: Arc<RepairParams>,
+    meters: Arc<RepairMeters>,
+) -> Option<LatheEditor<RepairLayout>> {
+    let suite = suite(&params);
+    shared_gui::create(RepairLayout::new(params, meters), suite)
 }
 
 /// A dB reading as text ("–" below −150).
@@ -70,14 +75,13 @@ fn db_text(v: f32, unit: &str) -> String {
     }
 }
 
-/// A module's activity line.
+/// A module's activity line (lit while the module is on).
 fn activity(ui: &mut Ui, on: bool, text: String) {
-    let colour = if on {
-        shared_gui::theme::ACCENT
-    } else {
-        Color32::GRAY
-    };
-    ui.label(RichText::new(text).color(colour).small());
+    let colour = if on { theme::ACCENT } else { Color32::GRAY };
+    ui.allocate_ui(Vec2::new(ACTIVITY_WIDTH, 28.0), |ui| {
+        ui.set_max_width(ACTIVITY_WIDTH);
+        ui.label(RichText::new(text).color(colour).size(10.0));
+    });
 }
 
 impl RepairLayout {
@@ -86,89 +90,116 @@ impl RepairLayout {
         let m = &self.meters;
         let load = |v: &atomic_float::AtomicF32| v.load(Ordering::Relaxed);
         ui.horizontal_top(|ui| {
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN_WIDTH);
-                section(ui, "1  DE-CLIP", |ui| {
-                    toggle(ui, setter, &p.declip_on, "De-clip on");
-                    toggle(ui, setter, &p.declip_auto, "Auto level");
-                    row(ui, "Level", &p.declip_level_db, setter);
-                    row(ui, "Output", &p.declip_gain_db, setter);
+            module(
+                ui,
+                "1 DE-CLIP",
+                |ui| {
+                    switch(ui, setter, &p.declip_on, "");
+                },
+                |ui| {
+                    switch(ui, setter, &p.declip_auto, "Auto level");
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.declip_level_db, setter, "Level");
+                        knob(ui, &p.declip_gain_db, setter, "Output");
+                    });
                     activity(
                         ui,
                         p.declip_on.value(),
                         format!(
-                            "clip level {}, {:.0} samples/s rebuilt",
+                            "clip level {}\n{:.0} samples/s rebuilt",
                             db_text(load(&m.clip_level_db), "dBFS"),
                             load(&m.declipped_per_s)
                         ),
                     );
-                });
-            });
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN_WIDTH);
-                section(ui, "2  DE-CLICK", |ui| {
-                    toggle(ui, setter, &p.declick_on, "De-click on");
-                    row(ui, "Sensitivity", &p.declick_sensitivity, setter);
-                    row(ui, "Max length", &p.declick_max_ms, setter);
+                },
+            );
+            module(
+                ui,
+                "2 DE-CLICK",
+                |ui| {
+                    switch(ui, setter, &p.declick_on, "");
+                },
+                |ui| {
+                    ui.add_space(shared_gui::controls::ROW_HEIGHT + 4.0);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.declick_sensitivity, setter, "Sensitivity");
+                        knob(ui, &p.declick_max_ms, setter, "Max length");
+                    });
                     activity(
                         ui,
                         p.declick_on.value(),
                         format!(
-                            "{:.1} clicks/s, {} in all",
+                            "{:.1} clicks/s\n{} in all",
                             load(&m.clicks_per_s),
                             m.clicks_total.load(Ordering::Relaxed)
                         ),
                     );
-                });
-            });
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN_WIDTH);
-                section(ui, "3  DE-PLOSIVE", |ui| {
-                    toggle(ui, setter, &p.deplosive_on, "De-plosive on");
-                    row(ui, "Sensitivity", &p.deplosive_sensitivity, setter);
-                    row(ui, "Below", &p.deplosive_freq_hz, setter);
-                    row(ui, "Strength", &p.deplosive_strength_db, setter);
+                },
+            );
+            module(
+                ui,
+                "3 DE-PLOSIVE",
+                |ui| {
+                    switch(ui, setter, &p.deplosive_on, "");
+                    gr_bar(ui, SharedMeters::get(&m.levels.gain_db[0]), 24.0);
+                },
+                |ui| {
+                    ui.add_space(shared_gui::controls::ROW_HEIGHT + 4.0);
                     ui.horizontal(|ui| {
-                        gr_meter(ui, "GR", SharedMeters::get(&m.levels.gain_db[0]), 60.0);
-                        activity(
-                            ui,
-                            p.deplosive_on.value(),
-                            format!("{} plosives", m.plosives_total.load(Ordering::Relaxed)),
-                        );
+                        knob(ui, &p.deplosive_sensitivity, setter, "Sensitivity");
+                        knob(ui, &p.deplosive_freq_hz, setter, "Below");
+                        knob(ui, &p.deplosive_strength_db, setter, "Strength");
                     });
-                });
-            });
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN_WIDTH);
-                section(ui, "4  DE-HUM", |ui| {
-                    toggle(ui, setter, &p.dehum_on, "De-hum on");
-                    choice(ui, setter, &p.dehum_base);
-                    row(ui, "Harmonics", &p.dehum_harmonics, setter);
-                    toggle(ui, setter, &p.dehum_track_drift, "Follow drift");
+                    activity(
+                        ui,
+                        p.deplosive_on.value(),
+                        format!("{} plosives", m.plosives_total.load(Ordering::Relaxed)),
+                    );
+                },
+            );
+            module(
+                ui,
+                "4 DE-HUM",
+                |ui| {
+                    switch(ui, setter, &p.dehum_on, "");
+                },
+                |ui| {
+                    segmented(ui, setter, &p.dehum_base);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.dehum_harmonics, setter, "Harmonics");
+                        switch(ui, setter, &p.dehum_track_drift, "Follow drift");
+                    });
                     activity(
                         ui,
                         p.dehum_on.value(),
                         format!(
-                            "hum {} at {:.2} Hz",
+                            "hum {}\nat {:.2} Hz",
                             db_text(load(&m.hum_level_db), "dBFS"),
                             load(&m.hum_base_hz)
                         ),
                     );
-                });
-            });
-            ui.vertical(|ui| {
-                ui.set_width(COLUMN_WIDTH + 40.0);
-                section(ui, "5  DE-NOISE", |ui| {
+                },
+            );
+            module(
+                ui,
+                "5 DE-NOISE",
+                |ui| {
+                    switch(ui, setter, &p.denoise_on, "");
+                    switch(ui, setter, &p.denoise_learn, "Learn");
+                },
+                |ui| {
                     ui.horizontal(|ui| {
-                        toggle(ui, setter, &p.denoise_on, "De-noise on");
-                        toggle(ui, setter, &p.denoise_learn, "Learn");
+                        segmented(ui, setter, &p.denoise_mode);
+                        switch(ui, setter, &p.denoise_keep_transients, "Keep transients");
                     });
-                    choice(ui, setter, &p.denoise_mode);
-                    row(ui, "Reduction", &p.denoise_reduction_db, setter);
-                    row(ui, "Smoothing", &p.denoise_smoothing, setter);
-                    toggle(ui, setter, &p.denoise_keep_transients, "Keep transients");
-                    row(ui, "FFT size", &p.denoise_fft, setter);
-                    row(ui, "Overlap", &p.denoise_overlap, setter);
+                    ui.horizontal_top(|ui| {
+                        knob(ui, &p.denoise_reduction_db, setter, "Reduction");
+                        knob(ui, &p.denoise_smoothing, setter, "Smoothing");
+                        ui.vertical(|ui| {
+                            menu(ui, setter, &p.denoise_fft, "FFT size", 80.0);
+                            menu(ui, setter, &p.denoise_overlap, "Overlap", 80.0);
+                        });
+                    });
                     let profile = if m.has_noise_profile.load(Ordering::Relaxed) {
                         "profile learned"
                     } else {
@@ -178,24 +209,39 @@ impl RepairLayout {
                         ui,
                         p.denoise_on.value(),
                         format!(
-                            "floor {}, −{:.1} dB, {profile}",
+                            "floor {}, −{:.1} dB\n{profile}",
                             db_text(load(&m.noise_floor_db), "dBFS"),
                             load(&m.noise_reduction_db)
                         ),
                     );
-                });
-            });
+                },
+            );
         });
     }
 }
 
 impl EditorLayout for RepairLayout {
+    const DEFAULT_SIZE: Vec2 = Vec2::new(1120.0, 600.0);
+    const MIN_SIZE: Vec2 = Vec2::new(1060.0, 560.0);
+
     fn title(&self) -> &'static str {
         "Lathe Spectral Repair"
     }
 
     fn meters(&self) -> &SharedMeters {
         &self.meters.levels
+    }
+
+    fn bypass(&self) -> &BoolParam {
+        &self.params.bypass
+    }
+
+    fn opened(&mut self) {
+        self.meters.taps.wanted.store(true, Ordering::Relaxed);
+    }
+
+    fn closed(&mut self) {
+        self.meters.taps.wanted.store(false, Ordering::Relaxed);
     }
 
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {
@@ -205,47 +251,69 @@ impl EditorLayout for RepairLayout {
         self.output_spectrum.update(&m.taps.output);
         let residual = p.output.value() == OutputParam::Residual;
         let sr = SharedMeters::get(&m.levels.sample_rate_hz);
+        let h = (ui.available_height() - PANELS_HEIGHT).max(MIN_DISPLAY_HEIGHT);
         ui.horizontal_top(|ui| {
+            let w = ui.available_width() - OUTPUT_PANEL_WIDTH - 2.0 * (METER_WIDTH + 6.0) - 12.0;
             draw_spectra(
                 ui,
-                Vec2::new(760.0, 230.0),
+                Vec2::new(w.max(300.0), h),
                 sr,
                 &[
                     (&self.input_spectrum, Color32::from_gray(140), "input"),
                     (
                         &self.output_spectrum,
-                        shared_gui::theme::CURVE,
+                        theme::CURVE,
                         if residual { "residual" } else { "output" },
                     ),
                 ],
             );
-            ui.vertical(|ui| {
-                section(ui, "OUTPUT", |ui| {
-                    choice(ui, setter, &p.output);
-                    row(ui, "Mix", &p.mix, setter);
-                    row(ui, "Output", &p.output_gain, setter);
-                    toggle(ui, setter, &p.bypass, "Bypass");
-                });
-                ui.horizontal(|ui| {
-                    let g = SharedMeters::get;
-                    level_meter(
-                        ui,
-                        "IN",
-                        g(&m.levels.input_peak_db),
-                        g(&m.levels.input_rms_db),
-                        120.0,
-                    );
-                    level_meter(
-                        ui,
-                        "OUT",
-                        g(&m.levels.output_peak_db),
-                        g(&m.levels.output_rms_db),
-                        120.0,
-                    );
-                });
-            });
+            module(
+                ui,
+                "OUTPUT",
+                |_| {},
+                |ui| {
+                    segmented(ui, setter, &p.output);
+                    ui.horizontal(|ui| {
+                        knob(ui, &p.mix, setter, "Mix");
+                        knob(ui, &p.output_gain, setter, "Output");
+                    });
+                },
+            );
+            let g = SharedMeters::get;
+            level_meter(
+                ui,
+                "IN",
+                g(&m.levels.input_peak_db),
+                g(&m.levels.input_rms_db),
+                h,
+            );
+            level_meter(
+                ui,
+                "OUT",
+                g(&m.levels.output_peak_db),
+                g(&m.levels.output_rms_db),
+                h,
+            );
         });
-        ui.add_space(6.0);
         self.modules(ui, setter);
+    }
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+
+    fn make() -> (RepairLayout, shared_gui::Suite) {
+        let params = Arc::new(RepairParams::default());
+        let suite = suite(&params);
+        (
+            RepairLayout::new(params, Arc::new(RepairMeters::default())),
+            suite,
+        )
+    }
+
+    #[test]
+    fn every_parameter_has_a_control_and_nothing_overlaps_at_any_scale() {
+        shared_gui::testing::check_editor(make, &[]);
     }
 }

@@ -47,7 +47,6 @@ pub struct SpectralRepair {
     meters: Arc<RepairMeters>,
     ballistics: MeterBallistics,
     publisher: ActivityPublisher,
-    editor_state: Arc<nice_plug_egui::EguiEditorState>,
     reported_latency: u32,
     /// De-noise FFT size and overlap applied at the last activation (CLAP changes the latency
     /// only across a restart, see `process`).
@@ -71,7 +70,6 @@ impl Default for SpectralRepair {
             meters,
             ballistics: MeterBallistics::default(),
             publisher: ActivityPublisher::default(),
-            editor_state: editor::default_state(),
             reported_latency: 0,
             active_fft: (2048, 4),
             restart_requested: false,
@@ -106,7 +104,7 @@ impl Plugin for SpectralRepair {
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    type Editor = nice_plug_egui::EguiEditor<shared_gui::Shell<editor::RepairLayout>>;
+    type Editor = shared_gui::LatheEditor<editor::RepairLayout>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -115,11 +113,7 @@ impl Plugin for SpectralRepair {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(
-            self.editor_state.clone(),
-            self.params.clone(),
-            self.meters.clone(),
-        )
+        editor::create(self.params.clone(), self.meters.clone())
     }
 
     fn filter_state(state: &mut PluginState) {

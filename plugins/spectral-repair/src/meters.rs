@@ -7,7 +7,8 @@ use shared_plugin::meters::SharedMeters;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::dsp::{RepairActivity, SpectrumTaps};
+use crate::dsp::RepairActivity;
+use shared_plugin::meters::SpectrumTaps;
 
 /// Readings shared by the plugin and its editor.
 pub struct RepairMeters {

@@ -142,6 +142,9 @@ pub struct RepairParams {
     /// Preset name, A/B compare and lock (see `shared_plugin::session`).
     #[persist = "session"]
     pub session: shared_plugin::session::SessionField,
+    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
+    #[persist = "editor"]
+    pub editor: shared_plugin::session::EditorField,
     /// The learned noise profile (saved with the session).
     #[persist = "noise_profile"]
     pub noise_profile: Mutex<StoredNoiseProfile>,
@@ -244,6 +247,7 @@ impl Default for RepairParams {
         Self {
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             session: shared_plugin::session::new_session_field(),
+            editor: shared_plugin::session::new_editor_field(),
             noise_profile: Mutex::new(StoredNoiseProfile::default()),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             output: EnumParam::new("Output", OutputParam::Processed),

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::presets::parse_factory;
+use crate::testing::{FakeHost, HostEvent};
 
 #[derive(Params)]
 struct TestParams {
@@ -47,76 +48,11 @@ impl Default for TestParams {
     }
 }
 
-/// What the host saw.
-#[derive(Clone, Debug, PartialEq)]
-enum Event {
-    Begin(String),
-    Set(String, f32),
-    End(String),
-}
-
-/// Records the calls and, like a host, makes each set value the parameter's value: at once,
-/// or (`deferred`) only at [`FakeHost::flush`], as nice-plug's CLAP wrapper does.
-struct FakeHost {
-    params: Arc<TestParams>,
-    events: Mutex<Vec<Event>>,
-    deferred: bool,
-    queue: Mutex<Vec<(ParamPtr, f32)>>,
-}
-
-// SAFETY (test only): the queued pointers point into `params`, which the host keeps alive.
-unsafe impl Send for FakeHost {}
-unsafe impl Sync for FakeHost {}
-
-impl FakeHost {
-    fn id(&self, param: ParamPtr) -> String {
-        lookup(&*self.params, param).unwrap().0
-    }
-
-    /// Applies the queued values (a host's flush).
-    fn flush(&self) {
-        for (param, v) in self.queue.lock().unwrap().drain(..) {
-            unsafe { param._internal_set_normalized_value(v) };
-        }
-    }
-}
-
-impl GuiContextInner for FakeHost {
-    fn plugin_api(&self) -> PluginApi {
-        PluginApi::Clap
-    }
-    unsafe fn raw_begin_set_parameter(&self, param: ParamPtr) {
-        let id = self.id(param);
-        self.events.lock().unwrap().push(Event::Begin(id));
-    }
-    unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
-        let id = self.id(param);
-        self.events.lock().unwrap().push(Event::Set(id, normalized));
-        if self.deferred {
-            self.queue.lock().unwrap().push((param, normalized));
-        } else {
-            unsafe { param._internal_set_normalized_value(normalized) };
-        }
-    }
-    unsafe fn raw_end_set_parameter(&self, param: ParamPtr) {
-        let id = self.id(param);
-        self.events.lock().unwrap().push(Event::End(id));
-    }
-    fn get_state(&self) -> PluginState {
-        unimplemented!()
-    }
-    fn set_state(&self, _state: PluginState) {}
-    fn request_restart(&self) {}
-}
+type Event = HostEvent;
 
 fn setup_with(deferred: bool) -> (Arc<TestParams>, Arc<FakeHost>, Recorder) {
     let params = Arc::new(TestParams::default());
-    let host = Arc::new(FakeHost {
-        params: params.clone(),
-        events: Mutex::new(Vec::new()),
-        deferred,
-        queue: Mutex::new(Vec::new()),
-    });
+    let host = FakeHost::new(params.clone(), deferred);
     let recorder = Recorder::new(
         GuiContext::new(host.clone()),
         params.clone(),
@@ -163,7 +99,7 @@ fn a_preset_reaches_the_host_as_one_gesture_per_changed_parameter() {
     assert_eq!(params.ratio.value(), 10);
     assert!(params.on.value());
     assert_eq!(params.out.value(), 6.0);
-    let events = host.events.lock().unwrap().clone();
+    let events = host.events();
     // Four parameters changed: begin, set, end each; the bypass is never touched.
     assert_eq!(events.len(), 12, "{events:?}");
     for chunk in events.chunks(3) {
@@ -180,7 +116,7 @@ fn a_preset_reaches_the_host_as_one_gesture_per_changed_parameter() {
     assert_eq!(rec.session().preset, "Squash");
     // Loading it again changes nothing, so nothing reaches the host.
     rec.load_factory(&kit, &kit.factory[0]).unwrap();
-    assert_eq!(host.events.lock().unwrap().len(), 12);
+    assert_eq!(host.events().len(), 12);
 }
 
 #[test]
@@ -207,7 +143,7 @@ fn undo_and_redo_editor_changes_and_preset_loads() {
     rec.load_factory(&kit, &kit.factory[0]).unwrap();
     assert_eq!(rec.history().undo_label(), Some("preset Squash"));
 
-    host.events.lock().unwrap().clear();
+    host.take_events();
     assert_eq!(rec.undo().as_deref(), Some("preset Squash"));
     assert_eq!(
         (params.thr.value(), params.ratio.value(), params.out.value()),
@@ -217,9 +153,7 @@ fn undo_and_redo_editor_changes_and_preset_loads() {
     assert_eq!(rec.session().preset, "", "the preset name is undone too");
     // Undo reaches the host through the same gestures, and is not itself recorded.
     assert!(host
-        .events
-        .lock()
-        .unwrap()
+        .events()
         .iter()
         .any(|e| *e == Event::Begin("thr".into())));
     assert_eq!(rec.undo().as_deref(), Some("Output"));
@@ -267,7 +201,7 @@ fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
     assert_eq!(params.thr.value(), -25.0);
     // Edit B, then compare.
     rec.load_factory(&kit, &kit.factory[0]).unwrap();
-    host.events.lock().unwrap().clear();
+    host.take_events();
     rec.ab_swap().unwrap();
     assert_eq!(rec.session().slot, Slot::A);
     assert_eq!(
@@ -276,7 +210,7 @@ fn ab_swap_exchanges_two_full_parameter_sets_through_the_host() {
     );
     assert_eq!(rec.session().preset, "");
     assert_eq!(rec.session().other.as_ref().unwrap().preset, "Squash");
-    let events = host.events.lock().unwrap().clone();
+    let events = host.events();
     assert_eq!(
         events.len(),
         12,
@@ -360,15 +294,11 @@ fn presets_ab_and_undo_wait_while_a_control_is_dragged() {
     drag(&setter, &params.out, &[3.0]);
     setter.begin_set_parameter(&params.thr);
     setter.set_parameter(&params.thr, -12.0);
-    let before = host.events.lock().unwrap().len();
+    let before = host.events().len();
     assert!(rec.load_factory(&kit, &kit.factory[0]).is_err());
     assert!(rec.ab_swap().is_err());
     assert_eq!(rec.undo(), None);
-    assert_eq!(
-        host.events.lock().unwrap().len(),
-        before,
-        "nothing sent mid-drag"
-    );
+    assert_eq!(host.events().len(), before, "nothing sent mid-drag");
     setter.end_set_parameter(&params.thr);
     assert_eq!(rec.undo().as_deref(), Some("Threshold"));
 }
@@ -410,7 +340,7 @@ fn user_presets_restore_plain_values_exactly() {
         err.contains("tape_age") && err.contains("newer version"),
         "{err}"
     );
-    assert!(host3.events.lock().unwrap().is_empty());
+    assert!(host3.events().is_empty());
     assert_eq!(params3.thr.value(), -10.0);
 }
 
@@ -452,4 +382,36 @@ fn the_session_round_trips_and_bad_sessions_load_fresh_with_a_note() {
     let fresh: Session = serde_json::from_str(&state.fields[SESSION_FIELD]).unwrap();
     assert_eq!(fresh.slot, Slot::A);
     assert!(fresh.note.contains("could not be read"), "{}", fresh.note);
+}
+
+#[test]
+fn editor_geometry_restores_and_refuses_nonsense() {
+    let saved = EditorGeometry {
+        width_pt: 1300.0,
+        height_pt: 700.0,
+        zoom: 1.5,
+    };
+    let json = serde_json::to_string(&saved).unwrap();
+    let back: EditorGeometry = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, saved);
+    assert_eq!(
+        back.resolve((1000.0, 600.0), (900.0, 500.0)),
+        ((1300.0, 700.0), 1.5)
+    );
+    // Nothing saved (an old state, or an empty record): the layout's default at 100 %.
+    let old: EditorGeometry = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        old.resolve((1000.0, 600.0), (900.0, 500.0)),
+        ((1000.0, 600.0), 1.0)
+    );
+    // Non-finite, too small or out-of-range values: the nearest usable ones.
+    let bad = EditorGeometry {
+        width_pt: f32::NAN,
+        height_pt: 10.0,
+        zoom: 9.0,
+    };
+    assert_eq!(
+        bad.resolve((1000.0, 600.0), (900.0, 500.0)),
+        ((1000.0, 500.0), MAX_ZOOM)
+    );
 }
