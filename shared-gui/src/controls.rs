@@ -12,6 +12,8 @@ use crate::{probe, theme};
 pub const KNOB_SIZE: Vec2 = Vec2::new(56.0, 74.0);
 /// Diameter of a knob's dial, points.
 const DIAL_PT: f32 = 38.0;
+/// Segments of a knob's arc.
+const ARC_SEGMENTS: usize = 24;
 /// Drag distance for a parameter's full range, points (Shift: ten times this).
 pub const KNOB_DRAG_PT: f32 = 200.0;
 /// Normalized change per wheel notch of a continuous parameter (Shift: a tenth).
@@ -190,9 +192,12 @@ pub fn knob<P: Param>(ui: &mut Ui, param: &P, setter: &ParamSetter, label: &str)
     let angle = |n: f32| a0 + (a1 - a0) * n;
     let r = dial.width() * 0.5;
     let arc = |from: f32, to: f32, radius: f32| -> Vec<Pos2> {
-        (0..=40)
+        // About one segment per 11° of arc: smooth at 200 %, few triangles.
+        let n = ((to - from).abs() * ARC_SEGMENTS as f32).ceil().max(1.0) as usize;
+        (0..=n)
             .map(|i| {
-                dial.center() + radius * Vec2::angled(angle(from + (to - from) * i as f32 / 40.0))
+                let t = i as f32 / n as f32;
+                dial.center() + radius * Vec2::angled(angle(from + (to - from) * t))
             })
             .collect()
     };

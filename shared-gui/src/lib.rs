@@ -29,4 +29,7 @@ pub mod views;
 #[doc(hidden)]
 pub mod testing;
 
+#[cfg(test)]
+mod tests;
+
 pub use shell::{create, EditorLayout, LatheEditor, Shell, Suite};

@@ -15,7 +15,7 @@ use nice_plug_egui::{
 use shared_plugin::meters::SharedMeters;
 use shared_plugin::session::{self, EditorField, HistoriesField, PresetKit};
 use shared_plugin::session::{Recorder, SessionField};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,10 +37,14 @@ pub struct Suite {
 
 /// Repaint interval while the meters move (30 frames per second, under the 60 Hz meter rate).
 pub const ACTIVE_REPAINT: Duration = Duration::from_millis(33);
-/// Poll interval while nothing moves (the meters are re-read this often).
-pub const IDLE_REPAINT: Duration = Duration::from_millis(250);
-/// Environment variable: when set, the editor prints its frame rate every five seconds to
-/// stderr (to measure the idle repaint rate).
+/// Repaint interval for a while after the meters stop (the peak holds fall back).
+pub const SETTLE_REPAINT: Duration = Duration::from_millis(250);
+/// How long after the meters stop the editor still repaints at [`SETTLE_REPAINT`].
+pub const SETTLE_TIME: Duration = Duration::from_secs(4);
+/// How often the meter watcher checks whether the meters moved while the editor is idle.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(33);
+/// Environment variable: when set, the editor prints a line to stderr for every frame it
+/// draws (`scripts/idle-cpu.sh` counts them to measure the idle repaint rate).
 pub const FRAME_STATS_ENV: &str = "LATHE_FRAME_STATS";
 
 /// What a plugin's editor supplies: its title, sizes, meters, bypass and layout.
@@ -91,11 +95,12 @@ pub struct Shell<L: EditorLayout> {
     script: std::collections::VecDeque<String>,
     next_command_at: Option<Instant>,
     last_meters: [f32; 7],
+    /// When the meters last moved.
+    last_moved: Instant,
     /// The zoom the window is at (to turn window sizes into content sizes).
     zoom: f32,
     styled: bool,
     frames: AtomicU64,
-    frames_since: Option<Instant>,
 }
 
 /// Space around the editor's content, points.
@@ -125,10 +130,10 @@ impl<L: EditorLayout> Shell<L> {
                 .collect(),
             next_command_at: None,
             last_meters: [f32::NAN; 7],
+            last_moved: Instant::now(),
             zoom,
             styled: false,
             frames: AtomicU64::new(0),
-            frames_since: None,
         }
     }
 
@@ -203,16 +208,29 @@ impl<L: EditorLayout> Shell<L> {
                     });
             });
         self.run_script();
-        // Redraw at 30 fps while the meters move, poll slowly while they rest; input events
-        // and parameter changes repaint by themselves.
+        // Redraw at 30 fps while the meters move and for a few seconds after (the peak holds
+        // fall back), then not at all: input, parameter changes (host automation) and the
+        // meter watcher (see `LatheEditor`) wake the editor when something changes.
         let now = meter_snapshot(self.layout.meters());
         let moving = now
             .iter()
             .zip(self.last_meters.iter())
             .any(|(a, b)| a.to_bits() != b.to_bits());
         self.last_meters = now;
-        ui.ctx()
-            .request_repaint_after(if moving { ACTIVE_REPAINT } else { IDLE_REPAINT });
+        if moving {
+            self.last_moved = Instant::now();
+            ui.ctx().request_repaint_after(ACTIVE_REPAINT);
+        } else if self.last_moved.elapsed() < SETTLE_TIME {
+            ui.ctx().request_repaint_after(SETTLE_REPAINT);
+        }
+        if !self.script.is_empty() {
+            ui.ctx().request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
+    /// The meters as they are now (for the meter watcher).
+    pub fn meter_snapshot(&self) -> [f32; 7] {
+        meter_snapshot(self.layout.meters())
     }
 
     fn run_script(&mut self) {
@@ -235,20 +253,8 @@ impl<L: EditorLayout> Shell<L> {
 
     fn count_frame(&mut self) {
         let frames = self.frames.fetch_add(1, Ordering::Relaxed) + 1;
-        if std::env::var_os(FRAME_STATS_ENV).is_none() {
-            return;
-        }
-        let now = Instant::now();
-        let since = *self.frames_since.get_or_insert(now);
-        let elapsed = now - since;
-        if elapsed >= Duration::from_secs(5) {
-            eprintln!(
-                "lathe editor: {frames} frames in {:.1} s = {:.1} frames/s",
-                elapsed.as_secs_f32(),
-                frames as f32 / elapsed.as_secs_f32()
-            );
-            self.frames.store(0, Ordering::Relaxed);
-            self.frames_since = Some(now);
+        if std::env::var_os(FRAME_STATS_ENV).is_some() {
+            eprintln!("lathe editor frame {frames}");
         }
     }
 }
@@ -286,12 +292,49 @@ fn size_tuple(v: Vec2) -> (f32, f32) {
     (v.x, v.y)
 }
 
-/// The egui application the window runs: the shared editor.
-struct ShellApp<L: EditorLayout>(Arc<Mutex<Shell<L>>>);
+/// The egui application the window runs: the shared editor, and the flag that keeps its
+/// meter watcher running.
+struct ShellApp<L: EditorLayout> {
+    shell: Arc<Mutex<Shell<L>>>,
+    open: Arc<AtomicBool>,
+}
 
 impl<L: EditorLayout> ShellApp<L> {
     fn shell(&self) -> std::sync::MutexGuard<'_, Shell<L>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.shell)
+    }
+}
+
+impl<L: EditorLayout> Drop for ShellApp<L> {
+    fn drop(&mut self) {
+        self.open.store(false, Ordering::Relaxed);
+    }
+}
+
+fn lock<L: EditorLayout>(shell: &Mutex<Shell<L>>) -> std::sync::MutexGuard<'_, Shell<L>> {
+    shell.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Watches the meters while the window is open and wakes the window when they move: the editor
+/// itself draws nothing while nothing changes. Runs on its own thread (never the audio
+/// thread); it reads a few atomics every [`WATCH_INTERVAL`].
+fn watch_meters<L: EditorLayout>(
+    shell: Arc<Mutex<Shell<L>>>,
+    open: Arc<AtomicBool>,
+    notifier: RepaintNotifier,
+) {
+    let mut last = [f32::NAN; 7];
+    while open.load(Ordering::Relaxed) {
+        std::thread::sleep(WATCH_INTERVAL);
+        let now = lock(&shell).meter_snapshot();
+        if now
+            .iter()
+            .zip(&last)
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            notifier.request_repaint();
+            last = now;
+        }
     }
 }
 
@@ -322,6 +365,7 @@ impl<L: EditorLayout> NiceEguiApp for ShellApp<L> {
     }
 
     fn editor_closed(&mut self) {
+        self.open.store(false, Ordering::Relaxed);
         self.shell().detach();
     }
 }
@@ -382,13 +426,22 @@ impl<L: EditorLayout> Editor for LatheEditor<L> {
         let settings = EguiNiceSettings::new()
             .with_tile(self.title)
             .with_resize_hint(self.resize_hint());
+        let notifier = RepaintNotifier::new();
+        let open = Arc::new(AtomicBool::new(true));
         let editor = create_egui_editor(
             state,
-            RepaintNotifier::new(),
+            notifier.clone(),
             settings,
-            ShellApp(self.shell.clone()),
+            ShellApp {
+                shell: self.shell.clone(),
+                open: open.clone(),
+            },
         )
         .ok_or("the editor could not be created")?;
+        let shell = self.shell.clone();
+        std::thread::Builder::new()
+            .name("lathe-meter-watch".into())
+            .spawn(move || watch_meters(shell, open, notifier))?;
         editor.spawn(
             parent,
             wait_for_parent,

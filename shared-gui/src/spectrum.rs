@@ -195,15 +195,19 @@ pub fn paint_behind(
         let f = lo * (hi / lo).powf(i as f32 / n as f32);
         points.push(Pos2::new(x_of(f), y_of(spectrum.level_at(f, sr))));
     }
-    // Filled columns under the line (a convex-safe fill), then the line itself.
+    // The area under the line as one mesh (two triangles per step, no anti-aliasing
+    // fringe), then the line itself.
     let fill = colour.gamma_multiply(0.25);
-    for w in points.windows(2) {
-        let top = w[0].y.min(w[1].y);
-        painter.rect_filled(
-            egui::Rect::from_min_max(Pos2::new(w[0].x, top), Pos2::new(w[1].x, rect.bottom())),
-            0.0,
-            fill,
-        );
+    let mut mesh = egui::Mesh::default();
+    for p in &points {
+        mesh.colored_vertex(*p, fill);
+        mesh.colored_vertex(Pos2::new(p.x, rect.bottom()), fill);
     }
+    for i in 0..points.len().saturating_sub(1) as u32 {
+        let k = 2 * i;
+        mesh.add_triangle(k, k + 1, k + 2);
+        mesh.add_triangle(k + 1, k + 3, k + 2);
+    }
+    painter.add(egui::Shape::mesh(mesh));
     painter.add(egui::Shape::line(points, Stroke::new(1.0, colour)));
 }

@@ -39,6 +39,35 @@ impl Rig {
         Rect::from_min_size(Pos2::ZERO, self.size)
     }
 
+    /// Runs one frame of `draw` as a window would, including egui's tessellation into
+    /// triangles (what a frame costs on the editor thread before the GPU draws it); returns
+    /// the number of triangles.
+    pub fn render_frame(&mut self, draw: impl FnMut(&mut egui::Ui)) -> usize {
+        self.time += 1.0 / 60.0;
+        let mut input = egui::RawInput {
+            screen_rect: Some(self.screen()),
+            time: Some(self.time),
+            ..Default::default()
+        };
+        input
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .native_pixels_per_point = Some(1.0);
+        let mut draw = draw;
+        let mut out = self.ctx.run_ui(input, |ui| draw(ui));
+        let shapes = std::mem::take(&mut out.shapes);
+        let meshes = self.ctx.tessellate(shapes, out.pixels_per_point);
+        out.drop_without_applying_deltas();
+        meshes
+            .iter()
+            .map(|m| match &m.primitive {
+                egui::epaint::Primitive::Mesh(mesh) => mesh.indices.len() / 3,
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// Runs one frame of `draw`; returns what the layout probe recorded.
     pub fn frame(&mut self, draw: impl FnMut(&mut egui::Ui)) -> Vec<Placed> {
         self.time += 1.0 / 60.0;
@@ -58,6 +87,11 @@ impl Rig {
         let out = self.ctx.run_ui(input, |ui| draw(ui));
         out.drop_without_applying_deltas();
         probe::take(&self.ctx)
+    }
+
+    /// Lets a second pass (so the next click is not taken for a double-click).
+    pub fn time_skip(&mut self) {
+        self.time += 1.0;
     }
 
     /// Queues an input event for the next frame.
@@ -159,7 +193,7 @@ impl<L: EditorLayout> EditorRig<L> {
         self.rig.button(at, false, Modifiers::NONE);
         self.frame();
         // Far from the last click, so a later click is not a double-click.
-        self.rig.time += 1.0;
+        self.rig.time_skip();
         self.frame();
     }
 
@@ -181,6 +215,31 @@ pub fn ids_by_name(params: &dyn Params) -> std::collections::BTreeMap<String, St
         }
     }
     map
+}
+
+/// Times an editor's frames headless (layout and tessellation, no GPU) at 100 % and 200 % and
+/// prints the mean frame time and triangle count: the editor thread's share of a frame.
+pub fn bench_editor<L: EditorLayout>(name: &str, make: impl Fn() -> (L, Suite), frames: usize) {
+    for zoom in [1.0f32, 2.0] {
+        let (layout, suite) = make();
+        let mut rig = EditorRig::new(layout, suite, L::DEFAULT_SIZE, zoom);
+        let shell = &mut rig.shell;
+        let mut triangles = 0;
+        for _ in 0..10 {
+            triangles = rig.rig.render_frame(|ui| shell.draw(ui));
+        }
+        let start = std::time::Instant::now();
+        for _ in 0..frames {
+            rig.rig.render_frame(|ui| shell.draw(ui));
+        }
+        let per_frame = start.elapsed().as_secs_f64() / frames as f64;
+        println!(
+            "{name} editor at {:.0} %: {:.2} ms per frame (layout + tessellation, {triangles} triangles), {:.1} % of one core at 30 frames/s",
+            zoom * 100.0,
+            per_frame * 1e3,
+            per_frame * 30.0 * 100.0
+        );
+    }
 }
 
 /// Sets a parameter to a plain value directly, as a host's automation would.

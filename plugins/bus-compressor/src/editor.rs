@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::params::{BusCompParams, ModeParam};
 
 /// Height the panels below the displays take, points.
-const PANELS_HEIGHT: f32 = 214.0;
+const PANELS_HEIGHT: f32 = 160.0;
 /// Smallest height of the displays, points.
 const MIN_DISPLAY_HEIGHT: f32 = 200.0;
 /// Lowest level on the transfer curve's axes, dBFS.

@@ -18,9 +18,11 @@ use crate::meters::{learn_status, LimiterMeters};
 use crate::params::{LimiterParams, MonitorParam};
 
 /// Height the panels below the displays take, points.
-const PANELS_HEIGHT: f32 = 200.0;
+const PANELS_HEIGHT: f32 = 166.0;
 /// Smallest height of the displays, points.
 const MIN_DISPLAY_HEIGHT: f32 = 170.0;
+/// Width of each big loudness reading, points.
+const BIG_NUMBER_WIDTH: f32 = 100.0;
 /// Width of the platform table, points.
 const PLATFORM_TABLE_WIDTH: f32 = 330.0;
 
@@ -75,11 +77,16 @@ fn lufs_text(v: f64) -> String {
 
 /// A big number with its caption.
 fn big_number(ui: &mut Ui, caption: &str, value: &str, unit: &str) {
-    let r = ui.vertical(|ui| {
-        ui.label(RichText::new(caption).size(10.0).color(theme::LABEL));
-        ui.label(RichText::new(value).size(28.0).strong().color(theme::TEXT));
-        ui.label(RichText::new(unit).size(10.0).color(theme::DIM));
-    });
+    let r = ui.allocate_ui_with_layout(
+        Vec2::new(BIG_NUMBER_WIDTH, 60.0),
+        egui::Layout::top_down(egui::Align::Center),
+        |ui| {
+            ui.set_width(BIG_NUMBER_WIDTH);
+            ui.label(RichText::new(caption).size(10.0).color(theme::LABEL));
+            ui.label(RichText::new(value).size(26.0).strong().color(theme::TEXT));
+            ui.label(RichText::new(unit).size(10.0).color(theme::DIM));
+        },
+    );
     probe::record(ui, "reading", caption, r.response.rect);
 }
 

@@ -19,7 +19,7 @@ use crate::meters::RepairMeters;
 use crate::params::{OutputParam, RepairParams};
 
 /// Height the module panels below the spectrum take, points.
-const PANELS_HEIGHT: f32 = 236.0;
+const PANELS_HEIGHT: f32 = 180.0;
 /// Smallest height of the spectrum, points.
 const MIN_DISPLAY_HEIGHT: f32 = 200.0;
 /// Width of the output panel beside the spectrum, points.

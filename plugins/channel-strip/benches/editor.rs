@@ -1,0 +1,28 @@
+//! Editor frame cost, headless: the channel strip's editor (the suite's busiest: EQ display
+//! with spectrum, nodes and 40 controls) laid out and tessellated by egui without a window,
+//! at 100 % and 200 %. The GPU's share is not included; `scripts/idle-cpu.sh` measures the
+//! whole process with the window open.
+//!
+//! Run: `cargo bench -p channel_strip --bench editor`. CI only compiles it.
+
+use channel_strip::editor::{suite, StripLayout};
+use channel_strip::params::ChannelStripParams;
+use shared_plugin::meters::{SharedMeters, SpectrumTaps};
+use std::sync::Arc;
+
+fn main() {
+    shared_gui::testing::bench_editor(
+        "channel strip",
+        || {
+            let params = Arc::new(ChannelStripParams::default());
+            let suite = suite(&params);
+            let layout = StripLayout::new(
+                params,
+                Arc::new(SharedMeters::default()),
+                Arc::new(SpectrumTaps::default()),
+            );
+            (layout, suite)
+        },
+        300,
+    );
+}
