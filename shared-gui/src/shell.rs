@@ -164,9 +164,18 @@ impl<L: EditorLayout> Shell<L> {
     /// The window now has this size (logical pixels: points times the zoom).
     pub fn window_resized(&mut self, logical: Vec2) {
         let mut g = session::geometry(&self.suite.geometry);
-        let points = logical / self.zoom.max(0.1);
-        g.width_pt = points.x.max(L::MIN_SIZE.x);
-        g.height_pt = points.y.max(L::MIN_SIZE.y);
+        // Windows are whole pixels: a size within a pixel of the saved one is the saved one
+        // (so reopening never drifts).
+        let zoom = self.zoom.max(0.1);
+        let keep = |saved_pt: f32, now_px: f32| {
+            if (saved_pt * zoom - now_px).abs() <= 1.0 {
+                saved_pt
+            } else {
+                now_px / zoom
+            }
+        };
+        g.width_pt = keep(g.width_pt, logical.x).max(L::MIN_SIZE.x);
+        g.height_pt = keep(g.height_pt, logical.y).max(L::MIN_SIZE.y);
         g.zoom = self.zoom;
         session::set_geometry(&self.suite.geometry, g);
     }

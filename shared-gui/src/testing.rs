@@ -68,6 +68,36 @@ impl Rig {
             .sum()
     }
 
+    /// Runs one frame of `draw`; returns every text it painted.
+    pub fn painted_texts(&mut self, draw: impl FnMut(&mut egui::Ui)) -> Vec<String> {
+        fn collect(shape: &egui::Shape, out: &mut Vec<String>) {
+            match shape {
+                egui::Shape::Text(t) => out.push(t.galley.text().to_string()),
+                egui::Shape::Vec(v) => v.iter().for_each(|s| collect(s, out)),
+                _ => {}
+            }
+        }
+        self.time += 1.0 / 60.0;
+        let mut input = egui::RawInput {
+            screen_rect: Some(self.screen()),
+            time: Some(self.time),
+            ..Default::default()
+        };
+        input
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .native_pixels_per_point = Some(1.0);
+        let mut draw = draw;
+        let out = self.ctx.run_ui(input, |ui| draw(ui));
+        let mut texts = Vec::new();
+        for clipped in &out.shapes {
+            collect(&clipped.shape, &mut texts);
+        }
+        out.drop_without_applying_deltas();
+        texts
+    }
+
     /// Runs one frame of `draw`; returns what the layout probe recorded.
     pub fn frame(&mut self, draw: impl FnMut(&mut egui::Ui)) -> Vec<Placed> {
         self.time += 1.0 / 60.0;

@@ -232,3 +232,114 @@ fn the_probe_sees_controls_cut_off_by_a_small_window() {
     let placed = kit.frame();
     assert!(!probe::problems(&placed, kit.rig.screen(), 0.5).is_empty());
 }
+
+/// A one-knob layout for the shell's own tests.
+struct OneKnob {
+    params: Arc<ShellParams>,
+    meters: shared_plugin::meters::SharedMeters,
+}
+
+#[derive(Params)]
+struct ShellParams {
+    #[id = "bypass"]
+    bypass: BoolParam,
+    #[id = "gain"]
+    gain: FloatParam,
+}
+
+impl crate::EditorLayout for OneKnob {
+    const DEFAULT_SIZE: Vec2 = Vec2::new(600.0, 300.0);
+    const MIN_SIZE: Vec2 = Vec2::new(500.0, 250.0);
+    fn title(&self) -> &'static str {
+        "Test"
+    }
+    fn meters(&self) -> &shared_plugin::meters::SharedMeters {
+        &self.meters
+    }
+    fn bypass(&self) -> &BoolParam {
+        &self.params.bypass
+    }
+    fn draw(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        knob(ui, &self.params.gain, setter, "Gain");
+    }
+}
+
+fn one_knob() -> (OneKnob, crate::Suite) {
+    let params = Arc::new(ShellParams {
+        bypass: BoolParam::new("Bypass", false).make_bypass(),
+        gain: FloatParam::new(
+            "Gain",
+            0.0,
+            FloatRange::Linear {
+                min: -12.0,
+                max: 12.0,
+            },
+        ),
+    });
+    let suite = crate::Suite {
+        params: params.clone(),
+        session: shared_plugin::session::new_session_field(),
+        kit: shared_plugin::session::PresetKit {
+            plugin_id: "com.lathe-audio.test",
+            folder: "test",
+            factory: Vec::new(),
+            locked_ids: &[],
+            lock_label: "Lock",
+        },
+        geometry: shared_plugin::session::new_editor_field(),
+    };
+    (
+        OneKnob {
+            params,
+            meters: Default::default(),
+        },
+        suite,
+    )
+}
+
+#[test]
+fn the_window_size_and_scale_are_kept_in_the_geometry_field() {
+    let (layout, suite) = one_knob();
+    let field = suite.geometry.clone();
+    let editor = crate::create(layout, suite).unwrap();
+    // Nothing saved: the layout's default size at 100 %.
+    assert_eq!(editor.logical_size(), Vec2::new(600.0, 300.0));
+    let (layout, suite) = one_knob();
+    let suite = crate::Suite {
+        geometry: field.clone(),
+        ..suite
+    };
+    let mut shell = crate::Shell::new(layout, suite);
+    // The user picks 150 %: the window grows, the content keeps its size in points.
+    shell.zoom_changed(1.5);
+    shell.window_resized(Vec2::new(900.0, 450.0));
+    let g = shared_plugin::session::geometry(&field);
+    assert_eq!((g.width_pt, g.height_pt, g.zoom), (600.0, 300.0, 1.5));
+    // Then drags the corner to 1200 × 600 pixels = 800 × 400 points; a pixel of rounding
+    // later does not move the saved size.
+    shell.window_resized(Vec2::new(1200.0, 600.0));
+    shell.window_resized(Vec2::new(1201.0, 600.0));
+    let g = shared_plugin::session::geometry(&field);
+    assert_eq!((g.width_pt, g.height_pt, g.zoom), (800.0, 400.0, 1.5));
+    // Never below the smallest size.
+    shell.window_resized(Vec2::new(30.0, 30.0));
+    let g = shared_plugin::session::geometry(&field);
+    assert_eq!((g.width_pt, g.height_pt), (500.0, 250.0));
+    // The editor reports the saved size times the zoom.
+    assert_eq!(editor.logical_size(), Vec2::new(750.0, 375.0));
+}
+
+#[test]
+fn the_editor_follows_host_automation() {
+    // A value set by the host (not through the editor) is what the knob shows next frame.
+    let (layout, suite) = one_knob();
+    let params = layout.params.clone();
+    let mut rig = crate::testing::EditorRig::new(layout, suite, Vec2::new(600.0, 300.0), 1.0);
+    let shell = &mut rig.shell;
+    let before = rig.rig.painted_texts(|ui| shell.draw(ui));
+    assert!(before.iter().any(|t| t == "0"), "{before:?}");
+    crate::testing::set_plain(&*params, "gain", 6.0);
+    let after = rig.rig.painted_texts(|ui| shell.draw(ui));
+    assert!(after.iter().any(|t| t == "6"), "{after:?}");
+    assert!(!after.iter().any(|t| t == "0"), "{after:?}");
+}

@@ -765,6 +765,15 @@ impl Harness {
         Ok(())
     }
 
+    /// The open editor's size in pixels and whether the host may resize it
+    /// (`clap_plugin_gui::get_size`, `can_resize`).
+    pub fn editor_size(&mut self) -> Option<((u32, u32), bool)> {
+        let handle = self.instance.plugin_handle();
+        let gui = handle.get_extension::<PluginGui>()?;
+        let size = gui.get_size(&handle)?;
+        Some(((size.width, size.height), gui.can_resize(&handle)))
+    }
+
     /// Closes the editor opened by [`Harness::open_editor_x11`].
     pub fn close_editor(&mut self) {
         let handle = self.instance.plugin_handle();

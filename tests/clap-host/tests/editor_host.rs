@@ -8,7 +8,7 @@
 //! Needs `Xvfb` and Mesa's software OpenGL (Debian: xvfb, libgl1-mesa-dri), which
 //! `scripts/setup.sh test` installs.
 
-use lathe_clap_host_tests::state::{session_of, state_json};
+use lathe_clap_host_tests::state::{session_of, state_bytes, state_json};
 use lathe_clap_host_tests::{HostEvent, Plugin, PLUGINS};
 use std::collections::BTreeMap;
 use std::process::{Child, Command};
@@ -116,6 +116,11 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
         unsafe { std::env::set_var("LATHE_EDITOR_SCRIPT", &script) };
 
         let mut h = plugin.harness();
+        // The editor opens at the size and scale saved in the state.
+        let mut json = state_json(&h.save_state());
+        let geometry = serde_json::json!({"width_pt": 1150.0, "height_pt": 720.0, "zoom": 1.25});
+        json["fields"]["editor"] = geometry.to_string().into();
+        h.load_state(&state_bytes(&json));
         // What the preset should make the host see: CLAP values of the parameters it changes.
         let rows = plugin.params_table();
         let mut expected = BTreeMap::new();
@@ -158,6 +163,14 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
 
         h.open_editor_x11(window)
             .unwrap_or_else(|e| panic!("{}: {e}", plugin.name));
+        let (size, resizable) = h.editor_size().expect("the editor has a size");
+        assert_eq!(
+            size,
+            (1438, 900),
+            "{}: 1150 × 720 points at 125 %",
+            plugin.name
+        );
+        assert!(resizable, "{}: the host may resize the editor", plugin.name);
         // Service the host side while the editor runs its script: flush the plugin's output
         // parameter events (as a host does when asked) and collect them.
         let mut events = Vec::new();
@@ -232,8 +245,13 @@ fn presets_ab_and_undo_from_the_editor_reach_the_host_as_gestures() {
             );
         }
 
-        // The host's saved state has A live with the defaults, B holding the preset.
-        let session = session_of(&state_json(&h.save_state()));
+        // The host's saved state has A live with the defaults, B holding the preset, and the
+        // editor's size and scale as they were.
+        let saved = state_json(&h.save_state());
+        let editor: serde_json::Value =
+            serde_json::from_str(saved["fields"]["editor"].as_str().unwrap()).unwrap();
+        assert_eq!(editor, geometry, "{}", plugin.name);
+        let session = session_of(&saved);
         assert_eq!(session["slot"], "A", "{}: {session}", plugin.name);
         assert_eq!(session["preset"], "", "{}", plugin.name);
         assert_eq!(
