@@ -34,6 +34,24 @@ impl Rig {
         }
     }
 
+    /// The next frame's input: one sixtieth of a second later, the queued events, the screen
+    /// at one physical pixel per point before the zoom.
+    fn next_input(&mut self) -> egui::RawInput {
+        self.time += 1.0 / 60.0;
+        let mut input = egui::RawInput {
+            screen_rect: Some(self.screen()),
+            time: Some(self.time),
+            events: std::mem::take(&mut self.events),
+            ..Default::default()
+        };
+        input
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .native_pixels_per_point = Some(1.0);
+        input
+    }
+
     /// The screen rectangle, points.
     pub fn screen(&self) -> Rect {
         Rect::from_min_size(Pos2::ZERO, self.size)
@@ -43,17 +61,7 @@ impl Rig {
     /// triangles (what a frame costs on the editor thread before the GPU draws it); returns
     /// the number of triangles.
     pub fn render_frame(&mut self, draw: impl FnMut(&mut egui::Ui)) -> usize {
-        self.time += 1.0 / 60.0;
-        let mut input = egui::RawInput {
-            screen_rect: Some(self.screen()),
-            time: Some(self.time),
-            ..Default::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(1.0);
+        let input = self.next_input();
         let mut draw = draw;
         let mut out = self.ctx.run_ui(input, |ui| draw(ui));
         let shapes = std::mem::take(&mut out.shapes);
@@ -77,17 +85,7 @@ impl Rig {
                 _ => {}
             }
         }
-        self.time += 1.0 / 60.0;
-        let mut input = egui::RawInput {
-            screen_rect: Some(self.screen()),
-            time: Some(self.time),
-            ..Default::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(1.0);
+        let input = self.next_input();
         let mut draw = draw;
         let out = self.ctx.run_ui(input, |ui| draw(ui));
         let mut texts = Vec::new();
@@ -100,18 +98,7 @@ impl Rig {
 
     /// Runs one frame of `draw`; returns what the layout probe recorded.
     pub fn frame(&mut self, draw: impl FnMut(&mut egui::Ui)) -> Vec<Placed> {
-        self.time += 1.0 / 60.0;
-        let mut input = egui::RawInput {
-            screen_rect: Some(self.screen()),
-            time: Some(self.time),
-            events: std::mem::take(&mut self.events),
-            ..Default::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(1.0);
+        let input = self.next_input();
         probe::enable(&self.ctx);
         let mut draw = draw;
         let out = self.ctx.run_ui(input, |ui| draw(ui));

@@ -94,11 +94,6 @@ pub fn module(ui: &mut Ui, title: &str, header: impl FnOnce(&mut Ui), add: impl 
     probe::record(ui, "panel", title, resp.response.rect);
 }
 
-/// A titled group frame (kept for compact groups inside a panel).
-pub fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
-    module(ui, title, |_| {}, add);
-}
-
 /// Draws a thin horizontal gain-reduction bar (0 to `full_scale_db` of reduction) with its
 /// reading, for a module panel's title row.
 pub fn gr_bar(ui: &mut Ui, gain_db: f32, full_scale_db: f32) {

@@ -5,24 +5,6 @@
 //!
 //! Run: `cargo bench -p channel_strip --bench editor`. CI only compiles it.
 
-use channel_strip::editor::{suite, StripLayout};
-use channel_strip::params::ChannelStripParams;
-use shared_plugin::meters::{SharedMeters, SpectrumTaps};
-use std::sync::Arc;
-
 fn main() {
-    shared_gui::testing::bench_editor(
-        "channel strip",
-        || {
-            let params = Arc::new(ChannelStripParams::default());
-            let suite = suite(&params);
-            let layout = StripLayout::new(
-                params,
-                Arc::new(SharedMeters::default()),
-                Arc::new(SpectrumTaps::default()),
-            );
-            (layout, suite)
-        },
-        300,
-    );
+    shared_gui::testing::bench_editor("channel strip", channel_strip::editor::headless, 300);
 }

@@ -64,6 +64,19 @@ pub fn suite(params: &Arc<ChannelStripParams>) -> shared_gui::Suite {
     }
 }
 
+/// The layout and suite for a fresh set of parameters, with meters and taps nothing writes:
+/// an editor to draw headless (tests, the frame benchmark).
+pub fn headless() -> (StripLayout, shared_gui::Suite) {
+    let params = Arc::new(ChannelStripParams::default());
+    let suite = suite(&params);
+    let layout = StripLayout::new(
+        params,
+        Arc::new(SharedMeters::default()),
+        Arc::new(SpectrumTaps::default()),
+    );
+    (layout, suite)
+}
+
 /// Creates the editor.
 pub fn create(
     params: Arc<ChannelStripParams>,
@@ -509,14 +522,7 @@ mod editor_tests {
     use shared_plugin::testing::{FakeHost, HostEvent};
 
     fn make() -> (StripLayout, shared_gui::Suite) {
-        let params = Arc::new(ChannelStripParams::default());
-        let suite = suite(&params);
-        let layout = StripLayout::new(
-            params,
-            Arc::new(SharedMeters::default()),
-            Arc::new(SpectrumTaps::default()),
-        );
-        (layout, suite)
+        headless()
     }
 
     #[test]
