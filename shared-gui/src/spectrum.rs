@@ -94,6 +94,17 @@ impl SpectrumAnalyser {
     }
 }
 
+/// The sample rate to draw for (48 kHz before the plugin is activated) and the frequency axis
+/// it allows: 20 Hz to 20 kHz or just below Nyquist.
+fn axis(sample_rate_hz: f32) -> (f32, f32, f32) {
+    let sr = if sample_rate_hz > 0.0 {
+        sample_rate_hz
+    } else {
+        48_000.0
+    };
+    (sr, 20.0, 20_000.0f32.min(0.499 * sr))
+}
+
 /// Draws spectra on a logarithmic axis from 20 Hz to 20 kHz (or Nyquist), −120 … 0 dBFS.
 pub fn draw_spectra(
     ui: &mut Ui,
@@ -105,12 +116,7 @@ pub fn draw_spectra(
     crate::probe::record(ui, "display", "spectrum", rect);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
-    let sr = if sample_rate_hz > 0.0 {
-        sample_rate_hz
-    } else {
-        48_000.0
-    };
-    let (lo, hi) = (20.0f32, 20_000.0f32.min(0.499 * sr));
+    let (sr, lo, hi) = axis(sample_rate_hz);
     let span = (hi / lo).ln();
     let x_of = |f: f32| rect.left() + rect.width() * (f / lo).ln() / span;
     let y_of = |db: f32| rect.top() + rect.height() * (db / FLOOR_DB).clamp(0.0, 1.0);
@@ -182,12 +188,7 @@ pub fn paint_behind(
     x_of: impl Fn(f32) -> f32,
     colour: Color32,
 ) {
-    let sr = if sample_rate_hz > 0.0 {
-        sample_rate_hz
-    } else {
-        48_000.0
-    };
-    let (lo, hi) = (20.0f32, 20_000.0f32.min(0.499 * sr));
+    let (sr, lo, hi) = axis(sample_rate_hz);
     let n = (rect.width() as usize / 2).clamp(64, 600);
     let y_of = |db: f32| rect.top() + rect.height() * (db / FLOOR_DB).clamp(0.0, 1.0);
     let mut points = Vec::with_capacity(n + 1);
