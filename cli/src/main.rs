@@ -1,19 +1,22 @@
 //! `lathe`: the Lathe command line. `lathe loudness FILE...` measures loudness and true peak
-//! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`.
+//! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`;
+//! `lathe process` runs a plugin's engine over files.
 
+mod decode;
 mod measure;
+mod outputs;
 mod panics;
+mod plugins;
+mod process;
+mod progress;
+mod render;
 mod report;
+mod write;
 
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
 /// Lathe audio tools: measure files without opening a DAW.
 #[derive(Debug, Parser)]
@@ -28,7 +31,33 @@ enum Command {
     /// Measure loudness and true peak of audio files (EBU R 128 / ITU-R BS.1770-4).
     #[command(long_about = LOUDNESS_LONG_ABOUT, after_long_help = LOUDNESS_AFTER_HELP)]
     Loudness(LoudnessArgs),
+    /// Run a plugin over audio files: the same engine as in a DAW, latency removed, tail flushed.
+    #[command(long_about = PROCESS_LONG_ABOUT, after_long_help = PROCESS_AFTER_HELP)]
+    Process(process::ProcessArgs),
 }
+
+const PROCESS_LONG_ABOUT: &str = "\
+Run a Lathe plugin over audio files: the engine the plugin runs in a DAW, with the plugin's \
+defaults, then --preset, then each --set in order. The output is aligned with the input (the \
+plugin's latency removed) and as long as it, the engine's last samples flushed out. Mono or \
+stereo, 22.05-384 kHz. Output: WAV (16, 24 or 32-bit float; default 32f) or FLAC (16 or 24; \
+default 24), TPDF dither when reducing to 16 or 24 bits (not twice: when the limiter already \
+dithers to that word length, the writer only stores it). Files are processed in parallel; \
+each output is written to a temporary file and renamed, so an interrupted run leaves no half \
+file, and an output that would replace an input is refused.";
+
+const PROCESS_AFTER_HELP: &str = "\
+Exit status: 0 if every file was processed, 1 if any failed (one line each on stderr; the \
+others are still written), 2 for usage errors (unknown plugin, preset or parameter, a value \
+out of range, an output that is an input) - then nothing is written.
+
+Parameter IDs, ranges and choices: each plugin's params.json, or the message an unknown ID \
+gives.
+
+Examples:
+  lathe process strip vocal.wav --preset \"Vocal presence\" -o vocal-strip.wav
+  lathe process bus drums.wav --set thr=-20 --set c_ratio=4:1 -o drums-glue.flac --bits 24
+  lathe process repair takes/*.wav --preset \"Dialogue plosives\" -o cleaned/";
 
 const LOUDNESS_LONG_ABOUT: &str = "\
 Measure loudness and true peak of audio files (EBU R 128 / ITU-R BS.1770-4).
@@ -100,68 +129,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Loudness(args) => loudness(args),
+        Command::Process(args) => process::run(args),
     }
 }
 
 /// Runs `lathe loudness`.
 fn loudness(args: LoudnessArgs) -> ExitCode {
-    let show_progress = !args.json && !args.no_progress && std::io::stderr().is_terminal();
-    let total_bytes: u64 = args
-        .files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let bar = if show_progress {
-        let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% {msg}",
-        ) {
-            bar.set_style(style);
-        }
-        bar.set_message(format!("{} file(s)", args.files.len()));
-        Some(bar)
-    } else {
-        None
-    };
-    // Progress is sampled from the shared byte counter by a small thread.
-    let done = Arc::new(AtomicU64::new(0));
-    let ticker = bar.clone().map(|bar| {
-        let bytes_read = Arc::clone(&bytes_read);
-        let done = Arc::clone(&done);
-        std::thread::spawn(move || {
-            while done.load(Ordering::Relaxed) == 0 {
-                bar.set_position(bytes_read.load(Ordering::Relaxed).min(total_bytes));
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        })
-    });
-
-    let work = |path: &PathBuf| {
-        let counter = Arc::clone(&bytes_read);
-        match panics::catch(|| measure::measure_file(path, args.series, counter)) {
-            Ok(result) => result,
-            Err(panic) => Err(format!(
-                "undecodable: decoder failed (internal error: {panic})"
-            )),
-        }
-    };
-    let results: Vec<Result<measure::Measurement, String>> = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.map_or(0, usize::from))
-        .build()
-    {
-        Ok(pool) => pool.install(|| args.files.par_iter().map(work).collect()),
-        Err(_) => args.files.iter().map(work).collect(),
-    };
-
-    done.store(1, Ordering::Relaxed);
-    if let Some(t) = ticker {
-        let _ = t.join();
-    }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let progress = progress::Progress::start(&args.files, !args.json && !args.no_progress);
+    let counter = progress.counter();
+    let results = progress::run_files(
+        &args.files,
+        args.jobs,
+        "undecodable: decoder failed",
+        |path| measure::measure_file(path, args.series, std::sync::Arc::clone(&counter)),
+    );
+    progress.finish();
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

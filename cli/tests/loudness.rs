@@ -1,39 +1,13 @@
 //! Runs the built `lathe` binary on WAV and FLAC files generated here (sines at known levels, a
 //! known inter-sample peak, 5.1 with LFE) and on broken files.
 
+mod common;
+
+use common::{lathe, scratch, write_wav_f32};
 use serde_json::Value;
 use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-/// A fresh scratch directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("lathe-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    Scratch(dir)
-}
-
-fn lathe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(args)
-        .output()
-        .expect("run lathe")
-}
+use std::path::Path;
+use std::process::Output;
 
 /// Interleaved frames: channel `c` is `amp_db[c]` dBFS × sin(2π f n / fs + phase).
 fn sine(rate_hz: u32, seconds: f64, freq_hz: f64, phase: f64, amp_db: &[f64]) -> Vec<f64> {
@@ -46,20 +20,6 @@ fn sine(rate_hz: u32, seconds: f64, freq_hz: f64, phase: f64, amp_db: &[f64]) ->
         }
     }
     out
-}
-
-fn write_wav_f32(path: &Path, rate_hz: u32, channels: u16, samples: &[f64]) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate_hz,
-        bits_per_sample: 32,
-        sample_format: hound::SampleFormat::Float,
-    };
-    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
-    for &s in samples {
-        w.write_sample(s as f32).expect("write sample");
-    }
-    w.finalize().expect("finalize wav");
 }
 
 fn write_wav_i24(path: &Path, rate_hz: u32, channels: u16, samples: &[f64]) {

@@ -182,3 +182,68 @@ pub fn apply_without_host(params: &dyn Params, preset: &FactoryPreset) -> Result
     }
     Ok(())
 }
+
+/// Sets one parameter from text in the plugin's own units and forms ("2.5 kHz", "-3 dB",
+/// "On", "4:1"), with no host involved (the command line's `--set ID=VALUE`). Unlike a host's
+/// text entry, which clamps, a number outside the parameter's range is an error. Every error
+/// says what is valid: the IDs, the range with its unit, or the choices.
+pub fn set_from_text(params: &dyn Params, id: &str, text: &str) -> Result<(), String> {
+    let table = crate::table::param_table(params);
+    let map = params.param_map();
+    let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+        let ids: Vec<&str> = table
+            .iter()
+            .filter(|r| !r.bypass)
+            .map(|r| r.id.as_str())
+            .collect();
+        return Err(format!(
+            "unknown parameter ID \"{id}\"; valid IDs: {}",
+            ids.join(", ")
+        ));
+    };
+    let Some(row) = table.iter().find(|r| r.id == id) else {
+        return Err(format!("unknown parameter ID \"{id}\""));
+    };
+    if row.bypass {
+        return Err(format!(
+            "\"{id}\" is the host bypass; leave it out to process, or skip the plugin"
+        ));
+    }
+    let valid = describe_valid(row);
+    // SAFETY: the pointer comes from `params`, which outlives this call; the caller owns the
+    // parameters (no host or audio thread reads them concurrently).
+    unsafe {
+        let normalized = ptr
+            .string_to_normalized_value(text)
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| format!("\"{text}\" is not a valid value for \"{id}\"; {valid}"))?;
+        if row.kind == "float" && (normalized <= 0.0 || normalized >= 1.0) {
+            // The parser clamps: compare the number typed with the edge it was clamped to.
+            let base = row.unit.replace(' ', "").to_lowercase();
+            let edge = ptr.normalized_value_to_string(normalized, false);
+            if let (Some(typed), Some(shown)) = (
+                crate::params::parse_number(text, &base),
+                crate::params::parse_number(&edge, &base),
+            ) {
+                let tolerance = 0.01 * shown.abs().max(1.0);
+                if shown.is_finite() && (typed - shown).abs() > tolerance {
+                    return Err(format!("\"{text}\" is out of range for \"{id}\"; {valid}"));
+                }
+            }
+        }
+        ptr._internal_set_normalized_value(normalized);
+    }
+    Ok(())
+}
+
+/// What a parameter accepts, in words: "range -24.0 to 24.0 dB" or "choices: Off, On".
+fn describe_valid(row: &crate::table::ParamRow) -> String {
+    if row.choices.is_empty() {
+        format!(
+            "valid: {} to {}{} (default {})",
+            row.min_text, row.max_text, row.unit, row.default_text
+        )
+    } else {
+        format!("valid: {}", row.choices.join(", "))
+    }
+}
