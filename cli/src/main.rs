@@ -2,10 +2,13 @@
 //! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`;
 //! `lathe process` runs a plugin's engine over files.
 
+mod compare;
 mod decode;
+mod master;
 mod measure;
 mod outputs;
 mod panics;
+mod plot;
 mod plugins;
 mod process;
 mod progress;
@@ -34,6 +37,8 @@ enum Command {
     /// Run a plugin over audio files: the same engine as in a DAW, latency removed, tail flushed.
     #[command(long_about = PROCESS_LONG_ABOUT, after_long_help = PROCESS_AFTER_HELP)]
     Process(process::ProcessArgs),
+    /// Compare a mix with a reference: loudness, dynamics, stereo image and tonal balance.
+    Compare(compare::CompareArgs),
 }
 
 const PROCESS_LONG_ABOUT: &str = "\
@@ -118,6 +123,12 @@ struct LoudnessArgs {
     /// Never show the progress bar (it shows only when stderr is a terminal and not with --json).
     #[arg(long)]
     no_progress: bool,
+
+    /// Also draw momentary and short-term loudness over time as a PNG (one input file only),
+    /// with the integrated loudness, the -14 LUFS streaming target, the -1 dBTP ceiling and
+    /// the true peak marked.
+    #[arg(long, value_name = "FILE.png")]
+    plot: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -130,18 +141,24 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Loudness(args) => loudness(args),
         Command::Process(args) => process::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 
 /// Runs `lathe loudness`.
 fn loudness(args: LoudnessArgs) -> ExitCode {
+    if args.plot.is_some() && args.files.len() != 1 {
+        eprintln!("lathe loudness: --plot draws one file; give exactly one input");
+        return ExitCode::from(2);
+    }
+    let want_series = args.series || args.plot.is_some();
     let progress = progress::Progress::start(&args.files, !args.json && !args.no_progress);
     let counter = progress.counter();
     let results = progress::run_files(
         &args.files,
         args.jobs,
         "undecodable: decoder failed",
-        |path| measure::measure_file(path, args.series, std::sync::Arc::clone(&counter)),
+        |path| measure::measure_file(path, want_series, std::sync::Arc::clone(&counter)),
     );
     progress.finish();
 
@@ -153,6 +170,15 @@ fn loudness(args: LoudnessArgs) -> ExitCode {
         let name = path.display().to_string();
         match result {
             Ok(m) => {
+                if let Some(png) = &args.plot {
+                    let name = path
+                        .file_name()
+                        .map_or(name.clone(), |n| n.to_string_lossy().into());
+                    if let Err(e) = plot::loudness_png(png, &name, &m, Some(-14.0), Some(-1.0)) {
+                        failed = true;
+                        eprintln!("lathe: {}: {e}", png.display());
+                    }
+                }
                 let text = if args.json {
                     format!("{}\n", report::to_json(&name, &m, args.series))
                 } else {

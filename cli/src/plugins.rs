@@ -311,7 +311,11 @@ mod tests {
         );
         assert!(s.eq[1].on);
         // The trim is stored as a linear gain and shown in dB.
-        assert!((s.trim_gain - 10f32.powf(-3.0 / 20.0)).abs() < 1e-4, "{}", s.trim_gain);
+        assert!(
+            (s.trim_gain - 10f32.powf(-3.0 / 20.0)).abs() < 1e-4,
+            "{}",
+            s.trim_gain
+        );
         for (set, wants) in [
             ("trim=30", "-24.00 to 24.00 dB"),
             ("trim=-30 dB", "-24.00 to 24.00 dB"),

@@ -1,0 +1,1 @@
+//! `lathe master` (being written).
