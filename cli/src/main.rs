@@ -2,6 +2,7 @@
 //! (ITU-R BS.1770-4, EBU R 128 / Tech 3341 / Tech 3342) with `shared_dsp::loudness`;
 //! `lathe process` runs a plugin's engine over files.
 
+mod analysis;
 mod compare;
 mod decode;
 mod master;
@@ -10,6 +11,7 @@ mod outputs;
 mod panics;
 mod plot;
 mod plugins;
+mod png;
 mod process;
 mod progress;
 mod render;
@@ -37,9 +39,41 @@ enum Command {
     /// Run a plugin over audio files: the same engine as in a DAW, latency removed, tail flushed.
     #[command(long_about = PROCESS_LONG_ABOUT, after_long_help = PROCESS_AFTER_HELP)]
     Process(process::ProcessArgs),
+    /// Master files to a loudness target through the Mastering Limiter, then verify them.
+    #[command(long_about = MASTER_LONG_ABOUT, after_long_help = MASTER_AFTER_HELP)]
+    Master(master::MasterArgs),
     /// Compare a mix with a reference: loudness, dynamics, stereo image and tonal balance.
     Compare(compare::CompareArgs),
 }
+
+const MASTER_LONG_ABOUT: &str = "\
+Master files to a loudness target through the Mastering Limiter's engine, then verify them.
+
+For each file: measure it (BS.1770-4); turn a file louder than the target down to it (a \
+plain gain); render it through the limiter (4x oversampled, true-peak ceiling) at a first \
+guess of input gain while the limiter's Learn bank measures the output loudness at 0-24 dB \
+of gain, then at the learnt gain, and if still more than 0.1 LU off once more at the secant \
+estimate (at most three renders, the closest kept); write it (24-bit WAV with TPDF dither by \
+default, through a temporary file); decode the written file and measure it again. PASS when \
+its integrated loudness is within +-0.2 LU of the target and its true peak (4x oversampled) at \
+or below the ceiling; otherwise FAIL with the reason in words (e.g. a quiet, very dynamic \
+file that would need more than +24 dB of limiter gain).";
+
+const MASTER_AFTER_HELP: &str = "\
+Targets (LUFS / default ceiling dBTP): spotify -14/-1, apple -16/-1, youtube -14/-1, \
+tidal -14/-1, amazon -14/-2, club -9/-0.3, ebu -23/-1, or a number (-60 to -3) with -1.
+
+Table: file, input I and TP, trim (dB before the limiter), gain (limiter input gain, dB), n \
+(renders), output I, TP and LRA as re-measured from the written file, PASS/FAIL and why.
+JSON (--json): one object per line: file, target_lufs, ceiling_dbtp, input_I, input_TP, \
+trim_db, gain_db, passes, output, I, TP, LRA, result, reason.
+
+Exit status: 0 if every file passed, 1 if any failed or could not be read, 2 for usage errors.
+
+Examples:
+  lathe master song.wav --target spotify -o masters/
+  lathe master album/*.flac --target -9 --ceiling -0.5 -o loud/ --bits 16
+  lathe master mix.wav --target apple --preset \"Acoustic & classical (slow release)\" -o m.wav";
 
 const PROCESS_LONG_ABOUT: &str = "\
 Run a Lathe plugin over audio files: the engine the plugin runs in a DAW, with the plugin's \
@@ -141,6 +175,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Loudness(args) => loudness(args),
         Command::Process(args) => process::run(args),
+        Command::Master(args) => master::run(args),
         Command::Compare(args) => compare::run(args),
     }
 }

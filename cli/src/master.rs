@@ -1,1 +1,507 @@
-//! `lathe master` (being written).
+//! `lathe master INPUT... --target T -o DIR`: brings each file to a loudness target through the
+//! Mastering Limiter's engine, then re-measures the written file and says PASS or FAIL.
+//!
+//! Per file:
+//! 1. Decode and measure (BS.1770-4). Silence fails.
+//! 2. A file louder than the target is first turned down to it (a plain gain: a limiter only
+//!    adds gain).
+//! 3. Render through the limiter at a first guess of input gain (the target minus the
+//!    loudness, 0–24 dB) with "Learn" on: the engine's shadow limiters measure the output
+//!    loudness at 0, 2, …, 24 dB of gain over the same pass and suggest the gain for the
+//!    target (`shared_dsp::dynamics::limiter::learn`). If the first render is within 0.05 LU,
+//!    stop; else render at the suggestion, and if that is still more than 0.1 LU off, once
+//!    more at the secant estimate between the two renders. The closest render is kept: at most
+//!    three renders.
+//! 4. Write it (temporary file, rename), decode the written file and measure it again:
+//!    PASS when its integrated loudness is within ±0.2 LU of the target and its true peak
+//!    (4× oversampled, BS.1770-4 Annex 2) at or below the ceiling.
+
+use crate::decode::{decode_all, Audio};
+use crate::outputs::{self, OutputArgs};
+use crate::plugins::{Limiter, PluginKind};
+use crate::progress::{self, FileShare, Progress};
+use crate::render;
+use crate::write::{self, Depth};
+use mastering_limiter::dsp::{LimiterEngine, Listen, MasteringSettings};
+use serde_json::{json, Value};
+use shared_dsp::db::db_to_gain;
+use shared_dsp::dither::{DitherBits, DitherMode};
+use shared_dsp::dynamics::limiter::learn::{LearnError, LEARN_MAX_GAIN_DB};
+use shared_dsp::loudness::targets::PLATFORMS;
+use shared_dsp::loudness::LoudnessMeter;
+use shared_dsp::monitor::MonitorSystem;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+/// How close to the target the verified file must be, LU.
+pub const TOLERANCE_LU: f64 = 0.2;
+
+/// A loudness target and the ceiling that goes with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    /// What was asked for ("Spotify", "-12 LUFS").
+    pub name: String,
+    /// Integrated loudness, LUFS.
+    pub lufs: f64,
+    /// Default true-peak ceiling, dBTP.
+    pub ceiling_dbtp: f64,
+}
+
+/// The names `--target` takes, with the platform each stands for.
+const TARGET_NAMES: [(&str, &str); 7] = [
+    ("spotify", "Spotify"),
+    ("apple", "Apple Music"),
+    ("youtube", "YouTube"),
+    ("tidal", "Tidal"),
+    ("amazon", "Amazon Music"),
+    ("club", "Club / CD"),
+    ("ebu", "EBU R128"),
+];
+
+impl Target {
+    /// Parses a platform name or a loudness ("-14", "-14 LUFS").
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim().to_lowercase().replace('−', "-");
+        if let Some((_, platform)) = TARGET_NAMES.iter().find(|(n, _)| *n == t) {
+            if let Some(p) = PLATFORMS.iter().find(|p| p.name == *platform) {
+                return Ok(Self {
+                    name: p.name.to_string(),
+                    lufs: p.target_lufs,
+                    ceiling_dbtp: p.ceiling_dbtp,
+                });
+            }
+        }
+        let number = t.strip_suffix("lufs").unwrap_or(&t).trim();
+        match number.parse::<f64>() {
+            Ok(lufs) if (-60.0..=-3.0).contains(&lufs) => Ok(Self {
+                name: format!("{lufs} LUFS"),
+                lufs,
+                ceiling_dbtp: -1.0,
+            }),
+            Ok(lufs) => Err(format!("target {lufs} LUFS is outside -60 to -3 LUFS")),
+            Err(_) => {
+                let names: Vec<&str> = TARGET_NAMES.iter().map(|(n, _)| *n).collect();
+                Err(format!(
+                    "unknown target \"{text}\"; valid: {}, or a loudness such as -12",
+                    names.join(", ")
+                ))
+            }
+        }
+    }
+}
+
+/// Parses `--ceiling` (dBTP, the limiter's range −12 to 0).
+fn parse_ceiling(text: &str) -> Result<f64, String> {
+    let t = text.trim().to_lowercase().replace('−', "-");
+    let t = t.strip_suffix("dbtp").unwrap_or(&t).trim();
+    match t.parse::<f64>() {
+        Ok(c) if (-12.0..=0.0).contains(&c) => Ok(c),
+        _ => Err(format!("ceiling \"{text}\"; valid: -12 to 0 dBTP")),
+    }
+}
+
+/// Arguments of `lathe master`.
+#[derive(Debug, clap::Args)]
+pub struct MasterArgs {
+    /// Audio files to master (mono or stereo, 22.05-384 kHz).
+    #[arg(value_name = "INPUT", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Loudness target: spotify, apple, youtube, tidal, amazon, club, ebu, or a loudness in
+    /// LUFS such as -12.
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true, value_parser = Target::parse)]
+    pub target: Target,
+
+    /// True-peak ceiling, dBTP [default: the platform's, -1 for a number].
+    #[arg(long, value_name = "dBTP", allow_hyphen_values = true, value_parser = parse_ceiling)]
+    pub ceiling: Option<f64>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// A limiter factory preset (release, lookahead, oversampling...) to start from.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+
+    /// Sets a limiter parameter, ID=VALUE (e.g. release=200, auto_rel=On). The input gain,
+    /// ceiling and dither are set by `master` itself.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub sets: Vec<String>,
+
+    /// Print one JSON object per file (JSON Lines) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// How many files to master at once [default: number of CPU cores].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Never show the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug)]
+pub struct Mastered {
+    /// Input loudness, LUFS, and true peak, dBTP.
+    pub input_lufs: f64,
+    /// Input true peak, dBTP.
+    pub input_tp_dbtp: f64,
+    /// Plain gain before the limiter (≤ 0), dB.
+    pub trim_db: f64,
+    /// The limiter's input gain of the kept render, dB.
+    pub gain_db: f64,
+    /// Renders made.
+    pub passes: u32,
+    /// The output as written and measured again (None when nothing was written).
+    pub output: Option<Verified>,
+    /// PASS or FAIL.
+    pub pass: bool,
+    /// Why not, in words (empty on PASS).
+    pub reason: String,
+}
+
+/// The written file, measured again.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Integrated loudness, LUFS.
+    pub lufs: f64,
+    /// True peak, dBTP.
+    pub tp_dbtp: f64,
+    /// Loudness range, LU.
+    pub lra_lu: f64,
+}
+
+/// One render: the aligned output and its loudness (the engine's own output meter).
+struct Render {
+    gain_db: f64,
+    planes: Vec<Vec<f32>>,
+    lufs: f64,
+}
+
+/// Renders `audio` through the limiter at `gain_db`; with `learn`, also returns the learner's
+/// suggestion for `target_lufs`.
+fn render_at(
+    audio: &Audio,
+    settings: &MasteringSettings,
+    gain_db: f64,
+    learn: Option<f64>,
+    progress: &mut dyn FnMut(f64),
+) -> Result<(Render, Option<Result<f32, LearnError>>), String> {
+    let mut limiter = Limiter {
+        engine: LimiterEngine::new(),
+        settings: MasteringSettings {
+            input_gain: db_to_gain(gain_db as f32),
+            ..*settings
+        },
+        learn: learn.is_some(),
+    };
+    let planes = render::render(&mut limiter, audio, 8192, progress)?;
+    let lufs = limiter.engine.loudness().output.integrated_lufs;
+    let suggestion = learn.map(|target| limiter.engine.finish_learning(target));
+    Ok((
+        Render {
+            gain_db,
+            planes,
+            lufs,
+        },
+        suggestion,
+    ))
+}
+
+/// Masters one file (see the module docs).
+fn master_file(
+    path: &Path,
+    out: &Path,
+    target: &Target,
+    ceiling_dbtp: f64,
+    settings: &MasteringSettings,
+    format: write::OutFormat,
+    mut share: FileShare,
+) -> Result<Mastered, String> {
+    let mut audio = decode_all(path, Arc::new(AtomicU64::new(0)))?;
+    render::check_supported(&audio)?;
+    let rate = audio.spec.sample_rate_hz;
+    let mut meter =
+        LoudnessMeter::with_layout(rate, &audio.spec.layout).map_err(|e| e.to_string())?;
+    let refs: Vec<&[f32]> = audio.planes.iter().map(Vec::as_slice).collect();
+    meter.process_planar(&refs).map_err(|e| e.to_string())?;
+    let input = meter.readings();
+    let mut report = Mastered {
+        input_lufs: input.integrated_lufs,
+        input_tp_dbtp: input.true_peak_dbtp,
+        trim_db: 0.0,
+        gain_db: 0.0,
+        passes: 0,
+        output: None,
+        pass: false,
+        reason: String::new(),
+    };
+    if !input.integrated_lufs.is_finite() {
+        report.reason = "silent (nothing above the -70 LUFS gate); not written".into();
+        return Ok(report);
+    }
+    // The limiter only adds gain: turn a louder file down to the target first.
+    let trim_db = (target.lufs - input.integrated_lufs).min(0.0);
+    if trim_db < 0.0 {
+        let g = db_to_gain(trim_db as f32);
+        audio
+            .planes
+            .iter_mut()
+            .for_each(|p| p.iter_mut().for_each(|x| *x *= g));
+    }
+    report.trim_db = trim_db;
+    let max_gain = f64::from(LEARN_MAX_GAIN_DB);
+    let g0 = (target.lufs - input.integrated_lufs - trim_db).clamp(0.0, max_gain);
+    // Progress: up to three renders share the bar.
+    let mut stage = 0.0;
+    let mut advance = |f: f64, stage: f64| share.set((stage + f) / 3.0);
+    let (first, suggestion) = render_at(&audio, settings, g0, Some(target.lufs), &mut |f| {
+        advance(f, stage)
+    })?;
+    report.passes = 1;
+    let off = |r: &Render| (r.lufs - target.lufs).abs();
+    let mut best = first;
+    if off(&best) > 0.05 {
+        let g1 = match suggestion {
+            Some(Ok(g)) => f64::from(g),
+            Some(Err(LearnError::TargetOutOfReach(l))) => {
+                report.gain_db = max_gain;
+                report.reason = format!(
+                    "needs more than +{max_gain:.0} dB of limiter gain: +{max_gain:.0} dB only \
+                     reaches {l:.1} LUFS; not written"
+                );
+                return Ok(report);
+            }
+            Some(Err(LearnError::NoSignal)) | None => {
+                report.reason = "silent (nothing above the -70 LUFS gate); not written".into();
+                return Ok(report);
+            }
+            // Cannot happen after the trim; step by the miss instead.
+            Some(Err(LearnError::AlreadyLouder(_))) => g0 - (best.lufs - target.lufs),
+        }
+        .clamp(0.0, max_gain);
+        stage = 1.0;
+        let (second, _) = render_at(&audio, settings, g1, None, &mut |f| advance(f, stage))?;
+        report.passes = 2;
+        // `best` is the closer of the two renders, `a` the other.
+        let a = if off(&second) < off(&best) {
+            std::mem::replace(&mut best, second)
+        } else {
+            second
+        };
+        if off(&best) > 0.1 && (best.lufs - a.lufs).abs() > 1e-6 {
+            let slope = (best.gain_db - a.gain_db) / (best.lufs - a.lufs);
+            let g2 = (best.gain_db + (target.lufs - best.lufs) * slope).clamp(0.0, max_gain);
+            stage = 2.0;
+            let (third, _) = render_at(&audio, settings, g2, None, &mut |f| advance(f, stage))?;
+            report.passes = 3;
+            if off(&third) < off(&best) {
+                best = third;
+            }
+        }
+    }
+    report.gain_db = best.gain_db;
+    let mut planes = best.planes;
+    if let Some(bits) = format.depth.int_bits() {
+        // The limiter already dithered to these bits (or dither is off): only store.
+        write::quantise(&mut planes, rate, bits, false);
+    }
+    write::write_atomic(out, &planes, rate, format)?;
+    share.set(1.0);
+    let m = crate::measure::measure_file(out, false, Arc::new(AtomicU64::new(0)))
+        .map_err(|e| format!("the written file {} does not read back: {e}", out.display()))?;
+    let v = Verified {
+        path: out.to_path_buf(),
+        lufs: m.readings.integrated_lufs,
+        tp_dbtp: m.readings.true_peak_dbtp,
+        lra_lu: m.readings.lra_lu,
+    };
+    let miss = v.lufs - target.lufs;
+    let mut reasons = Vec::new();
+    if miss.abs() > TOLERANCE_LU || !miss.is_finite() {
+        reasons.push(format!(
+            "integrated {:.2} LUFS is {miss:+.2} LU from the target (allowed ±{TOLERANCE_LU})",
+            v.lufs
+        ));
+    }
+    if v.tp_dbtp > ceiling_dbtp {
+        reasons.push(format!(
+            "true peak {:.2} dBTP is above the {ceiling_dbtp:.1} dBTP ceiling",
+            v.tp_dbtp
+        ));
+    }
+    report.pass = reasons.is_empty();
+    report.reason = reasons.join("; ");
+    report.output = Some(v);
+    Ok(report)
+}
+
+/// Runs `lathe master`.
+pub fn run(args: MasterArgs) -> ExitCode {
+    let usage = |e: String| {
+        eprintln!("lathe master: {e}");
+        ExitCode::from(2)
+    };
+    let ceiling = args.ceiling.unwrap_or(args.target.ceiling_dbtp);
+    let base = match PluginKind::limiter_settings(args.preset.as_deref(), &args.sets) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let plan = match outputs::plan(&args.files, &args.output, Depth::I24) {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    let mut settings = MasteringSettings {
+        listen: Listen::Normal,
+        monitor: MonitorSystem::Off,
+        bypass: false,
+        ..base
+    };
+    settings.limiter.ceiling_gain = db_to_gain(ceiling as f32);
+    (settings.dither, settings.bits) = match plan.format.depth {
+        Depth::F32 => (DitherMode::Off, settings.bits),
+        Depth::I16 | Depth::I24 if !plan.format.dither => (DitherMode::Off, settings.bits),
+        d => (
+            if settings.dither == DitherMode::Off {
+                DitherMode::Tpdf
+            } else {
+                settings.dither
+            },
+            if d == Depth::I16 {
+                DitherBits::Bits16
+            } else {
+                DitherBits::Bits24
+            },
+        ),
+    };
+    let progress = Progress::start(&args.files, !args.json && !args.no_progress);
+    let counter = progress.counter();
+    let files = args.files.clone();
+    let results = progress::run_files(&args.files, args.jobs, "failed", |path| {
+        let index = files.iter().position(|p| p == path).unwrap_or(0);
+        master_file(
+            path,
+            &plan.outputs[index],
+            &args.target,
+            ceiling,
+            &settings,
+            plan.format,
+            FileShare::new(Arc::clone(&counter), path),
+        )
+    });
+    progress.finish();
+    print_report(&args, ceiling, results)
+}
+
+/// JSON number or null.
+fn num(x: f64) -> Value {
+    if x.is_finite() {
+        json!((x * 100.0).round() / 100.0)
+    } else {
+        Value::Null
+    }
+}
+
+/// Prints the table or JSON lines and returns the exit status: 1 if any file failed or did
+/// not pass.
+fn print_report(
+    args: &MasterArgs,
+    ceiling: f64,
+    results: Vec<Result<Mastered, String>>,
+) -> ExitCode {
+    let mut bad = false;
+    let mut rows = Vec::new();
+    for (path, result) in args.files.iter().zip(results) {
+        let name = path.display().to_string();
+        match result {
+            Err(reason) => {
+                bad = true;
+                eprintln!("lathe: {name}: {reason}");
+            }
+            Ok(m) => {
+                bad |= !m.pass;
+                if args.json {
+                    let out = m.output.as_ref();
+                    println!(
+                        "{}",
+                        json!({
+                            "file": name,
+                            "target_lufs": args.target.lufs,
+                            "ceiling_dbtp": ceiling,
+                            "input_I": num(m.input_lufs),
+                            "input_TP": num(m.input_tp_dbtp),
+                            "trim_db": num(m.trim_db),
+                            "gain_db": num(m.gain_db),
+                            "passes": m.passes,
+                            "output": out.map(|o| o.path.display().to_string()),
+                            "I": num(out.map_or(f64::NAN, |o| o.lufs)),
+                            "TP": num(out.map_or(f64::NAN, |o| o.tp_dbtp)),
+                            "LRA": num(out.map_or(f64::NAN, |o| o.lra_lu)),
+                            "result": if m.pass { "PASS" } else { "FAIL" },
+                            "reason": m.reason,
+                        })
+                    );
+                } else {
+                    rows.push((name, m));
+                }
+            }
+        }
+    }
+    if !args.json && !rows.is_empty() {
+        println!(
+            "Target {} ({:.1} LUFS ±{TOLERANCE_LU} LU), ceiling {ceiling:.1} dBTP",
+            args.target.name, args.target.lufs
+        );
+        let width = rows
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        println!(
+            "{:<width$}  {:>7} {:>6}  {:>6} {:>6} {:>2}  {:>7} {:>6} {:>5}  result",
+            "file", "in I", "in TP", "trim", "gain", "n", "out I", "out TP", "LRA"
+        );
+        let f = |x: f64, signed: bool| {
+            if !x.is_finite() {
+                "-".to_string()
+            } else if signed {
+                format!("{x:+.1}")
+            } else {
+                format!("{x:.1}")
+            }
+        };
+        for (name, m) in &rows {
+            let o = m.output.as_ref();
+            let out = |g: fn(&Verified) -> f64| o.map_or(f64::NAN, g);
+            println!(
+                "{name:<width$}  {:>7} {:>6}  {:>6} {:>6} {:>2}  {:>7} {:>6} {:>5}  {}{}",
+                f(m.input_lufs, false),
+                f(m.input_tp_dbtp, false),
+                f(m.trim_db, true),
+                f(m.gain_db, true),
+                m.passes,
+                o.map_or("-".into(), |v| format!("{:.2}", v.lufs)),
+                f(out(|v| v.tp_dbtp), false),
+                f(out(|v| v.lra_lu), false),
+                if m.pass { "PASS" } else { "FAIL" },
+                if m.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", m.reason)
+                }
+            );
+        }
+    }
+    if bad {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -127,10 +127,11 @@ impl PluginKind {
             PluginKind::MasteringLimiter => {
                 let params = mastering_limiter::params::LimiterParams::default();
                 self.configure(&params, preset, sets)?;
-                Ok(Box::new(Limiter(
-                    mastering_limiter::dsp::LimiterEngine::new(),
-                    params.settings(),
-                )))
+                Ok(Box::new(Limiter {
+                    engine: mastering_limiter::dsp::LimiterEngine::new(),
+                    settings: params.settings(),
+                    learn: false,
+                }))
             }
             PluginKind::SpectralRepair => {
                 let params = spectral_repair::params::RepairParams::default();
@@ -141,6 +142,17 @@ impl PluginKind {
                 )))
             }
         }
+    }
+
+    /// The mastering limiter's settings under its defaults, `preset` and `sets` (for
+    /// `lathe master`, which then sets the input gain, ceiling and dither itself).
+    pub fn limiter_settings(
+        preset: Option<&str>,
+        sets: &[String],
+    ) -> Result<mastering_limiter::dsp::MasteringSettings, String> {
+        let params = mastering_limiter::params::LimiterParams::default();
+        PluginKind::MasteringLimiter.configure(&params, preset, sets)?;
+        Ok(params.settings())
     }
 
     /// Applies a preset and `ID=VALUE` settings to `params`.
@@ -191,12 +203,15 @@ struct Bus(
     bus_compressor::dsp::BusCompSettings,
 );
 /// The mastering limiter with fixed settings.
-pub struct Limiter(
+pub struct Limiter {
     /// The engine.
-    pub mastering_limiter::dsp::LimiterEngine,
+    pub engine: mastering_limiter::dsp::LimiterEngine,
     /// Its settings.
-    pub mastering_limiter::dsp::MasteringSettings,
-);
+    pub settings: mastering_limiter::dsp::MasteringSettings,
+    /// Run a "Learn" pass alongside (`lathe master`): after rendering,
+    /// `engine.finish_learning(target)` suggests the input gain.
+    pub learn: bool,
+}
 /// Spectral repair with fixed settings (no stored noise profile: it tracks the noise).
 struct Repair(
     spectral_repair::dsp::RepairEngine,
@@ -233,19 +248,24 @@ impl OfflineEngine for Bus {
 
 impl OfflineEngine for Limiter {
     fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
-        self.0.set_settings(&self.1);
-        self.0.prepare_channels(sample_rate_hz, num_channels);
+        self.engine.set_settings(&self.settings);
+        self.engine.prepare_channels(sample_rate_hz, num_channels);
+        self.engine.reset_loudness();
+        if self.learn {
+            self.engine.start_learning();
+        }
     }
     fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
+        self.engine.set_settings(&self.settings);
+        self.engine.process_block(audio);
     }
     fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
+        self.engine.latency_samples()
     }
     fn dithered_bits(&self) -> Option<u32> {
         use shared_dsp::dither::DitherMode;
-        (self.1.dither != DitherMode::Off && !self.1.bypass).then(|| self.1.bits.bits())
+        (self.settings.dither != DitherMode::Off && !self.settings.bypass)
+            .then(|| self.settings.bits.bits())
     }
 }
 
