@@ -18,8 +18,8 @@
 
 use crate::decode::{decode_all, Audio};
 use crate::outputs::{self, OutputArgs};
-use crate::plugins::{Limiter, PluginKind};
-use crate::progress::{self, FileShare, Progress};
+use crate::plugins::{OfflineEngine, PluginKind, SettingsArgs};
+use crate::progress::{self, FileShare, Progress, RunArgs};
 use crate::render;
 use crate::write::{self, Depth};
 use mastering_limiter::dsp::{LimiterEngine, Listen, MasteringSettings};
@@ -30,6 +30,7 @@ use shared_dsp::dynamics::limiter::learn::{LearnError, LEARN_MAX_GAIN_DB};
 use shared_dsp::loudness::targets::PLATFORMS;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::monitor::MonitorSystem;
+use shared_dsp::runner::Fixed;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicU64;
@@ -121,26 +122,17 @@ pub struct MasterArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// A limiter factory preset (release, lookahead, oversampling...) to start from.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
-
-    /// Sets a limiter parameter, ID=VALUE (e.g. release=200, auto_rel=On). The input gain,
-    /// ceiling and dither are set by `master` itself.
-    #[arg(long = "set", value_name = "ID=VALUE")]
-    pub sets: Vec<String>,
+    /// The limiter's settings to start from (release, lookahead, oversampling...); the input
+    /// gain, ceiling and dither are set by `master` itself.
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 
     /// Print one JSON object per file (JSON Lines) instead of the table.
     #[arg(long)]
     pub json: bool,
 
-    /// How many files to master at once [default: number of CPU cores].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: Option<u16>,
-
-    /// Never show the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// What happened to one file.
@@ -177,6 +169,25 @@ pub struct Verified {
     pub lra_lu: f64,
 }
 
+/// The limiter at fixed settings, with a "Learn" pass alongside when the flag is set: after
+/// rendering, `finish_learning(target)` suggests the input gain.
+struct Learning(Fixed<LimiterEngine>, bool);
+
+impl OfflineEngine for Learning {
+    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        self.0.prepare(sample_rate_hz, num_channels);
+        if self.1 {
+            self.0 .0.start_learning();
+        }
+    }
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.0.process(audio);
+    }
+    fn latency_samples(&self) -> u32 {
+        self.0.latency_samples()
+    }
+}
+
 /// One render: the aligned output and its loudness (the engine's own output meter).
 struct Render {
     gain_db: f64,
@@ -193,17 +204,20 @@ fn render_at(
     learn: Option<f64>,
     progress: &mut dyn FnMut(f64),
 ) -> Result<(Render, Option<Result<f32, LearnError>>), String> {
-    let mut limiter = Limiter {
-        engine: LimiterEngine::new(),
-        settings: MasteringSettings {
-            input_gain: db_to_gain(gain_db as f32),
-            ..*settings
-        },
-        learn: learn.is_some(),
-    };
+    let mut limiter = Learning(
+        Fixed(
+            LimiterEngine::new(),
+            MasteringSettings {
+                input_gain: db_to_gain(gain_db as f32),
+                ..*settings
+            },
+        ),
+        learn.is_some(),
+    );
     let planes = render::render(&mut limiter, audio, 8192, progress)?;
-    let lufs = limiter.engine.loudness().output.integrated_lufs;
-    let suggestion = learn.map(|target| limiter.engine.finish_learning(target));
+    let engine = &mut limiter.0 .0;
+    let lufs = engine.loudness().output.integrated_lufs;
+    let suggestion = learn.map(|target| engine.finish_learning(target));
     Ok((
         Render {
             gain_db,
@@ -349,10 +363,11 @@ pub fn run(args: MasterArgs) -> ExitCode {
         ExitCode::from(2)
     };
     let ceiling = args.ceiling.unwrap_or(args.target.ceiling_dbtp);
-    let base = match PluginKind::limiter_settings(args.preset.as_deref(), &args.sets) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
-    };
+    let base =
+        match PluginKind::limiter_settings(args.settings.preset.as_deref(), &args.settings.sets) {
+            Ok(s) => s,
+            Err(e) => return usage(e),
+        };
     let plan = match outputs::plan(&args.files, &args.output, Depth::I24) {
         Ok(p) => p,
         Err(e) => return usage(e),
@@ -380,10 +395,10 @@ pub fn run(args: MasterArgs) -> ExitCode {
             },
         ),
     };
-    let progress = Progress::start(&args.files, !args.json && !args.no_progress);
+    let progress = Progress::start(&args.files, !args.json && !args.run.no_progress);
     let counter = progress.counter();
     let files = args.files.clone();
-    let results = progress::run_files(&args.files, args.jobs, "failed", |path| {
+    let results = progress::run_files(&args.files, args.run.jobs, "failed", |path| {
         let index = files.iter().position(|p| p == path).unwrap_or(0);
         master_file(
             path,

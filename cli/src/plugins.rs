@@ -5,7 +5,21 @@
 //! default preset from the config folder, which must not change what a script renders.
 
 use nice_plug::prelude::Params;
+use shared_dsp::runner::{Fixed, PluginEngine};
 use shared_plugin::presets::{apply_without_host, set_from_text, FactoryPreset};
+
+/// A plugin's settings on the command line: a factory preset, then `ID=VALUE` pairs.
+#[derive(Debug, clap::Args)]
+pub struct SettingsArgs {
+    /// A factory preset of the plugin, by name (case-insensitive), applied before any --set.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+
+    /// Sets a parameter: ID=VALUE with the plugin's parameter ID and a value as the plugin
+    /// shows it ("eq2_freq=2.5 kHz", "ratio=4", "hpf_on=On"). Repeatable; applied in order.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub sets: Vec<String>,
+}
 
 /// An engine with fixed settings, run offline.
 pub trait OfflineEngine: Send {
@@ -103,7 +117,7 @@ impl PluginKind {
             PluginKind::ChannelStrip => {
                 let params = channel_strip::params::ChannelStripParams::default();
                 self.configure(&params, preset, sets)?;
-                Ok(Box::new(Strip(
+                Ok(Box::new(Fixed(
                     channel_strip::dsp::ChannelStripEngine::new(),
                     params.settings(),
                 )))
@@ -119,7 +133,7 @@ impl PluginKind {
                             .to_string(),
                     );
                 }
-                Ok(Box::new(Bus(
+                Ok(Box::new(Fixed(
                     bus_compressor::dsp::BusCompEngine::new(),
                     settings,
                 )))
@@ -127,16 +141,15 @@ impl PluginKind {
             PluginKind::MasteringLimiter => {
                 let params = mastering_limiter::params::LimiterParams::default();
                 self.configure(&params, preset, sets)?;
-                Ok(Box::new(Limiter {
-                    engine: mastering_limiter::dsp::LimiterEngine::new(),
-                    settings: params.settings(),
-                    learn: false,
-                }))
+                Ok(Box::new(Fixed(
+                    mastering_limiter::dsp::LimiterEngine::new(),
+                    params.settings(),
+                )))
             }
             PluginKind::SpectralRepair => {
                 let params = spectral_repair::params::RepairParams::default();
                 self.configure(&params, preset, sets)?;
-                Ok(Box::new(Repair(
+                Ok(Box::new(Fixed(
                     spectral_repair::dsp::RepairEngine::new(),
                     params.settings(),
                 )))
@@ -192,94 +205,22 @@ fn find_preset<'a>(presets: &'a [FactoryPreset], name: &str) -> Option<&'a Facto
     presets.iter().find(|p| fold(&p.name) == fold(name))
 }
 
-/// The channel strip with fixed settings.
-struct Strip(
-    channel_strip::dsp::ChannelStripEngine,
-    channel_strip::dsp::Settings,
-);
-/// The bus compressor with fixed settings (no external sidechain).
-struct Bus(
-    bus_compressor::dsp::BusCompEngine,
-    bus_compressor::dsp::BusCompSettings,
-);
-/// The mastering limiter with fixed settings.
-pub struct Limiter {
-    /// The engine.
-    pub engine: mastering_limiter::dsp::LimiterEngine,
-    /// Its settings.
-    pub settings: mastering_limiter::dsp::MasteringSettings,
-    /// Run a "Learn" pass alongside (`lathe master`): after rendering,
-    /// `engine.finish_learning(target)` suggests the input gain.
-    pub learn: bool,
-}
-/// Spectral repair with fixed settings (no stored noise profile: it tracks the noise).
-struct Repair(
-    spectral_repair::dsp::RepairEngine,
-    spectral_repair::dsp::RepairSettings,
-);
-
-impl OfflineEngine for Strip {
-    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
-
-impl OfflineEngine for Bus {
-    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio, None);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
-
-impl OfflineEngine for Limiter {
+/// Every plugin engine at fixed settings runs offline.
+impl<E: PluginEngine + Send> OfflineEngine for Fixed<E>
+where
+    E::Settings: Send,
+{
     fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
-        self.engine.set_settings(&self.settings);
-        self.engine.prepare_channels(sample_rate_hz, num_channels);
-        self.engine.reset_loudness();
-        if self.learn {
-            self.engine.start_learning();
-        }
+        Fixed::prepare(self, sample_rate_hz, num_channels);
     }
     fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.engine.set_settings(&self.settings);
-        self.engine.process_block(audio);
+        Fixed::process(self, audio);
     }
     fn latency_samples(&self) -> u32 {
-        self.engine.latency_samples()
+        Fixed::latency_samples(self)
     }
     fn dithered_bits(&self) -> Option<u32> {
-        use shared_dsp::dither::DitherMode;
-        (self.settings.dither != DitherMode::Off && !self.settings.bypass)
-            .then(|| self.settings.bits.bits())
-    }
-}
-
-impl OfflineEngine for Repair {
-    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
+        E::dithered_bits(&self.1)
     }
 }
 

@@ -1,8 +1,8 @@
 //! `lathe process PLUGIN INPUT... -o OUT`: runs a plugin's engine over files.
 
 use crate::outputs::{self, OutputArgs};
-use crate::plugins::PluginKind;
-use crate::progress::{self, FileShare, Progress};
+use crate::plugins::{PluginKind, SettingsArgs};
+use crate::progress::{self, FileShare, Progress, RunArgs};
 use crate::write::{self, Depth};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,22 +24,11 @@ pub struct ProcessArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// A factory preset, by name (case-insensitive), applied before any --set.
-    #[arg(long, value_name = "NAME")]
-    pub preset: Option<String>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 
-    /// Sets a parameter: ID=VALUE with the plugin's parameter ID and a value as the plugin
-    /// shows it ("eq2_freq=2.5 kHz", "ratio=4", "hpf_on=On"). Repeatable; applied in order.
-    #[arg(long = "set", value_name = "ID=VALUE")]
-    pub sets: Vec<String>,
-
-    /// How many files to process at once [default: number of CPU cores].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub jobs: Option<u16>,
-
-    /// Never show the progress bar.
-    #[arg(long)]
-    pub no_progress: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 
     /// Frames per engine call (the output does not depend on it; for tests).
     #[arg(long, default_value_t = 4096, hide = true)]
@@ -57,21 +46,21 @@ pub fn run(args: ProcessArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     // Check the preset and every --set once, before any file is touched.
-    if let Err(e) = kind.build(args.preset.as_deref(), &args.sets) {
+    if let Err(e) = kind.build(args.settings.preset.as_deref(), &args.settings.sets) {
         return usage(e);
     }
     let plan = match outputs::plan(&args.files, &args.output, Depth::F32) {
         Ok(p) => p,
         Err(e) => return usage(e),
     };
-    let progress = Progress::start(&args.files, !args.no_progress);
+    let progress = Progress::start(&args.files, !args.run.no_progress);
     let jobs: Vec<PathBuf> = args.files.clone();
     let counter = progress.counter();
     let work = |path: &PathBuf| -> Result<String, String> {
         let index = jobs.iter().position(|p| p == path).unwrap_or(0);
         let out = &plan.outputs[index];
         let audio = crate::decode::decode_all(path, Arc::new(AtomicU64::new(0)))?;
-        let mut engine = kind.build(args.preset.as_deref(), &args.sets)?;
+        let mut engine = kind.build(args.settings.preset.as_deref(), &args.settings.sets)?;
         let mut share = FileShare::new(Arc::clone(&counter), path);
         let mut planes =
             crate::render::render(engine.as_mut(), &audio, args.block, |f| share.set(f))?;
@@ -89,7 +78,7 @@ pub fn run(args: ProcessArgs) -> ExitCode {
             engine.latency_samples()
         ))
     };
-    let results = progress::run_files(&args.files, args.jobs, "failed", work);
+    let results = progress::run_files(&args.files, args.run.jobs, "failed", work);
     progress.finish();
     report(&args.files, results)
 }

@@ -11,6 +11,18 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// How a command works through its files.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// How many files to work on at once [default: number of CPU cores].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// Never show the progress bar (it shows only when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
 /// A progress bar over a known amount of work, in bytes of input.
 pub struct Progress {
     bar: Option<ProgressBar>,

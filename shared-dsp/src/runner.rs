@@ -51,6 +51,55 @@ pub trait ChunkEngine {
     }
 }
 
+/// A plugin's whole engine (its runner and core), as the tests and the command line drive it
+/// outside a host: settings in plain units, then blocks of any length.
+pub trait PluginEngine {
+    /// The engine's settings, in plain units.
+    type Settings;
+
+    /// Sets new settings. Realtime-safe; called before every block.
+    fn set_settings(&mut self, settings: &Self::Settings);
+
+    /// Sets the sample rate and channel count (1 or 2) and clears all memory; ramps end at
+    /// their targets. Not realtime.
+    fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize);
+
+    /// Processes one block in place (no external sidechain). Realtime-safe.
+    fn process(&mut self, audio: &mut [&mut [f32]]);
+
+    /// The latency in samples.
+    fn latency_samples(&self) -> u32;
+
+    /// The word length the engine itself dithers its output to under `settings`, if any
+    /// (a mastering limiter's dither stage), so a file writer does not dither twice.
+    fn dithered_bits(_settings: &Self::Settings) -> Option<u32> {
+        None
+    }
+}
+
+/// An engine whose settings are held fixed: set before `prepare` and before every block, as a
+/// host wrapper does with its parameters.
+pub struct Fixed<E: PluginEngine>(pub E, pub E::Settings);
+
+impl<E: PluginEngine> Fixed<E> {
+    /// Sets the settings, then the sample rate and channel count (clears all memory).
+    pub fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        self.0.set_settings(&self.1);
+        self.0.prepare_channels(sample_rate_hz, num_channels);
+    }
+
+    /// Sets the settings, then processes one block in place.
+    pub fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.0.set_settings(&self.1);
+        self.0.process(audio);
+    }
+
+    /// The latency in samples.
+    pub fn latency_samples(&self) -> u32 {
+        self.0.latency_samples()
+    }
+}
+
 /// Input/output levels of the last [`Runner::process`] call, for meters.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunnerLevels {

@@ -521,3 +521,24 @@ impl BusCompEngine {
         &self.core.readings
     }
 }
+
+/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
+impl shared_dsp::runner::PluginEngine for BusCompEngine {
+    type Settings = BusCompSettings;
+
+    fn set_settings(&mut self, settings: &BusCompSettings) {
+        BusCompEngine::set_settings(self, settings);
+    }
+
+    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare(sample_rate_hz);
+    }
+
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block(audio, None);
+    }
+
+    fn latency_samples(&self) -> u32 {
+        BusCompEngine::latency_samples(self)
+    }
+}

@@ -13,22 +13,7 @@ use shared_dsp::dynamics::compressor::{CompressorSettings, Detector, StereoMode}
 
 const SR: f32 = 48_000.0;
 
-/// The engine with fixed settings, for the shared checks.
-struct Fixed(BusCompEngine, BusCompSettings);
-
-impl EngineUnderTest for Fixed {
-    fn prepare(&mut self, sample_rate_hz: f32) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio, None);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
+use shared_dsp::runner::Fixed;
 
 fn engine(s: &BusCompSettings, sr: f32) -> BusCompEngine {
     let mut e = BusCompEngine::new();
@@ -386,7 +371,7 @@ fn shared_engine_checks() {
     let shared = shared_plugin::meters::SharedMeters::default();
     let mut ballistics = shared_plugin::meters::MeterBallistics::default();
     let mut f = Fixed(BusCompEngine::new(), busy);
-    f.prepare(SR);
+    f.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut f, |e, pass| {
         let mut s = params.settings();
         s.oversampling = [Oversampling::Off, Oversampling::X2, Oversampling::X4][pass];

@@ -1294,3 +1294,24 @@ pub fn sanitize_settings(s: &Settings) -> Settings {
     o.output_gain = f(s.output_gain, d.output_gain, 0.0, 16.0);
     o
 }
+
+/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
+impl shared_dsp::runner::PluginEngine for ChannelStripEngine {
+    type Settings = Settings;
+
+    fn set_settings(&mut self, settings: &Settings) {
+        ChannelStripEngine::set_settings(self, settings);
+    }
+
+    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare(sample_rate_hz);
+    }
+
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block(audio);
+    }
+
+    fn latency_samples(&self) -> u32 {
+        ChannelStripEngine::latency_samples(self)
+    }
+}

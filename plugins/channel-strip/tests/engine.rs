@@ -940,22 +940,7 @@ fn a_slope_change_clears_that_filters_memory() {
     assert!(l[lat..].iter().any(|v| v.abs() > 1e-6));
 }
 
-/// The strip with fixed settings, for the shared engine checks.
-struct Fixed(ChannelStripEngine, Settings);
-
-impl engine_checks::EngineUnderTest for Fixed {
-    fn prepare(&mut self, sample_rate_hz: f32) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
+use shared_dsp::runner::Fixed;
 
 #[test]
 fn shared_engine_checks() {
@@ -972,7 +957,7 @@ fn shared_engine_checks() {
     let failures = engine_checks::hostile_input_failures(|| Fixed(ChannelStripEngine::new(), busy));
     assert!(failures.is_empty(), "{failures:#?}");
     let mut f = Fixed(ChannelStripEngine::new(), busy);
-    f.prepare(SR);
+    f.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut f, |e, pass| {
         e.1.bypass = pass == 1;
     });

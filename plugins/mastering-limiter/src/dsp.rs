@@ -506,3 +506,27 @@ impl LimiterEngine {
         self.core.learner.suggest(target_lufs)
     }
 }
+
+/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
+impl shared_dsp::runner::PluginEngine for LimiterEngine {
+    type Settings = MasteringSettings;
+
+    fn set_settings(&mut self, settings: &MasteringSettings) {
+        LimiterEngine::set_settings(self, settings);
+    }
+
+    fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        LimiterEngine::prepare_channels(self, sample_rate_hz, num_channels);
+    }
+
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block(audio);
+    }
+
+    fn latency_samples(&self) -> u32 {
+        LimiterEngine::latency_samples(self)
+    }
+    fn dithered_bits(settings: &MasteringSettings) -> Option<u32> {
+        (settings.dither != DitherMode::Off && !settings.bypass).then(|| settings.bits.bits())
+    }
+}

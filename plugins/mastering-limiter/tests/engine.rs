@@ -19,22 +19,7 @@ use shared_dsp::monitor::MonitorSystem;
 
 const SR: f32 = 48_000.0;
 
-/// The engine with fixed settings, for the shared checks.
-struct Fixed(LimiterEngine, MasteringSettings);
-
-impl EngineUnderTest for Fixed {
-    fn prepare(&mut self, sample_rate_hz: f32) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
+use shared_dsp::runner::Fixed;
 
 fn engine(s: &MasteringSettings, sr: f32) -> LimiterEngine {
     let mut e = LimiterEngine::new();
@@ -379,7 +364,7 @@ fn shared_engine_checks() {
     let failures = engine_checks::hostile_input_failures(|| Fixed(LimiterEngine::new(), loud));
     assert!(failures.is_empty(), "{failures:#?}");
     let mut fixed = Fixed(LimiterEngine::new(), loud);
-    fixed.prepare(SR);
+    fixed.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut fixed, |e, i| {
         // Settings changes between blocks must not allocate either.
         let mut s = loud;

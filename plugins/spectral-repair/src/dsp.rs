@@ -710,3 +710,24 @@ impl RepairEngine {
         self.core.declip.latency_samples()
     }
 }
+
+/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
+impl shared_dsp::runner::PluginEngine for RepairEngine {
+    type Settings = RepairSettings;
+
+    fn set_settings(&mut self, settings: &RepairSettings) {
+        RepairEngine::set_settings(self, settings);
+    }
+
+    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare(sample_rate_hz);
+    }
+
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block(audio);
+    }
+
+    fn latency_samples(&self) -> u32 {
+        RepairEngine::latency_samples(self)
+    }
+}

@@ -16,22 +16,7 @@ use spectral_repair::params::RepairParams;
 
 const SR: f32 = 48_000.0;
 
-/// The engine with fixed settings, for the shared checks.
-struct Fixed(RepairEngine, RepairSettings);
-
-impl EngineUnderTest for Fixed {
-    fn prepare(&mut self, sample_rate_hz: f32) {
-        self.0.set_settings(&self.1);
-        self.0.prepare(sample_rate_hz);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.0.set_settings(&self.1);
-        self.0.process_block(audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        self.0.latency_samples()
-    }
-}
+use shared_dsp::runner::Fixed;
 
 /// Every module on at its defaults.
 fn all_on() -> RepairSettings {
@@ -367,7 +352,7 @@ fn shared_engine_checks() {
     let failures = engine_checks::hostile_input_failures(|| Fixed(RepairEngine::new(), s));
     assert!(failures.is_empty(), "{failures:#?}");
     let mut fixed = Fixed(RepairEngine::new(), s);
-    fixed.prepare(SR);
+    fixed.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut fixed, |e, i| {
         // Switching modules, FFT sizes and learning between blocks must not allocate either.
         let mut s = all_on();

@@ -25,6 +25,19 @@ pub trait EngineUnderTest {
     fn latency_samples(&self) -> u32;
 }
 
+/// Every plugin engine, held at fixed settings, is checked the same way (stereo).
+impl<E: shared_dsp::runner::PluginEngine> EngineUnderTest for shared_dsp::runner::Fixed<E> {
+    fn prepare(&mut self, sample_rate_hz: f32) {
+        shared_dsp::runner::Fixed::prepare(self, sample_rate_hz, 2);
+    }
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        shared_dsp::runner::Fixed::process(self, audio);
+    }
+    fn latency_samples(&self) -> u32 {
+        shared_dsp::runner::Fixed::latency_samples(self)
+    }
+}
+
 /// Deterministic white noise in ±`amp` (xorshift), for reproducible tests.
 pub fn noise(num_samples: usize, seed: u64, amp: f32) -> Vec<f32> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
