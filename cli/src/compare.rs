@@ -5,6 +5,7 @@
 use crate::analysis::{self, Band, BandSpacing, StereoImage};
 use crate::decode::Audio;
 use crate::progress::{self, Progress};
+use crate::report::{fmt_duration, fmt_num, num};
 use serde_json::{json, Map, Value};
 use shared_dsp::loudness::{ChannelRole, LoudnessMeter, LoudnessReadings};
 use std::fmt::Write as _;
@@ -34,7 +35,7 @@ Surround files: correlation and width use the front left and right channels.
 
 Tonal balance: the power in each 1/3-octave band (IEC 61260-1 base-10 bands, named by their \
 ISO 266 centres 25 Hz ... 20 kHz; --bands octave: 31.5 Hz ... 16 kHz) from a Welch power \
-spectrum (Hann frames of about 0.7 s, 32768 samples at 44.1/48 kHz, 50 % overlap), summed over \
+spectrum (Hann frames of about 1.4 s, 65536 samples at 44.1/48 kHz, 50 % overlap), summed over \
 channels, in dB, minus the file's integrated loudness: the curves are loudness-matched, so two \
 files that differ only in gain have identical curves and the difference column shows only \
 tonal differences (positive: the mix has more of that band than the reference at equal \
@@ -96,7 +97,7 @@ pub struct CompareArgs {
     #[arg(value_name = "REFERENCE")]
     pub reference: PathBuf,
 
-    /// Print one JSON object instead of the tables (keys below).
+    /// Print one JSON object instead of the tables (keys: see --help).
     #[arg(long)]
     pub json: bool,
 
@@ -200,33 +201,6 @@ fn analyse_file(
     analyse_audio(&audio, spacing)
 }
 
-/// A finite number rounded to 3 decimals, or JSON `null`.
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!((x * 1000.0).round() / 1000.0 + 0.0)
-    } else {
-        Value::Null
-    }
-}
-
-/// `x` with `decimals` decimals (signed if asked), "-inf"/"+inf", or "n/a" for NaN.
-fn fmt_num(x: f64, decimals: usize, signed: bool) -> String {
-    if x.is_nan() {
-        "n/a".to_string()
-    } else if x.is_infinite() {
-        if x > 0.0 { "+inf" } else { "-inf" }.to_string()
-    } else {
-        // Round first and add 0 so that -0.04 prints as 0.0, not -0.0.
-        let scale = 10f64.powi(decimals as i32);
-        let x = (x * scale).round() / scale + 0.0;
-        if signed {
-            format!("{x:+.decimals$}")
-        } else {
-            format!("{x:.decimals$}")
-        }
-    }
-}
-
 /// The scalar metrics, in table and JSON order: (table label, JSON key, unit, decimals,
 /// value).
 fn metrics(a: &FileAnalysis) -> [(&'static str, &'static str, &'static str, usize, f64); 9] {
@@ -256,10 +230,10 @@ fn metrics(a: &FileAnalysis) -> [(&'static str, &'static str, &'static str, usiz
     ]
 }
 
-/// `mix − reference`, NaN when either is missing.
+/// `mix − reference`, NaN unless both are finite (no difference with silence's −∞).
 fn difference(mix: Option<f64>, reference: Option<f64>) -> f64 {
     match (mix, reference) {
-        (Some(m), Some(r)) => m - r,
+        (Some(m), Some(r)) if m.is_finite() && r.is_finite() => m - r,
         _ => f64::NAN,
     }
 }
@@ -301,7 +275,7 @@ fn to_json(
 ) -> Value {
     let mut diff = Map::new();
     for ((_, key, _, _, m), (_, _, _, _, r)) in metrics(mix).into_iter().zip(metrics(reference)) {
-        diff.insert(key.into(), num(m - r));
+        diff.insert(key.into(), num(difference(Some(m), Some(r))));
     }
     let rows: Vec<Value> = band_rows(bands.spacing(), mix, reference)
         .into_iter()
@@ -321,19 +295,6 @@ fn to_json(
     obj.insert("band_spacing".into(), json!(bands.name()));
     obj.insert("bands".into(), Value::Array(rows));
     Value::Object(obj)
-}
-
-/// `seconds` as m:ss.s (or h:mm:ss.s).
-fn fmt_duration(seconds: f64) -> String {
-    let tenths = (seconds * 10.0).round() as u64;
-    let (h, rest) = (tenths / 36_000, tenths % 36_000);
-    let (min, rest) = (rest / 600, rest % 600);
-    let (s, t) = (rest / 10, rest % 10);
-    if h > 0 {
-        format!("{h}:{min:02}:{s:02}.{t}")
-    } else {
-        format!("{min}:{s:02}.{t}")
-    }
 }
 
 /// A band's nominal centre as printed: "31.5", "1000", "12500".
@@ -395,7 +356,7 @@ fn to_table(
             "  {label:<20}{:>8}  {:>8}  {:>8}  {unit}",
             fmt_num(m, decimals, signed),
             fmt_num(r, decimals, signed),
-            fmt_num(m - r, decimals, true),
+            fmt_num(difference(Some(m), Some(r)), decimals, true),
         );
     }
     let title = match bands {
@@ -408,8 +369,8 @@ fn to_table(
     );
     let _ = writeln!(
         out,
-        "  {:>8}  {:>8}  {:>8}  {:>8}  {:>BAR_HALF$}|{}",
-        "Hz", "MIX", "REF", "MIX-REF", "mix less ", " more (1 dB/char)"
+        "  {:>8}  {:>8}  {:>8}  {:>8}  {:>BAR_HALF$}| more (1 dB/char)",
+        "Hz", "MIX", "REF", "MIX-REF", "mix less "
     );
     for (band, m, r) in band_rows(bands.spacing(), mix, reference) {
         let delta = difference(m, r);

@@ -150,13 +150,8 @@ struct LoudnessArgs {
     #[arg(long)]
     series: bool,
 
-    /// How many files to measure at once [default: number of CPU cores].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
-
-    /// Never show the progress bar (it shows only when stderr is a terminal and not with --json).
-    #[arg(long)]
-    no_progress: bool,
+    #[command(flatten)]
+    run: progress::RunArgs,
 
     /// Also draw momentary and short-term loudness over time as a PNG (one input file only),
     /// with the integrated loudness, the -14 LUFS streaming target, the -1 dBTP ceiling and
@@ -187,11 +182,11 @@ fn loudness(args: LoudnessArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let want_series = args.series || args.plot.is_some();
-    let progress = progress::Progress::start(&args.files, !args.json && !args.no_progress);
+    let progress = progress::Progress::start(&args.files, !args.json && !args.run.no_progress);
     let counter = progress.counter();
     let results = progress::run_files(
         &args.files,
-        args.jobs,
+        args.run.jobs,
         "undecodable: decoder failed",
         |path| measure::measure_file(path, want_series, std::sync::Arc::clone(&counter)),
     );

@@ -21,9 +21,10 @@ use crate::outputs::{self, OutputArgs};
 use crate::plugins::{OfflineEngine, PluginKind, SettingsArgs};
 use crate::progress::{self, FileShare, Progress, RunArgs};
 use crate::render;
+use crate::report::num;
 use crate::write::{self, Depth};
 use mastering_limiter::dsp::{LimiterEngine, Listen, MasteringSettings};
-use serde_json::{json, Value};
+use serde_json::json;
 use shared_dsp::db::db_to_gain;
 use shared_dsp::dither::{DitherBits, DitherMode};
 use shared_dsp::dynamics::limiter::learn::{LearnError, LEARN_MAX_GAIN_DB};
@@ -412,15 +413,6 @@ pub fn run(args: MasterArgs) -> ExitCode {
     });
     progress.finish();
     print_report(&args, ceiling, results)
-}
-
-/// JSON number or null.
-fn num(x: f64) -> Value {
-    if x.is_finite() {
-        json!((x * 100.0).round() / 100.0)
-    } else {
-        Value::Null
-    }
 }
 
 /// Prints the table or JSON lines and returns the exit status: 1 if any file failed or did

@@ -55,15 +55,20 @@ mod palette {
 /// How a text is placed relative to its anchor's x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Align {
+    /// The text starts at x.
     Left,
+    /// The text is centred on x.
     Centre,
+    /// The text ends at x.
     Right,
 }
 
 /// Collects a glyph outline (font units already scaled to pixels, y up) into a path, offset
 /// by `dx` and flipped to the canvas's y-down coordinates.
 struct GlyphPen<'p> {
+    /// The path the outline is appended to.
     path: &'p mut BezPath,
+    /// Horizontal offset of the glyph (the advance of the text before it), in px.
     dx: f64,
 }
 
@@ -94,7 +99,9 @@ impl OutlinePen for GlyphPen<'_> {
 
 /// A picture being drawn: a `vello_cpu` context and the label font.
 struct Canvas {
+    /// The drawing commands so far.
     ctx: RenderContext,
+    /// The label typeface.
     font: FontRef<'static>,
 }
 
@@ -202,6 +209,22 @@ impl Canvas {
         (path, x)
     }
 
+    /// `text`, or its start and "…" if it is wider than `max_width` px at `size_px`.
+    fn fit(&self, text: &str, size_px: f64, max_width: f64) -> String {
+        if self.text_width(text, size_px) <= max_width {
+            return text.to_string();
+        }
+        let mut chars: Vec<char> = text.chars().collect();
+        while !chars.is_empty() {
+            chars.pop();
+            let short: String = chars.iter().chain(['…'].iter()).collect();
+            if self.text_width(&short, size_px) <= max_width {
+                return short;
+            }
+        }
+        "…".to_string()
+    }
+
     /// The advance width of `text` at `size_px`.
     fn text_width(&self, text: &str, size_px: f64) -> f64 {
         self.text_path(text, size_px).1
@@ -278,10 +301,15 @@ impl Canvas {
 /// A linear or logarithmic map from data values to pixels.
 #[derive(Debug, Clone, Copy)]
 struct Scale {
+    /// Data value at `px_lo`.
     lo: f64,
+    /// Data value at `px_hi`.
     hi: f64,
+    /// Pixel coordinate of `lo`.
     px_lo: f64,
+    /// Pixel coordinate of `hi`.
     px_hi: f64,
+    /// Logarithmic (frequency) rather than linear.
     log: bool,
 }
 
@@ -419,16 +447,27 @@ pub fn loudness_png(
     };
 
     let mut c = Canvas::new(palette::WINDOW_BG)?;
-    // Header: file name and the readings.
-    let w = c.text(file_name, left, 34.0, 22.0, palette::TEXT, Align::Left);
+    // Header: file name (shortened to fit) and the readings.
+    let with_unit = |x: f64, signed: bool, unit: &str| {
+        if x.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{} {unit}", db1(x, signed))
+        }
+    };
     let stats = format!(
-        "Integrated {} LUFS    LRA {} LU    True peak {} dBTP    PLR {} dB    {}",
-        db1(r.integrated_lufs, false),
-        db1(r.lra_lu, false),
-        db1(r.true_peak_dbtp, true),
-        db1(r.plr_db, false),
+        "Integrated {}    LRA {}    True peak {}    PLR {}    {}",
+        with_unit(r.integrated_lufs, false, "LUFS"),
+        with_unit(r.lra_lu, false, "LU"),
+        with_unit(r.true_peak_dbtp, true, "dBTP"),
+        with_unit(r.plr_db, false, "dB"),
         duration_label(duration_s),
     );
+    let corner = "Loudness over time · EBU R 128";
+    let page_right = f64::from(WIDTH_PX) - 24.0;
+    let room = page_right - left - c.text_width(&stats, 15.0) - c.text_width(corner, 13.0) - 48.0;
+    let name = c.fit(file_name, 22.0, room);
+    let w = c.text(&name, left, 34.0, 22.0, palette::TEXT, Align::Left);
     c.text(
         &stats,
         left + w + 24.0,
@@ -438,8 +477,8 @@ pub fn loudness_png(
         Align::Left,
     );
     c.text(
-        "Loudness over time · EBU R 128",
-        f64::from(WIDTH_PX) - 24.0,
+        corner,
+        page_right,
         34.0,
         13.0,
         palette::GRID_TEXT,
@@ -770,7 +809,8 @@ pub fn compare_png(path: &Path, s: &BandSpectra<'_>) -> Result<(), String> {
     };
     // Lower range: symmetric around 0, at least ±3 dB.
     let worst = deltas.iter().flatten().fold(0.0f64, |a, d| a.max(d.abs()));
-    let d_lim = ((worst + 0.5) / 3.0).ceil().max(1.0) * 3.0;
+    // 20 % headroom for the value labels above (below) the bars.
+    let d_lim = ((worst * 1.2 + 0.5) / 3.0).ceil().max(1.0) * 3.0;
     let ds = Scale {
         lo: -d_lim,
         hi: d_lim,
@@ -780,31 +820,43 @@ pub fn compare_png(path: &Path, s: &BandSpectra<'_>) -> Result<(), String> {
     };
 
     let mut c = Canvas::new(palette::WINDOW_BG)?;
-    // Header: "MIX vs REFERENCE" in the curves' colours, then what is shown.
+    // Header: "MIX vs REFERENCE" in the curves' colours (names shortened to fit), what is
+    // shown, and the legend.
+    let corner = "Tonal balance";
+    let room = right - left - c.text_width(corner, 13.0) - 24.0 - c.text_width("  vs  ", 22.0);
+    let mix_name = c.fit(s.mix_name, 22.0, room / 2.0);
+    let reference_name = c.fit(s.reference_name, 22.0, room - c.text_width(&mix_name, 22.0));
     let mut x = left;
-    x += c.text(s.mix_name, x, 34.0, 22.0, palette::ACCENT, Align::Left);
+    x += c.text(&mix_name, x, 34.0, 22.0, palette::ACCENT, Align::Left);
     x += c.text("  vs  ", x, 34.0, 22.0, palette::LABEL, Align::Left);
-    c.text(s.reference_name, x, 34.0, 22.0, palette::CURVE, Align::Left);
-    c.text(
-        "Tonal balance",
-        f64::from(WIDTH_PX) - 24.0,
-        34.0,
-        13.0,
-        palette::GRID_TEXT,
-        Align::Right,
-    );
+    c.text(&reference_name, x, 34.0, 22.0, palette::CURVE, Align::Left);
+    c.text(corner, right, 34.0, 13.0, palette::GRID_TEXT, Align::Right);
     let band_name = if s.bands_per_octave == 1 {
         "Octave"
     } else {
         "1/3-octave"
     };
-    let caption = format!(
-        "{band_name} bands, loudness-matched (band level − integrated loudness).   \
-         Mix {} LUFS, reference {} LUFS",
-        db1(s.mix_lufs, false),
-        db1(s.reference_lufs, false)
-    );
-    c.text(&caption, left, 62.0, 14.0, palette::LABEL, Align::Left);
+    let caption = format!("{band_name} bands, loudness-matched: band level − integrated loudness");
+    c.text(&caption, left, 64.0, 14.0, palette::LABEL, Align::Left);
+    let entries = [
+        (
+            format!("Mix  {} LUFS", db1(s.mix_lufs, false)),
+            palette::ACCENT,
+        ),
+        (
+            format!("Reference  {} LUFS", db1(s.reference_lufs, false)),
+            palette::CURVE,
+        ),
+    ];
+    let legend_w: f64 = entries
+        .iter()
+        .map(|(t, _)| c.text_width(t, 13.0) + 55.0)
+        .sum::<f64>()
+        - 22.0;
+    let mut x = right - legend_w;
+    for (text, color) in &entries {
+        x = c.legend_entry(x, 64.0, text, *color, 2.4, &[]);
+    }
 
     // Upper panel: the two spectra.
     let panel1 = Rect::new(left, top1, right, bottom1);
@@ -849,29 +901,6 @@ pub fn compare_png(path: &Path, s: &BandSpectra<'_>) -> Result<(), String> {
     }
     c.unclip();
     c.stroke(&panel1.to_path(0.1), 1.0, palette::GRID, &[]);
-    // Legend in the panel's top right corner.
-    let entries = [
-        (s.mix_name, palette::ACCENT),
-        (s.reference_name, palette::CURVE),
-    ];
-    let legend_w = entries
-        .iter()
-        .map(|(n, _)| c.text_width(n, 13.0))
-        .fold(0.0, f64::max)
-        + 58.0;
-    let legend = Rect::new(
-        right - legend_w - 10.0,
-        top1 + 10.0,
-        right - 10.0,
-        top1 + 58.0,
-    );
-    c.rect(legend, palette::WINDOW_BG.with_alpha(0.9));
-    c.stroke(&legend.to_path(0.1), 1.0, palette::GRID, &[]);
-    for (i, (name, color)) in entries.iter().enumerate() {
-        let y = legend.y0 + 20.0 + 18.0 * i as f64;
-        c.legend_entry(legend.x0 + 10.0, y, name, *color, 2.4, &[]);
-    }
-
     // Lower panel: mix − reference per band, as bars.
     let panel2 = Rect::new(left, top2, right, bottom2);
     c.rect(panel2, palette::DISPLAY_BG);
@@ -984,5 +1013,12 @@ mod tests {
         assert!(w > 30.0 && w < 100.0, "{w}");
         assert!(path.elements().len() > 20);
         assert!(c.text_width("1000", 13.0) > c.text_width("1", 13.0));
+        let long = "a-very-long-file-name-that-does-not-fit.wav";
+        let short = c.fit(long, 22.0, 200.0);
+        assert!(
+            short.ends_with('…') && c.text_width(&short, 22.0) <= 200.0,
+            "{short}"
+        );
+        assert_eq!(c.fit("mix.wav", 22.0, 200.0), "mix.wav");
     }
 }

@@ -134,7 +134,7 @@ pub fn platforms(m: &Measurement) -> Vec<PlatformResult> {
 }
 
 /// A finite number rounded to 3 decimals, or JSON `null` (silence gives −∞ loudness).
-fn num(x: f64) -> Value {
+pub fn num(x: f64) -> Value {
     if x.is_finite() {
         json!((x * 1000.0).round() / 1000.0)
     } else {
@@ -186,25 +186,31 @@ pub fn to_json(file: &str, m: &Measurement, with_series: bool) -> Value {
     Value::Object(obj)
 }
 
-/// `x` with one decimal and a unit, or "-inf" for silence.
+/// `x` with one decimal, or "-inf" for silence.
 fn fmt_db(x: f64, signed: bool) -> String {
-    if x.is_finite() {
-        // Round first and add 0 so that -0.04 prints as 0.0, not -0.0.
-        let x = (x * 10.0).round() / 10.0 + 0.0;
-        if signed {
-            format!("{x:+.1}")
-        } else {
-            format!("{x:.1}")
-        }
-    } else if x.is_nan() {
+    fmt_num(x, 1, signed)
+}
+
+/// `x` with `decimals` decimals (signed if asked), "-inf"/"+inf", or "n/a" for NaN.
+pub fn fmt_num(x: f64, decimals: usize, signed: bool) -> String {
+    if x.is_nan() {
         "n/a".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "+inf" } else { "-inf" }.to_string()
     } else {
-        "-inf".to_string()
+        // Round first and add 0 so that -0.04 prints as 0.0, not -0.0.
+        let scale = 10f64.powi(decimals as i32);
+        let x = (x * scale).round() / scale + 0.0;
+        if signed {
+            format!("{x:+.decimals$}")
+        } else {
+            format!("{x:.decimals$}")
+        }
     }
 }
 
 /// `seconds` as h:mm:ss.s or m:ss.s.
-fn fmt_duration(seconds: f64) -> String {
+pub fn fmt_duration(seconds: f64) -> String {
     let tenths = (seconds * 10.0).round() as u64;
     let (h, rest) = (tenths / 36_000, tenths % 36_000);
     let (min, rest) = (rest / 600, rest % 600);
