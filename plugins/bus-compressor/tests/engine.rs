@@ -7,7 +7,7 @@ static ALLOCATOR: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;
 
 use bus_compressor::dsp::{BusCompEngine, BusCompSettings, Oversampling};
 use bus_compressor::params::BusCompParams;
-use engine_checks::{sine, EngineUnderTest};
+use engine_checks::sine;
 use shared_dsp::db::{db_to_gain, gain_to_db};
 use shared_dsp::dynamics::compressor::{CompressorSettings, Detector, StereoMode};
 

@@ -944,7 +944,6 @@ use shared_dsp::runner::Fixed;
 
 #[test]
 fn shared_engine_checks() {
-    use engine_checks::EngineUnderTest;
     // Null at defaults: bit-exact, delayed by the latency.
     let input = engine_checks::programme(48_000, SR);
     let db = engine_checks::null_db(

@@ -8,7 +8,7 @@
 static ALLOCATOR: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;
 
 use engine_checks::recordings::{load, Recording};
-use engine_checks::{sine, EngineUnderTest};
+use engine_checks::sine;
 use mastering_limiter::dsp::{LimiterEngine, Listen, MasteringSettings};
 use shared_dsp::db::db_to_gain;
 use shared_dsp::dither::{DitherBits, DitherMode};

@@ -9,7 +9,6 @@
 static ALLOCATOR: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;
 
 use engine_checks::damage::{self, snr_db};
-use engine_checks::EngineUnderTest;
 use shared_plugin::presets::apply_without_host;
 use spectral_repair::dsp::{OutputMode, RepairEngine, RepairSettings};
 use spectral_repair::params::RepairParams;
