@@ -23,33 +23,40 @@ pub const HEIGHT_PX: u16 = 700;
 /// An sRGB colour with alpha.
 type Color = AlphaColor<Srgb>;
 
-/// The suite's palette (the same values as `shared_gui::theme`).
+/// The suite's palette: the editors' colours (`shared_gui::theme`), plus two the editors do
+/// not need.
 mod palette {
     use super::Color;
+    use shared_gui::theme;
+
+    /// An editor colour for the plots.
+    const fn c(c: egui::Color32) -> Color {
+        Color::from_rgba8(c.r(), c.g(), c.b(), c.a())
+    }
     /// Window background.
-    pub const WINDOW_BG: Color = Color::from_rgb8(30, 30, 30);
+    pub const WINDOW_BG: Color = c(theme::WINDOW_BG);
     /// Background of the plot areas.
-    pub const DISPLAY_BG: Color = Color::from_rgb8(18, 18, 18);
+    pub const DISPLAY_BG: Color = c(theme::DISPLAY_BG);
     /// Major grid lines.
-    pub const GRID: Color = Color::from_rgb8(48, 48, 48);
-    /// Minor grid lines.
+    pub const GRID: Color = c(theme::GRID);
+    /// Minor grid lines (between the display background and the grid).
     pub const GRID_MINOR: Color = Color::from_rgb8(32, 32, 32);
     /// Tick labels.
-    pub const GRID_TEXT: Color = Color::from_rgb8(150, 150, 150);
+    pub const GRID_TEXT: Color = c(theme::GRID_TEXT);
     /// Titles and values.
-    pub const TEXT: Color = Color::from_rgb8(225, 225, 225);
+    pub const TEXT: Color = c(theme::TEXT);
     /// Captions.
-    pub const LABEL: Color = Color::from_rgb8(165, 165, 165);
+    pub const LABEL: Color = c(theme::LABEL);
     /// Accent (the mix, short-term loudness).
-    pub const ACCENT: Color = Color::from_rgb8(232, 160, 64);
+    pub const ACCENT: Color = c(theme::ACCENT);
     /// Curves (the reference, momentary loudness).
-    pub const CURVE: Color = Color::from_rgb8(110, 200, 255);
-    /// Target lines.
-    pub const TARGET: Color = Color::from_rgb8(120, 210, 120);
+    pub const CURVE: Color = c(theme::CURVE);
+    /// Target lines (green, as the limiter editor's target).
+    pub const TARGET: Color = c(theme::LEVEL);
     /// Ceilings and overs.
-    pub const WARN: Color = Color::from_rgb8(240, 110, 90);
+    pub const WARN: Color = c(theme::WARN);
     /// Peak markers.
-    pub const PEAK: Color = Color::from_rgb8(220, 220, 120);
+    pub const PEAK: Color = c(theme::PEAK);
 }
 
 /// How a text is placed relative to its anchor's x.
