@@ -254,7 +254,7 @@ pub fn welch_power_spectrum(channels: &[&[f32]], sample_rate_hz: f64) -> PowerSp
         starts.push(len - frame_len);
     }
     let window: Vec<f64> = (0..frame_len)
-        .map(|n| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / frame_len as f64).cos())
+        .map(|n| shared_dsp::stft::periodic_hann(n, frame_len))
         .collect();
     let window_energy: f64 = window.iter().map(|w| w * w).sum();
     let fft = RealFftPlanner::<f64>::new().plan_fft_forward(fft_len);

@@ -525,18 +525,7 @@ pub fn loudness_png(
     // Plot area and grid.
     c.rect(area, palette::DISPLAY_BG);
     let step_db = nice_step(y_hi - y_lo, 12.0, &[3.0, 6.0, 12.0, 24.0]);
-    for v in ticks(y_lo, y_hi, step_db) {
-        let y = ys.px(v);
-        c.line((left, y), (right, y), 1.0, palette::GRID, &[]);
-        c.text(
-            &int_label(v),
-            left - 9.0,
-            y + 4.5,
-            13.0,
-            palette::GRID_TEXT,
-            Align::Right,
-        );
-    }
+    db_grid(&mut c, ys, left, right, ticks(y_lo, y_hi, step_db));
     let step_s = nice_step(
         duration_s,
         12.0,
@@ -751,6 +740,22 @@ fn hz_label(hz: f64) -> String {
     }
 }
 
+/// Horizontal grid lines at the `levels` (dB or LUFS), labelled left of the plot area.
+fn db_grid(c: &mut Canvas, ys: Scale, left: f64, right: f64, levels: Vec<f64>) {
+    for v in levels {
+        let y = ys.px(v);
+        c.line((left, y), (right, y), 1.0, palette::GRID, &[]);
+        c.text(
+            &int_label(v),
+            left - 9.0,
+            y + 4.5,
+            13.0,
+            palette::GRID_TEXT,
+            Align::Right,
+        );
+    }
+}
+
 /// Draws the vertical frequency grid of a panel (1-2-5 major lines, the rest minor).
 fn frequency_grid(c: &mut Canvas, xs: Scale, top: f64, bottom: f64, labels_at: Option<f64>) {
     let mut decade = 10.0;
@@ -870,18 +875,7 @@ pub fn compare_png(path: &Path, s: &BandSpectra<'_>) -> Result<(), String> {
     c.rect(panel1, palette::DISPLAY_BG);
     frequency_grid(&mut c, xs, top1, bottom1, None);
     let step = nice_step(y_hi - y_lo, 10.0, &[3.0, 6.0, 12.0, 24.0]);
-    for v in ticks(y_lo, y_hi, step) {
-        let y = ys.px(v);
-        c.line((left, y), (right, y), 1.0, palette::GRID, &[]);
-        c.text(
-            &int_label(v),
-            left - 9.0,
-            y + 4.5,
-            13.0,
-            palette::GRID_TEXT,
-            Align::Right,
-        );
-    }
+    db_grid(&mut c, ys, left, right, ticks(y_lo, y_hi, step));
     c.text_vertical(
         "Level re. integrated (dB)",
         22.0,

@@ -24,6 +24,13 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
+/// The periodic Hann window's value at `i` of `n` (Harris, "On the use of windows for harmonic
+/// analysis with the discrete Fourier transform", Proc. IEEE 66(1), 1978): `0.5 − 0.5·cos(2πi/n)`,
+/// which overlap-adds to a constant at hops of `n/2`, `n/4`, ….
+pub fn periodic_hann(i: usize, n: usize) -> f64 {
+    0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos()
+}
+
 /// Smallest FFT size, samples.
 pub const MIN_FFT_SIZE: usize = 256;
 /// Largest FFT size, samples.
@@ -98,12 +105,7 @@ impl StftProcessor {
                 scratch_len = scratch_len
                     .max(forward.get_scratch_len())
                     .max(inverse.get_scratch_len());
-                let window: Vec<f32> = (0..n)
-                    .map(|i| {
-                        let hann = 0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos();
-                        hann.sqrt() as f32
-                    })
-                    .collect();
+                let window: Vec<f32> = (0..n).map(|i| periodic_hann(i, n).sqrt() as f32).collect();
                 let window_energy = window.iter().map(|&w| (w as f64).powi(2)).sum::<f64>() as f32;
                 let mut synthesis_scale = [0.0; 2];
                 for (scale, &overlap) in synthesis_scale.iter_mut().zip(OVERLAPS.iter()) {

@@ -33,10 +33,7 @@ impl Default for SpectrumAnalyser {
     fn default() -> Self {
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(ANALYSER_SIZE);
         let window: Vec<f32> = (0..ANALYSER_SIZE)
-            .map(|i| {
-                let x = std::f32::consts::TAU * i as f32 / ANALYSER_SIZE as f32;
-                0.5 - 0.5 * x.cos()
-            })
+            .map(|i| shared_dsp::stft::periodic_hann(i, ANALYSER_SIZE) as f32)
             .collect();
         let bins = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
