@@ -11,7 +11,15 @@
 //!   [`BYPASS_FADE_MS`]; once the fade has ended the output *is* the delayed input, bit for bit;
 //! - checks the output: if anything non-finite ever comes out, it outputs silence for that
 //!   chunk and resets the engine rather than ringing NaN forever;
-//! - accumulates input and output levels for meters.
+//! - accumulates input and output levels for meters;
+//! - starts clean at the first sound: from a reset until the first non-zero input sample
+//!   (main or sidechain) the engine is not run (silence in is silence out, the position stays
+//!   0), and at that sample the engine is reset, so every setting that arrived during the
+//!   silence holds from the first sound as if it had been loaded before the first block (no
+//!   crossfade, no priming, no half-way ramp). A DAW loading a session activates the plugin,
+//!   runs a few silent blocks at its own block size and then sets the saved parameters; with
+//!   this the render of the session does not depend on the block size or on when in the
+//!   silence the settings arrived.
 //!
 //! It knows nothing of hosts: the plugin wrapper, the tests and the command line all drive
 //! engines through it.
@@ -120,6 +128,8 @@ pub struct Runner {
     key: [[f32; MAX_CHUNK]; MAX_CHANNELS],
     levels: RunnerLevels,
     num_resets: u64,
+    /// No non-zero input since the last reset: the engine has not run yet.
+    pristine: bool,
 }
 
 impl Runner {
@@ -137,6 +147,7 @@ impl Runner {
             key: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
             levels: RunnerLevels::default(),
             num_resets: 0,
+            pristine: true,
         }
     }
 
@@ -157,6 +168,12 @@ impl Runner {
             d.reset();
         }
         self.position = 0;
+        self.pristine = true;
+    }
+
+    /// True from a reset until the first non-zero input sample (see the module docs).
+    pub fn is_pristine(&self) -> bool {
+        self.pristine
     }
 
     /// Sets the bypass target; the output crossfades to the delayed input over
@@ -204,6 +221,29 @@ impl Runner {
         let len = audio[..nc].iter().map(|c| c.len()).min().unwrap_or(0);
         let key = key.filter(|k| !k.is_empty());
         let mut start = 0;
+        if self.pristine {
+            // Leading silence: nothing to do (silence in, silence out). At the first sound the
+            // engine starts from a reset, with whatever settings it holds by then.
+            let sounding = |c: &[f32]| c.iter().position(|&x| x != 0.0);
+            let first_main = audio[..nc].iter().filter_map(|c| sounding(&c[..len])).min();
+            let first_key = key
+                .into_iter()
+                .flat_map(|k| k.iter())
+                .filter_map(|c| sounding(&c[..len.min(c.len())]))
+                .min();
+            match first_main.into_iter().chain(first_key).min() {
+                None => return,
+                Some(i) => {
+                    start = i;
+                    self.pristine = false;
+                    let t = self.bypass.target();
+                    self.bypass.reset(t);
+                    let g = self.bypass_gain.target();
+                    self.bypass_gain.reset(g);
+                    engine.reset();
+                }
+            }
+        }
         while start < len {
             let grid = engine.chunk_grid().clamp(1, MAX_CHUNK) as u64;
             let to_grid = (grid - self.position % grid) as usize;

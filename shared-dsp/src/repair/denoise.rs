@@ -17,7 +17,10 @@
 //!   a constant bias factor, as in I. Cohen, "Noise spectrum estimation in adverse
 //!   environments: improved minima controlled recursive averaging", IEEE Trans. SAP 11(5),
 //!   2003 (B_min), calibrated for stationary noise at these smoothing constants. Time
-//!   constants are converted from Martin's 16 ms hop to the current hop.
+//!   constants are converted from Martin's 16 ms hop to the current hop. The per-bin minima
+//!   are then averaged over a sixth of an octave in the log domain and held under their
+//!   smooth lower envelope (see `ADAPTIVE_SMOOTH_OCT` in the source): a broadband noise floor
+//!   is smooth in frequency, the minima of music are not.
 //! * **Noise estimate, profile**: the mean periodogram learned while `learn` was on, stored as a
 //!   [`NoiseProfile`] (per-sample power density at [`PROFILE_POINTS`] frequencies, independent
 //!   of FFT size) and mapped onto the current bins by linear interpolation in frequency.
@@ -87,17 +90,33 @@ const PROFILE_OVERESTIMATE: f32 = 1.0;
 /// raw 8 s minimum is programme, not noise (it made loud masters up to 15 dB worse than the
 /// noisy input); the slope-limited envelope below is what keeps it honest, not this factor.
 const ADAPTIVE_OVERESTIMATE: f32 = 1.0;
-/// Steepest spectral slope the adaptive noise estimate may have, dB per octave. Broadband
-/// noise floors (hiss, preamp and tape noise, room tone) are smooth in frequency, while the
-/// minimum statistics of dense music are not: in bins where the music never pauses the
-/// minimum is programme. The estimate is therefore replaced by its lower envelope under this
-/// slope (a distance transform on the log-frequency axis, two passes), so the bins where the
-/// noise shows through bound those where it does not.
+/// The adaptive estimate, from the per-bin bias-corrected minima in three steps:
+///
+/// 1. **Averaged over frequency** in the log domain over [`ADAPTIVE_SMOOTH_OCT`] (at least
+///    [`ADAPTIVE_SMOOTH_MIN_HALF`] bins each side). Each bin's minimum scatters by several dB
+///    around the true floor (it is the minimum of a few dozen noisy values), and a bin read a
+///    few dB low is taken for signal by the presence probability and left unsuppressed for the
+///    seconds the minimum holds: per-bin minima measured +2.1 dB of SNR on the six test
+///    recordings with white noise 20 dB down, the averaged ones +6.4 dB. The log domain keeps
+///    the few bins where music never pauses from lifting their neighbours (a plain mean of the
+///    minima made the loud masters 7 dB worse than the noisy input).
+/// 2. Multiplied by [`ADAPTIVE_LOG_MEAN_BIAS`], which restores the level the log-domain mean
+///    loses (noise alone then reads within 0.5 dB of its true level on every test file).
+/// 3. **Replaced by its lower envelope** under [`ADAPTIVE_MAX_SLOPE_DB_PER_OCT`] (a distance
+///    transform on the log-frequency axis, two passes). Broadband noise floors (hiss, preamp
+///    and tape noise, room tone) are smooth in frequency, while the minima of dense music are
+///    not: in bands where the music never pauses the minimum is programme, and the bands where
+///    the noise shows through bound them.
+const ADAPTIVE_SMOOTH_OCT: f32 = 1.0 / 6.0;
+/// Least half-width of the frequency average, bins.
+const ADAPTIVE_SMOOTH_MIN_HALF: usize = 2;
+/// Level correction of the log-domain average (power ratio, +0.4 dB).
+const ADAPTIVE_LOG_MEAN_BIAS: f32 = 1.1;
+/// Steepest spectral slope the adaptive noise estimate may have, dB per octave (see
+/// [`ADAPTIVE_SMOOTH_OCT`]). Steeper lets more music into the estimate of white noise under
+/// dense masters; shallower under-reads pink noise in the bass (measured 1, 1.5, 2, 3, 4:
+/// 2 is the best balance of the two).
 const ADAPTIVE_MAX_SLOPE_DB_PER_OCT: f32 = 2.0;
-/// How far above that envelope a bin's own estimate may stay (power ratio, +9 dB): the
-/// per-bin minima of noise alone scatter by a few dB around the true floor, and the envelope
-/// runs along their low side.
-const ADAPTIVE_ENVELOPE_MARGIN: f32 = 8.0;
 /// Cohen & Berdugo's smoothing of ξ for the presence probability (β = 0.7 at 8 ms hop).
 const PRESENCE_BETA: f32 = 0.7;
 /// Smoothed ξ below which a neighbourhood is taken as noise / above which as signal.
@@ -149,7 +168,7 @@ pub struct DenoiseSettings {
 impl Default for DenoiseSettings {
     fn default() -> Self {
         Self {
-            reduction_db: 12.0,
+            reduction_db: 18.0,
             mode: NoiseMode::Adaptive,
             learn: false,
             smoothing: 0.5,
@@ -196,10 +215,16 @@ struct DenoiseFrame {
     // Noise estimate (minimum statistics).
     ms_p: Vec<f32>,
     ms_sigma: Vec<f32>,
-    /// The adaptive noise estimate used: the smooth lower envelope of `ms_sigma`.
+    /// The adaptive noise estimate used (see [`ADAPTIVE_SMOOTH_OCT`]).
     ms_noise: Vec<f32>,
     /// Per-bin factor of the envelope's slope limit, `((k+1)/k)^e`.
     ms_env_step: Vec<f32>,
+    /// Per-bin half-width of the frequency smoothing of the minimum, bins.
+    ms_smooth_half: Vec<u16>,
+    /// Prefix sums for that smoothing.
+    ms_prefix: Vec<f64>,
+    /// The minima averaged over frequency (log domain).
+    ms_band: Vec<f32>,
     ms_actmin: Vec<f32>,
     ms_pmin_u: Vec<f32>,
     /// [`NUM_SUBWINDOWS`] planes of `MAX_BINS`: the minimum of each finished sub-window.
@@ -355,6 +380,9 @@ impl DenoiseFrame {
             ms_sigma: vec![0.0; MAX_BINS],
             ms_noise: vec![0.0; MAX_BINS],
             ms_env_step: vec![1.0; MAX_BINS],
+            ms_smooth_half: vec![0; MAX_BINS],
+            ms_prefix: vec![0.0; MAX_BINS + 1],
+            ms_band: vec![0.0; MAX_BINS],
             ms_actmin: vec![0.0; MAX_BINS],
             ms_pmin_u: vec![0.0; MAX_BINS],
             ms_subwindow_min: vec![0.0; MAX_BINS * NUM_SUBWINDOWS],
@@ -411,6 +439,10 @@ impl DenoiseFrame {
             } else {
                 ((k + 1) as f32 / k as f32).powf(e)
             };
+        }
+        let ratio = 2f32.powf(ADAPTIVE_SMOOTH_OCT / 2.0) - 1.0;
+        for (k, h) in self.ms_smooth_half[..self.num_bins].iter_mut().enumerate() {
+            *h = ((k as f32 * ratio).round() as usize).clamp(ADAPTIVE_SMOOTH_MIN_HALF, 512) as u16;
         }
         self.update_smoothing();
         self.map_profile();
@@ -545,20 +577,37 @@ impl DenoiseFrame {
             sigma[k] = bias * a.min(pmin_u[k]);
         }
 
-        // The smooth lower envelope (see ADAPTIVE_MAX_SLOPE_DB_PER_OCT); DC is left alone.
+        // The adaptive estimate from the per-bin minima (see ADAPTIVE_SMOOTH_OCT): averaged
+        // over frequency in the log domain into `ms_band`, then its smooth lower envelope into
+        // `ms_noise`. DC is left alone.
         {
             let sigma = &self.ms_sigma[..nb];
+            let prefix = &mut self.ms_prefix[..nb + 1];
+            let mut acc = 0.0f64;
+            prefix[0] = 0.0;
+            for k in 0..nb {
+                acc += fast_ln(sigma[k].max(1e-30)) as f64;
+                prefix[k + 1] = acc;
+            }
+            let half = &self.ms_smooth_half[..nb];
+            let band = &mut self.ms_band[..nb];
+            let log_bias = ADAPTIVE_LOG_MEAN_BIAS;
+            for k in 0..nb {
+                let h = half[k] as usize;
+                let lo = k.saturating_sub(h);
+                let hi = (k + h + 1).min(nb);
+                band[k] =
+                    log_bias * fast_exp(((prefix[hi] - prefix[lo]) / (hi - lo) as f64) as f32);
+            }
+            band[0] = sigma[0];
             let env = &mut self.ms_noise[..nb];
             let step = &self.ms_env_step[..nb];
-            env.copy_from_slice(sigma);
+            env.copy_from_slice(band);
             for k in 2..nb {
                 env[k] = env[k].min(env[k - 1] * step[k - 1]);
             }
             for k in (1..nb - 1).rev() {
                 env[k] = env[k].min(env[k + 1] * step[k]);
-            }
-            for (e, &s) in env.iter_mut().zip(sigma).skip(1) {
-                *e = s.min(*e * ADAPTIVE_ENVELOPE_MARGIN);
             }
         }
 
