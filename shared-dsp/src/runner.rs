@@ -130,6 +130,8 @@ pub struct Runner {
     num_resets: u64,
     /// No non-zero input since the last reset: the engine has not run yet.
     pristine: bool,
+    /// Input samples skipped as leading silence since the last reset.
+    silent_lead: u64,
 }
 
 impl Runner {
@@ -148,6 +150,7 @@ impl Runner {
             levels: RunnerLevels::default(),
             num_resets: 0,
             pristine: true,
+            silent_lead: 0,
         }
     }
 
@@ -169,6 +172,13 @@ impl Runner {
         }
         self.position = 0;
         self.pristine = true;
+        self.silent_lead = 0;
+    }
+
+    /// Input samples skipped as leading silence since the last reset (the engine's sample
+    /// counts start after them).
+    pub fn silent_lead_samples(&self) -> u64 {
+        self.silent_lead
     }
 
     /// True from a reset until the first non-zero input sample (see the module docs).
@@ -232,9 +242,13 @@ impl Runner {
                 .filter_map(|c| sounding(&c[..len.min(c.len())]))
                 .min();
             match first_main.into_iter().chain(first_key).min() {
-                None => return,
+                None => {
+                    self.silent_lead += len as u64;
+                    return;
+                }
                 Some(i) => {
                     start = i;
+                    self.silent_lead += i as u64;
                     self.pristine = false;
                     let t = self.bypass.target();
                     self.bypass.reset(t);

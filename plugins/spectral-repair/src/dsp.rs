@@ -704,10 +704,12 @@ impl RepairEngine {
         &mut self.core.declick.units
     }
 
-    /// How far the de-click's input lags the engine's input (the de-clip's latency), samples:
-    /// subtract it from the de-click's event positions to place them in the input.
-    pub fn declick_offset_samples(&self) -> usize {
-        self.core.declip.latency_samples()
+    /// Where a de-click event found at `unit_sample` (its own sample count) lies in the
+    /// engine's input since the last reset: the units start at the first sound (the runner
+    /// skips leading silence) and see the input through the de-clip's latency.
+    pub fn declick_event_input_sample(&self, unit_sample: u64) -> u64 {
+        (unit_sample + self.runner.silent_lead_samples())
+            .saturating_sub(self.core.declip.latency_samples() as u64)
     }
 }
 

@@ -117,6 +117,9 @@ const ADAPTIVE_LOG_MEAN_BIAS: f32 = 1.1;
 /// dense masters; shallower under-reads pink noise in the bass (measured 1, 1.5, 2, 3, 4:
 /// 2 is the best balance of the two).
 const ADAPTIVE_MAX_SLOPE_DB_PER_OCT: f32 = 2.0;
+/// A frame below this energy per bin (about −180 dBFS) is digital silence to the noise
+/// tracker.
+const SILENT_FRAME_ENERGY_PER_BIN: f32 = 1e-18;
 /// Cohen & Berdugo's smoothing of ξ for the presence probability (β = 0.7 at 8 ms hop).
 const PRESENCE_BETA: f32 = 0.7;
 /// Smoothed ξ below which a neighbourhood is taken as noise / above which as signal.
@@ -528,6 +531,13 @@ impl DenoiseFrame {
 
     /// One frame of Martin's minimum statistics on the periodogram `power` (`ms_sigma` out).
     fn track_noise(&mut self, nb: usize, energy_in: f32) {
+        // Digital silence (the zeros an upstream delay line or the host sends before the
+        // audio starts) is no noise floor: the minimum would lock onto it for a whole search
+        // window. Such frames leave the estimate alone and restart the warm-up.
+        if energy_in <= SILENT_FRAME_ENERGY_PER_BIN * nb as f32 {
+            self.ms_frames = 0;
+            return;
+        }
         // The first frames after a reset see a partly filled (zero) input buffer: the
         // estimate restarts from each of them until the analysis window is full.
         if self.ms_frames < self.ms_warmup_frames {
