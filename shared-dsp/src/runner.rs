@@ -241,7 +241,14 @@ impl Runner {
                 .flat_map(|k| k.iter())
                 .filter_map(|c| sounding(&c[..len.min(c.len())]))
                 .min();
-            match first_main.into_iter().chain(first_key).min() {
+            let first = first_main.into_iter().chain(first_key).min();
+            // What was skipped comes out as exact zeros (under DAZ a subnormal compares equal
+            // to zero, and must not pass through).
+            let skipped = first.unwrap_or(len);
+            for c in audio[..nc].iter_mut() {
+                c[..skipped].fill(0.0);
+            }
+            match first {
                 None => {
                     self.silent_lead += len as u64;
                     return;
