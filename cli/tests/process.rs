@@ -33,9 +33,11 @@ const CASES: [Case; 4] = [
         preset: "Loud master",
         set: "ceiling=-1.5",
     },
+    // The de-noise changes the drums a little everywhere (the de-plosive rightly leaves them
+    // alone, so "Dialogue plosives" would prove nothing here).
     Case {
         plugin: "spectral-repair",
-        preset: "Dialogue plosives",
+        preset: "Gentle hiss reduction",
         set: "mix=90",
     },
 ];
