@@ -1,7 +1,7 @@
 //! Framework-free DSP units shared by the Lathe plugins and the `lathe` command line.
 //!
 //! Nothing in this crate knows about hosts, parameters or GUIs. Every unit follows the same
-//! shape (see `DESIGN.md` §3): `new` may allocate, `prepare` is not realtime, `reset` and
+//! shape (see `docs/ARCHITECTURE.md`): `new` may allocate, `prepare` is not realtime, `reset` and
 //! `process*` are realtime-safe and never allocate.
 
 #![warn(missing_docs)]

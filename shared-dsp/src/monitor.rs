@@ -46,7 +46,7 @@ pub const LEVEL_MATCH_HIGH_HZ: f64 = 20_000.0;
 const LEVEL_MATCH_POINTS: usize = 2000;
 
 /// Samples processed per inner block: filters flush denormals and the output is checked for
-/// non-finite values once per block (DESIGN §4: blocks of at most 64 samples).
+/// non-finite values once per block (blocks of at most 64 samples, see `docs/ARCHITECTURE.md`).
 const BLOCK: usize = 64;
 
 /// One band of a monitor curve, in analog-prototype terms (RBJ Audio EQ Cookbook conventions,

@@ -1,4 +1,4 @@
-//! `DitherState` does not allocate (DESIGN.md §4): `process_block`, `process` and `reset` run
+//! `DitherState` does not allocate (the realtime rules in `docs/ARCHITECTURE.md`): `process_block`, `process` and `reset` run
 //! under a counting allocator. Its own test binary, so the global allocator here affects no
 //! other test.
 

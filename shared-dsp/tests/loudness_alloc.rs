@@ -1,4 +1,4 @@
-//! `LoudnessMeter` does not allocate once built (DESIGN.md §4): every `process_*`, `reset` and
+//! `LoudnessMeter` does not allocate once built (the realtime rules in `docs/ARCHITECTURE.md`): every `process_*`, `reset` and
 //! reading call runs under a counting allocator. Its own test binary, so the global allocator
 //! here affects no other test.
 

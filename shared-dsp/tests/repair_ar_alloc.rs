@@ -1,4 +1,4 @@
-//! The AR-based restoration units (de-click, de-clip) do not allocate (DESIGN.md §4):
+//! The AR-based restoration units (de-click, de-clip) do not allocate (the realtime rules in `docs/ARCHITECTURE.md`):
 //! `prepare`, `set_settings`, `reset`, `process` and the activity read-outs run under a
 //! counting allocator. Its own test binary, so the global allocator here affects no other test.
 

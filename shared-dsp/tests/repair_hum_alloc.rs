@@ -1,4 +1,4 @@
-//! The de-hum and de-plosive units do not allocate (DESIGN.md §4): `set_settings`, `reset`
+//! The de-hum and de-plosive units do not allocate (the realtime rules in `docs/ARCHITECTURE.md`): `set_settings`, `reset`
 //! and `process` run under a counting allocator. Its own test binary, so the global allocator
 //! here affects no other test.
 

@@ -1,4 +1,4 @@
-//! The STFT engine and the de-noise do not allocate (DESIGN.md §4): `set_size`/`set_settings`,
+//! The STFT engine and the de-noise do not allocate (the realtime rules in `docs/ARCHITECTURE.md`): `set_size`/`set_settings`,
 //! `reset` and `process` run under a counting allocator. Its own test binary, so the global
 //! allocator here affects no other test.
 
