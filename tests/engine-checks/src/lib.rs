@@ -1,4 +1,4 @@
-//! Engine checks written once for any engine (DESIGN §6, layer 2). Each plugin's engine test
+//! Engine checks written once for any engine (the engine layer of the tests, `docs/ARCHITECTURE.md`). Each plugin's engine test
 //! implements [`EngineUnderTest`] for its engine and calls these with its own settings.
 //!
 //! The allocation check needs the test binary to install the counting allocator:
