@@ -47,6 +47,8 @@ pub const VOICE_FROM_MS: f32 = 40.0;
 /// The voice band's mean power from [`VOICE_FROM_MS`] to [`DECISION_MS`] must reach this level
 /// relative to the burst's low-band peak (dB) for the burst to count as a plosive.
 pub const VOICE_FOLLOWS_DB: f32 = -12.0;
+/// [`VOICE_FOLLOWS_DB`] as a power ratio.
+const VOICE_FOLLOWS_RATIO: f32 = 0.063_095_73;
 /// Latency, milliseconds: the decision time, the lookahead and a margin (≥ the largest
 /// low-pass group delay, 9 ms at 50 Hz).
 const LATENCY_MS: f32 = DECISION_MS + LOOKAHEAD_MS + 2.0;
@@ -310,7 +312,7 @@ impl Deplosive {
         self.burst_len = 0;
     }
 
-    /// Latency in samples: the 3 ms lookahead at the current rate.
+    /// Latency in samples: [`LATENCY_MS`] (decision time, lookahead, margin) at the current rate.
     pub fn latency_samples(&self) -> usize {
         self.latency
     }
@@ -329,7 +331,6 @@ impl Deplosive {
     pub fn process(&mut self, buf: &mut [f32]) {
         let len = self.x_delay.len();
         let max_atten_db = self.settings.strength_db;
-        let voice_ratio = 10f32.powf(VOICE_FOLLOWS_DB / 10.0);
         for x in buf.iter_mut() {
             let xin = *x;
             let low = self
@@ -394,7 +395,7 @@ impl Deplosive {
                     self.burst_voice_sum += self.env_voice;
                 }
                 let window = (self.decision_len - self.voice_from) as f32;
-                if self.burst_voice_sum > voice_ratio * self.burst_low_peak * window {
+                if self.burst_voice_sum > VOICE_FOLLOWS_RATIO * self.burst_low_peak * window {
                     self.decision = Decision::Plosive;
                     self.events += 1;
                     // The gain acts back to the burst's start (the delay line still holds it).
@@ -520,6 +521,12 @@ mod tests {
                 amp * (body + 0.5 * click)
             })
             .collect()
+    }
+
+    #[test]
+    fn voice_ratio_matches_its_db() {
+        let want = 10f32.powf(VOICE_FOLLOWS_DB / 10.0);
+        assert!((VOICE_FOLLOWS_RATIO - want).abs() < 1e-6 * want);
     }
 
     #[test]
