@@ -34,9 +34,25 @@ if ((${#missing[@]})); then
     sudo=()
     if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
     echo "setup: installing ${missing[*]}"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt process (e.g. unattended upgrades on a fresh machine) may hold the lock:
+    # apt waits for it up to 5 minutes per attempt; a failed attempt is retried (up to
+    # 20 minutes in all) with a message, then setup fails with apt's own error.
+    apt_wait() {
+        local attempt
+        for attempt in 1 2 3 4; do
+            if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+                apt-get -o DPkg::Lock::Timeout=300 "$@"; then
+                return 0
+            fi
+            echo "setup: apt-get $1 failed (attempt $attempt of 4; another apt process may" \
+                "hold the lock); retrying in 10 s" >&2
+            sleep 10
+        done
+        echo "error: apt-get $1 failed 4 times; see apt's messages above" >&2
+        return 1
+    }
+    apt_wait update -qq
+    apt_wait install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [[ "$mode" == test ]]; then

@@ -32,7 +32,7 @@ fi
 # scripts/test-all.sh has already run these with the whole workspace (LATHE_WORKSPACE_TESTED);
 # `-p` alone would rebuild clack with other features.
 if [[ -z "${LATHE_WORKSPACE_TESTED:-}" ]]; then
-    cargo test --release -p lathe-clap-host-tests
+    cargo test --profile ci-test -p lathe-clap-host-tests
 fi
 .venv/bin/python -m pytest -q tests/host
 
