@@ -164,7 +164,8 @@ pub fn pink_noise_like(channels: &[Vec<f32>], rel_db: f64, seed: u64) -> Vec<Vec
     out
 }
 
-/// Mains hum: fundamental `base_hz` (plus `drift_hz·sin(2πt/8 s)` when drifting) and
+/// Mains hum: fundamental `base_hz` (plus `drift_hz·sin(2πt/20 s)` when drifting: one full
+/// cycle over a 20 s recording, 0.08 Hz/s at most for ±0.25 Hz — faster than any grid) and
 /// harmonics 2–`num_harmonics` with amplitude 1/k, random fixed phases, scaled to `rms`.
 pub fn hum(
     num_samples: usize,
@@ -185,7 +186,7 @@ pub fn hum(
     let mut out = Vec::with_capacity(num_samples);
     for i in 0..num_samples {
         let t = i as f64 / sr;
-        let f = base_hz + drift_hz * (std::f64::consts::TAU * t / 8.0).sin();
+        let f = base_hz + drift_hz * (std::f64::consts::TAU * t / 20.0).sin();
         let mut y = 0.0;
         for (k, ph) in phases.iter().enumerate() {
             let k1 = (k + 1) as f64;
