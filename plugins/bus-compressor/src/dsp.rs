@@ -245,6 +245,9 @@ impl BusCompCore {
     }
 }
 
+// The runner hands at most MAX_CHUNK samples; the scratch arrays below hold BLOCK.
+const _: () = assert!(BLOCK >= shared_dsp::runner::MAX_CHUNK);
+
 impl ChunkEngine for BusCompCore {
     fn process_chunk(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>, _position: u64) {
         let nc = audio.len().min(MAX_CHANNELS);

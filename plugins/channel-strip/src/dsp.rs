@@ -29,10 +29,9 @@ use shared_dsp::runner::{ChunkEngine, Runner};
 use shared_dsp::saturation::{SaturationCurve, Saturator};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 
-/// Maximum number of channels (stereo).
-pub const MAX_CHANNELS: usize = 2;
-/// Internal processing block: host blocks of any size are cut into pieces of at most this.
-pub const MAX_CHUNK: usize = 64;
+/// Maximum number of channels and the internal processing block (host blocks of any size are
+/// cut into pieces of at most this): the runner's, which hands the engine its chunks.
+pub use shared_dsp::runner::{MAX_CHANNELS, MAX_CHUNK};
 /// Filter coefficients are recomputed at most once per this many samples, on a grid fixed to
 /// the absolute sample position (so the result does not depend on the host's block size).
 pub const COEFF_GRID: u64 = 16;

@@ -36,10 +36,11 @@ use crate::dynamics::gain_computer::CompressorCurve;
 use crate::filter::biquad::{BiquadCoeffs, BiquadState};
 use crate::smoothing::{Smoother, SmoothingStyle};
 
-/// Channels a [`Compressor`] handles (stereo).
-pub const MAX_CHANNELS: usize = 2;
-/// Internal block length: longer inputs are processed in pieces of this size.
-pub const BLOCK: usize = 64;
+/// Channels a [`Compressor`] handles: the runner's.
+pub const MAX_CHANNELS: usize = crate::runner::MAX_CHANNELS;
+/// Internal block length: longer inputs are processed in pieces of this size. The runner's
+/// chunk, so an engine built on both can size its scratch arrays with it.
+pub const BLOCK: usize = crate::runner::MAX_CHUNK;
 /// How long the peak detector holds a peak, ms.
 pub const PEAK_HOLD_MS: f32 = 5.0;
 /// Time constant of each of the RMS detector's two one-poles, ms.
