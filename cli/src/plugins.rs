@@ -199,6 +199,50 @@ impl PluginKind {
     }
 }
 
+/// Spectral repair as its assistant sets it up for `planes`: the analysis over the first
+/// `shared_dsp::repair::assist::MAX_ANALYSIS_S` seconds (what the plugin's Analyse hears), then
+/// the defaults, `preset`, the proposal (every module it does not propose off) and `sets`, in
+/// that order. Also returns what it found and chose, one line per module, for the report.
+pub fn assisted_repair(
+    planes: &[Vec<f32>],
+    sample_rate_hz: f32,
+    preset: Option<&str>,
+    sets: &[String],
+) -> Result<(Box<dyn OfflineEngine>, String), String> {
+    use shared_dsp::repair::assist::{explain, propose, Analyser};
+    let mut analyser = Analyser::new();
+    analyser.prepare(sample_rate_hz);
+    analyser.start();
+    let len = planes.iter().map(|p| p.len()).min().unwrap_or(0);
+    let mut at = 0;
+    while at < len && analyser.is_running() {
+        let end = (at + 4096).min(len);
+        let block: Vec<&[f32]> = planes.iter().map(|p| &p[at..end]).collect();
+        analyser.feed(&block);
+        at = end;
+    }
+    let findings = analyser.findings();
+    let proposal = propose(&findings);
+    let params = spectral_repair::params::RepairParams::default();
+    let kind = PluginKind::SpectralRepair;
+    kind.configure(&params, preset, &[])?;
+    spectral_repair::assist::apply_without_host(&params, &proposal);
+    kind.configure(&params, None, sets)?;
+    let mut report = format!("assistant: {:.1} s analysed\n", findings.seconds);
+    for line in explain(&findings, &proposal) {
+        report.push_str("  ");
+        report.push_str(&line);
+        report.push('\n');
+    }
+    Ok((
+        Box::new(Fixed(
+            spectral_repair::dsp::RepairEngine::new(),
+            params.settings(),
+        )),
+        report,
+    ))
+}
+
 /// A preset by name: case-insensitive, with "−" (the minus sign the names use) and "-" alike.
 fn find_preset<'a>(presets: &'a [FactoryPreset], name: &str) -> Option<&'a FactoryPreset> {
     let fold = |s: &str| s.trim().replace('−', "-").to_lowercase();

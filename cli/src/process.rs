@@ -30,6 +30,12 @@ pub struct ProcessArgs {
     #[command(flatten)]
     pub run: RunArgs,
 
+    /// Spectral repair only: first analyse each file as the plugin's Analyse does (its first
+    /// 30 s), switch on the modules the assistant proposes and no other, print what it found
+    /// and switched on, then process. A --preset applies before the proposal, --set after it.
+    #[arg(long)]
+    pub assist: bool,
+
     /// Frames per engine call (the output does not depend on it; for tests).
     #[arg(long, default_value_t = 4096, hide = true)]
     pub block: usize,
@@ -45,6 +51,12 @@ pub fn run(args: ProcessArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return usage(e),
     };
+    if args.assist && kind != PluginKind::SpectralRepair {
+        return usage(format!(
+            "--assist is for spectral-repair; {} has no assistant",
+            kind.name()
+        ));
+    }
     // Check the preset and every --set once, before any file is touched.
     if let Err(e) = kind.build(args.settings.preset.as_deref(), &args.settings.sets) {
         return usage(e);
@@ -60,7 +72,17 @@ pub fn run(args: ProcessArgs) -> ExitCode {
         let index = jobs.iter().position(|p| p == path).unwrap_or(0);
         let out = &plan.outputs[index];
         let audio = crate::decode::decode_all(path, Arc::new(AtomicU64::new(0)))?;
-        let mut engine = kind.build(args.settings.preset.as_deref(), &args.settings.sets)?;
+        let (mut engine, found) = if args.assist {
+            crate::plugins::assisted_repair(
+                &audio.planes,
+                audio.spec.sample_rate_hz as f32,
+                args.settings.preset.as_deref(),
+                &args.settings.sets,
+            )?
+        } else {
+            let engine = kind.build(args.settings.preset.as_deref(), &args.settings.sets)?;
+            (engine, String::new())
+        };
         let mut share = FileShare::new(Arc::clone(&counter), path);
         let mut planes =
             crate::render::render(engine.as_mut(), &audio, args.block, |f| share.set(f))?;
@@ -70,7 +92,7 @@ pub fn run(args: ProcessArgs) -> ExitCode {
         }
         write::write_atomic(out, &planes, audio.spec.sample_rate_hz, plan.format)?;
         Ok(format!(
-            "{} -> {} ({} Hz, {} ch, latency {} samples removed)",
+            "{found}{} -> {} ({} Hz, {} ch, latency {} samples removed)",
             path.display(),
             out.display(),
             audio.spec.sample_rate_hz,

@@ -362,3 +362,65 @@ fn bad_requests_say_what_is_valid() {
         assert!(!out.exists(), "{args:?}: nothing written");
     }
 }
+
+#[test]
+fn assist_analyses_first_switches_on_what_it_finds_and_says_why() {
+    let dir = scratch("assist");
+    let (rate, clean) = excerpt(DRUMS, 12.0);
+    // Two clicks a second (fixed seed), as the assistant's own test adds them.
+    let mut clicked = clean.clone();
+    engine_checks::damage::add_clicks(&mut clicked, rate as f32, 2.0, 7);
+    let (clean_wav, clicked_wav) = (dir.join("clean.wav"), dir.join("clicked.wav"));
+    write_planar_f32(&clean_wav, rate, &clean);
+    write_planar_f32(&clicked_wav, rate, &clicked);
+    let run = |input: &std::path::Path, out: &str| {
+        let out = dir.join(out);
+        let o = lathe_os(&[
+            "process".as_ref(),
+            "repair".as_ref(),
+            input.as_os_str(),
+            "--assist".as_ref(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), out)
+    };
+    // Clicks: de-click on, the rest off, and the lines say what was found.
+    let (said, out) = run(&clicked_wav, "clicked-out.wav");
+    for want in [
+        "s analysed",
+        "de-click   on",
+        "de-clip    off",
+        "de-hum     off",
+        "de-noise   off",
+        "de-plosive off",
+        "clicks/s",
+    ] {
+        assert!(said.contains(want), "{want:?} not in:\n{said}");
+    }
+    let (_, repaired) = read_wav(&out);
+    let snr = |x: &[Vec<f32>]| engine_checks::damage::snr_db(&clean, x, 0, 0);
+    assert!(
+        snr(&repaired) > snr(&clicked) + 5.0,
+        "{:.1} → {:.1} dB",
+        snr(&clicked),
+        snr(&repaired)
+    );
+    // Clean drums: nothing switched on, the output is the input.
+    let (said, out) = run(&clean_wav, "clean-out.wav");
+    assert_eq!(said.matches(" on ").count(), 0, "{said}");
+    let (_, same) = read_wav(&out);
+    assert_eq!(same, clean);
+    // Only the repair has an assistant.
+    let o = lathe_os(&[
+        "process".as_ref(),
+        "limiter".as_ref(),
+        clean_wav.as_os_str(),
+        "--assist".as_ref(),
+        "-o".as_ref(),
+        dir.join("x.wav").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no assistant"), "{}", stderr(&o));
+}

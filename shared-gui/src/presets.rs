@@ -74,6 +74,11 @@ impl PresetBar {
             .collect()
     }
 
+    /// Shows an error in the status line (e.g. a grouped change the recorder refused).
+    pub fn say_error(&mut self, e: String) {
+        self.say(Err(e));
+    }
+
     fn say(&mut self, result: Result<String, String>) {
         self.status = Some(match result {
             Ok(s) => (s, false),

@@ -14,7 +14,7 @@ use nice_plug_egui::{
 };
 use shared_plugin::meters::SharedMeters;
 use shared_plugin::session::{self, EditorField, HistoriesField, PresetKit};
-use shared_plugin::session::{Recorder, SessionField};
+use shared_plugin::session::{GroupedChange, Recorder, SessionField};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -65,6 +65,11 @@ pub trait EditorLayout: Send + 'static {
     fn opened(&mut self) {}
     /// The window closed.
     fn closed(&mut self) {}
+    /// Several parameter changes the layout wants made as one undoable gesture (an "apply"
+    /// button), taken by the shell after each [`EditorLayout::draw`].
+    fn take_grouped_change(&mut self) -> Option<GroupedChange> {
+        None
+    }
 }
 
 /// A snapshot of the meters, to tell whether anything moved since the last frame.
@@ -295,6 +300,11 @@ fn body<L: EditorLayout>(
     ui.add_space(2.0);
     // The layout's controls set parameters through the recorder, so undo sees them.
     layout.draw(ui, setter);
+    if let Some(change) = layout.take_grouped_change() {
+        if let Err(e) = rec.apply_group(&change) {
+            presets.say_error(e);
+        }
+    }
 }
 
 fn size_tuple(v: Vec2) -> (f32, f32) {

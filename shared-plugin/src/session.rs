@@ -393,6 +393,15 @@ pub struct Histories {
 /// Shared handle to an instance's [`Histories`].
 pub type HistoriesField = Arc<Mutex<Histories>>;
 
+/// Several parameter changes an editor wants made as one undoable gesture (see
+/// [`Recorder::apply_group`] and `shared_gui::EditorLayout::take_grouped_change`).
+pub struct GroupedChange {
+    /// The edit's name in the undo history ("assistant").
+    pub label: String,
+    /// The new values.
+    pub values: Vec<PresetValue>,
+}
+
 /// The editor's host context: passes every parameter change to the host and records the
 /// editor's own changes for undo. Presets, A/B and undo go through it too, so everything the
 /// editor changes reaches the host as begin/set/end gestures.
@@ -553,6 +562,14 @@ impl Recorder {
                 preset,
             });
         }
+    }
+
+    /// Sets several parameters through the host as one undoable edit named `label` (an
+    /// editor's "apply what was proposed" button); refused while a control is being dragged.
+    pub fn apply_group(&self, change: &GroupedChange) -> Result<(), String> {
+        self.refuse_while_busy()?;
+        self.apply(Some(change.label.clone()), &change.values, None);
+        Ok(())
     }
 
     /// Loads resolved preset values (the lock's parameters kept when the lock is on) and names

@@ -19,6 +19,7 @@
 
 use shared_dsp::db::{finite_clamp, MINUS_INFINITY_DB};
 use shared_dsp::delay::DelayLine;
+use shared_dsp::repair::assist::{Analyser, Findings};
 use shared_dsp::repair::declick::{Declick, DeclickSettings};
 use shared_dsp::repair::declip::{Declip, DeclipSettings};
 use shared_dsp::repair::dehum::{Dehum, DehumSettings};
@@ -315,6 +316,8 @@ pub struct RepairCore {
     /// The mean of the channels' newly learned profiles, waiting for the plugin to save it.
     new_profile: Vec<f32>,
     new_profile_ready: bool,
+    /// The assistant's analysis, fed the input while it runs.
+    analyser: Analyser,
 }
 
 impl RepairCore {
@@ -337,6 +340,7 @@ impl RepairCore {
             profile_generation: [0; MAX_CHANNELS],
             new_profile: vec![0.0; PROFILE_POINTS],
             new_profile_ready: false,
+            analyser: Analyser::new(),
         }
     }
 
@@ -366,6 +370,7 @@ impl RepairCore {
         self.mix.prepare(sr);
         self.residual.prepare(sr);
         self.output_gain.prepare(sr);
+        self.analyser.prepare(sr);
         self.apply_settings(&s);
         self.reset();
     }
@@ -487,6 +492,11 @@ impl ChunkEngine for RepairCore {
         let n = audio[0].len().min(MAX_CHUNK);
         if let Some(t) = self.taps.as_ref().filter(|t| t.is_wanted()) {
             t.input.push_mean(&audio[..nc], n);
+        }
+        if self.analyser.is_running() {
+            let first: &[f32] = &audio[0][..n];
+            let second: &[f32] = if nc > 1 { &audio[1][..n] } else { first };
+            self.analyser.feed(&[first, second][..nc]);
         }
         // The dry path, delayed by the total latency.
         let mut dry = [[0.0f32; MAX_CHUNK]; MAX_CHANNELS];
@@ -697,6 +707,27 @@ impl RepairEngine {
     /// Module activity after the last [`RepairEngine::process_block`] call.
     pub fn activity(&self) -> &RepairActivity {
         &self.activity
+    }
+
+    /// Starts the assistant's analysis of the input from now on (it stops by itself after
+    /// `shared_dsp::repair::assist::MAX_ANALYSIS_S`). Realtime-safe.
+    pub fn start_analysis(&mut self) {
+        self.core.analyser.start();
+    }
+
+    /// Stops the analysis; its findings stay readable. Realtime-safe.
+    pub fn stop_analysis(&mut self) {
+        self.core.analyser.stop();
+    }
+
+    /// Whether the analysis is running.
+    pub fn analysis_running(&self) -> bool {
+        self.core.analyser.is_running()
+    }
+
+    /// What the analysis found so far. Realtime-safe.
+    pub fn findings(&self) -> Findings {
+        self.core.analyser.findings()
     }
 
     /// The de-click units (tests read the events they found).

@@ -2,19 +2,24 @@
 //! residual) with the output controls and meters beside it, then one panel per module in
 //! signal order, each with its switch, its controls and what it is doing (clip level and
 //! samples rebuilt, clicks repaired, plosive gain reduction, hum found, noise floor and
-//! reduction).
+//! reduction). Beside the spectrum, the assistant: **Analyse** listens to what plays (10–30 s),
+//! shows what it found and which modules it proposes; **Apply** sets them as one undoable
+//! gesture.
 
 use egui::{Color32, RichText, Ui, Vec2};
 use nice_plug::prelude::*;
+use shared_dsp::repair::assist::{propose, Findings, Proposal, MAX_ANALYSIS_S, MIN_ANALYSIS_S};
 use shared_gui::controls::{knob, menu, segmented, switch};
 use shared_gui::meters::{level_meter, METER_WIDTH};
 use shared_gui::spectrum::{draw_spectra, SpectrumAnalyser};
 use shared_gui::theme::{self, gr_bar, module};
 use shared_gui::{EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
+use shared_plugin::session::GroupedChange;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use crate::assist::{proposal_values, AssistCommand, AssistShared, AssistState};
 use crate::meters::RepairMeters;
 use crate::params::{OutputParam, RepairParams};
 
@@ -26,23 +31,34 @@ const MIN_DISPLAY_HEIGHT: f32 = 200.0;
 const OUTPUT_PANEL_WIDTH: f32 = 150.0;
 /// Width of a module's activity text, points.
 const ACTIVITY_WIDTH: f32 = 130.0;
+/// Width of the assistant's panel beside the spectrum, points.
+const ASSIST_PANEL_WIDTH: f32 = 200.0;
 
 /// The spectral repair layout.
 pub struct RepairLayout {
     params: Arc<RepairParams>,
     meters: Arc<RepairMeters>,
+    assist: Arc<AssistShared>,
     input_spectrum: SpectrumAnalyser,
     output_spectrum: SpectrumAnalyser,
+    /// The assistant's proposal, once Apply was pressed, for the shell to set.
+    apply: Option<GroupedChange>,
 }
 
 impl RepairLayout {
-    /// The layout for these parameters and meters.
-    pub fn new(params: Arc<RepairParams>, meters: Arc<RepairMeters>) -> Self {
+    /// The layout for these parameters, meters and assistant exchange.
+    pub fn new(
+        params: Arc<RepairParams>,
+        meters: Arc<RepairMeters>,
+        assist: Arc<AssistShared>,
+    ) -> Self {
         Self {
             params,
             meters,
+            assist,
             input_spectrum: SpectrumAnalyser::default(),
             output_spectrum: SpectrumAnalyser::default(),
+            apply: None,
         }
     }
 }
@@ -61,9 +77,61 @@ pub fn suite(params: &Arc<RepairParams>) -> shared_gui::Suite {
 pub fn create(
     params: Arc<RepairParams>,
     meters: Arc<RepairMeters>,
+    assist: Arc<AssistShared>,
 ) -> Option<LatheEditor<RepairLayout>> {
     let suite = suite(&params);
-    shared_gui::create(RepairLayout::new(params, meters), suite)
+    shared_gui::create(RepairLayout::new(params, meters, assist), suite)
+}
+
+/// The modules a proposal switches on, in words ("De-click, De-hum 50 Hz").
+fn proposal_text(p: &Proposal) -> String {
+    let mut names = Vec::new();
+    if p.declip.is_some() {
+        names.push("De-clip".to_string());
+    }
+    if p.declick.is_some() {
+        names.push("De-click".to_string());
+    }
+    if p.deplosive.is_some() {
+        names.push("De-plosive".to_string());
+    }
+    if let Some(d) = p.dehum {
+        names.push(match d.base {
+            shared_dsp::repair::dehum::HumBase::Hz50 => "De-hum 50 Hz".to_string(),
+            shared_dsp::repair::dehum::HumBase::Hz60 => "De-hum 60 Hz".to_string(),
+            shared_dsp::repair::dehum::HumBase::Auto => "De-hum".to_string(),
+        });
+    }
+    if p.denoise.is_some() {
+        names.push("De-noise".to_string());
+    }
+    if names.is_empty() {
+        "nothing to repair".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The findings in a few short lines.
+fn findings_text(f: &Findings) -> String {
+    let hum = if f.hum_present_share > 0.0 && f.hum_base_hz > 0.0 {
+        format!(
+            "hum {:.2} Hz, {}",
+            f.hum_base_hz,
+            db_text(f.hum_level_db, "dBFS")
+        )
+    } else {
+        "no hum".to_string()
+    };
+    format!(
+        "{:.2} clicks/s · {:.1} plosives/min\nclipped {:.3} % at {}\n{hum}\nnoise {} ({} re programme)",
+        f.clicks_per_s,
+        f.plosives_per_min,
+        100.0 * f.clipped_share,
+        db_text(f.clip_level_db, "dBFS"),
+        db_text(f.noise_floor_db, "dBFS"),
+        db_text(f.noise_below_programme_db(), "dB"),
+    )
 }
 
 /// A dB reading as text ("–" below −150).
@@ -82,6 +150,80 @@ fn activity(ui: &mut Ui, on: bool, text: String) {
         ui.set_max_width(ACTIVITY_WIDTH);
         ui.label(RichText::new(text).color(colour).size(10.0));
     });
+}
+
+/// The assistant's panel; Apply leaves the proposal in `apply` for the shell.
+fn assistant(
+    ui: &mut Ui,
+    assist: &AssistShared,
+    params: &RepairParams,
+    apply_to: &mut Option<GroupedChange>,
+) {
+    let state = assist.state();
+    let f = assist.findings();
+    let running = state == AssistState::Running;
+    let ready = state != AssistState::Idle && f.seconds >= MIN_ANALYSIS_S;
+    let mut apply = false;
+    module(
+        ui,
+        "ASSISTANT",
+        |_| {},
+        |ui| {
+            ui.set_width(ASSIST_PANEL_WIDTH);
+            ui.horizontal(|ui| {
+                let label = if running { "Stop" } else { "Analyse" };
+                if ui.button(label).clicked() {
+                    assist.request(if running {
+                        AssistCommand::Stop
+                    } else {
+                        AssistCommand::Start
+                    });
+                }
+                apply = ui
+                    .add_enabled(ready, egui::Button::new("Apply"))
+                    .on_hover_text("Switch on what is proposed (one undo step)")
+                    .clicked();
+            });
+            let status = match state {
+                AssistState::Idle => format!(
+                    "Play {MIN_ANALYSIS_S:.0}–{MAX_ANALYSIS_S:.0} s of the material, then Analyse"
+                ),
+                AssistState::Running if !ready => {
+                    format!("listening… {:.1} s (needs {MIN_ANALYSIS_S:.0})", f.seconds)
+                }
+                AssistState::Running => format!("listening… {:.1} s", f.seconds),
+                AssistState::Done if !ready => format!(
+                    "only {:.1} s heard: analyse at least {MIN_ANALYSIS_S:.0} s",
+                    f.seconds
+                ),
+                AssistState::Done => format!("{:.1} s analysed", f.seconds),
+            };
+            ui.label(RichText::new(status).size(10.0));
+            if state != AssistState::Idle {
+                ui.label(RichText::new(findings_text(&f)).size(10.0));
+                let proposal = if ready {
+                    proposal_text(&propose(&f))
+                } else {
+                    "…".to_string()
+                };
+                ui.label(
+                    RichText::new(format!("proposes: {proposal}"))
+                        .color(theme::ACCENT)
+                        .size(10.0),
+                );
+            }
+        },
+    );
+    if apply {
+        *apply_to = Some(GroupedChange {
+            label: "assistant".to_string(),
+            values: proposal_values(params, &propose(&f)),
+        });
+    }
+    if running {
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
+    }
 }
 
 impl RepairLayout {
@@ -253,7 +395,11 @@ impl EditorLayout for RepairLayout {
         let sr = SharedMeters::get(&m.levels.sample_rate_hz);
         let h = (ui.available_height() - PANELS_HEIGHT).max(MIN_DISPLAY_HEIGHT);
         ui.horizontal_top(|ui| {
-            let w = ui.available_width() - OUTPUT_PANEL_WIDTH - 2.0 * (METER_WIDTH + 6.0) - 12.0;
+            let w = ui.available_width()
+                - ASSIST_PANEL_WIDTH
+                - OUTPUT_PANEL_WIDTH
+                - 2.0 * (METER_WIDTH + 6.0)
+                - 40.0;
             draw_spectra(
                 ui,
                 Vec2::new(w.max(300.0), h),
@@ -267,6 +413,7 @@ impl EditorLayout for RepairLayout {
                     ),
                 ],
             );
+            assistant(ui, &self.assist, &p, &mut self.apply);
             module(
                 ui,
                 "OUTPUT",
@@ -297,6 +444,10 @@ impl EditorLayout for RepairLayout {
         });
         self.modules(ui, setter);
     }
+
+    fn take_grouped_change(&mut self) -> Option<GroupedChange> {
+        self.apply.take()
+    }
 }
 
 #[cfg(test)]
@@ -307,7 +458,11 @@ mod editor_tests {
         let params = Arc::new(RepairParams::default());
         let suite = suite(&params);
         (
-            RepairLayout::new(params, Arc::new(RepairMeters::default())),
+            RepairLayout::new(
+                params,
+                Arc::new(RepairMeters::default()),
+                Arc::new(AssistShared::default()),
+            ),
             suite,
         )
     }

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod assist;
 pub mod dsp;
 pub mod editor;
 pub mod meters;
@@ -17,6 +18,7 @@ use shared_plugin::meters::MeterBallistics;
 use shared_plugin::presets::FactoryPreset;
 use std::sync::Arc;
 
+use assist::{AssistCommand, AssistShared, AssistState};
 use dsp::RepairEngine;
 use meters::{ActivityPublisher, RepairMeters};
 use params::RepairParams;
@@ -47,6 +49,10 @@ pub struct SpectralRepair {
     meters: Arc<RepairMeters>,
     ballistics: MeterBallistics,
     publisher: ActivityPublisher,
+    /// The assistant's exchange with the editor.
+    assist: Arc<AssistShared>,
+    /// Whether the analysis ran in the last block (to publish its end once).
+    was_analysing: bool,
     reported_latency: u32,
     /// De-noise FFT size and overlap applied at the last activation (CLAP changes the latency
     /// only across a restart, see `process`).
@@ -70,6 +76,8 @@ impl Default for SpectralRepair {
             meters,
             ballistics: MeterBallistics::default(),
             publisher: ActivityPublisher::default(),
+            assist: Arc::new(AssistShared::default()),
+            was_analysing: false,
             reported_latency: 0,
             active_fft: (2048, 4),
             restart_requested: false,
@@ -89,6 +97,22 @@ impl SpectralRepair {
                 stored.sample_rate_hz = sr;
             }
         }
+    }
+}
+
+impl SpectralRepair {
+    /// Publishes the analysis's findings while it runs, and once more when it ends.
+    fn follow_analysis(&mut self) {
+        let running = self.engine.analysis_running();
+        if running || self.was_analysing {
+            let state = if running {
+                AssistState::Running
+            } else {
+                AssistState::Done
+            };
+            self.assist.publish(state, &self.engine.findings());
+        }
+        self.was_analysing = running;
     }
 }
 
@@ -113,7 +137,11 @@ impl Plugin for SpectralRepair {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        editor::create(self.params.clone(), self.meters.clone())
+        editor::create(
+            self.params.clone(),
+            self.meters.clone(),
+            self.assist.clone(),
+        )
     }
 
     fn filter_state(state: &mut PluginState) {
@@ -158,6 +186,12 @@ impl Plugin for SpectralRepair {
         self.engine.reset();
     }
 
+    fn deactivate(&mut self) {
+        // `activate` prepares the engine, which ends any analysis: say so to the editor.
+        self.engine.stop_analysis();
+        self.follow_analysis();
+    }
+
     fn process(
         &mut self,
         buffer: &mut Buffer,
@@ -183,7 +217,13 @@ impl Plugin for SpectralRepair {
             self.reported_latency = latency;
             context.set_latency_samples(latency);
         }
+        match self.assist.take_request() {
+            AssistCommand::Start => self.engine.start_analysis(),
+            AssistCommand::Stop => self.engine.stop_analysis(),
+            AssistCommand::None => {}
+        }
         self.engine.process_block(buffer.as_slice());
+        self.follow_analysis();
         self.save_learned_profile();
         let seconds = num_samples as f32 / self.engine.sample_rate_hz();
         self.ballistics

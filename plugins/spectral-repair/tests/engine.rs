@@ -353,7 +353,17 @@ fn shared_engine_checks() {
     let mut fixed = Fixed(RepairEngine::new(), s);
     fixed.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut fixed, |e, i| {
-        // Switching modules, FFT sizes and learning between blocks must not allocate either.
+        // Switching modules, FFT sizes and learning between blocks must not allocate either,
+        // nor the assistant's analysis running beside them, read and stopped.
+        match i {
+            0 => e.0.start_analysis(),
+            2 => {
+                assert!(e.0.analysis_running());
+                assert!(e.0.findings().seconds > 0.0);
+                e.0.stop_analysis();
+            }
+            _ => {}
+        }
         let mut s = all_on();
         s.declick_on = i % 2 == 0;
         s.denoise.fft_size = [2048, 512, 8192][i % 3];

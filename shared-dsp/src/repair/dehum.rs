@@ -192,8 +192,9 @@ pub struct Dehum {
     nb: [[[(f64, f64); NUM_NEIGHBOURS]; DETECT_HARMONICS]; 2],
     /// Per-harmonic subtraction gain (smoothed).
     gain: [f64; MAX_LANES],
-    /// Per base: detection harmonics that stand alone.
+    /// Per base: detection harmonics that stand alone, and which (bit h: harmonic h + 1).
     alone: [usize; 2],
+    alone_mask: [u8; 2],
     /// Per base: hum present (hysteresis state).
     present: [bool; 2],
     /// Chunks since reset (estimator start-up).
@@ -254,6 +255,7 @@ impl Dehum {
             nb: [[[(0.0, 0.0); NUM_NEIGHBOURS]; DETECT_HARMONICS]; 2],
             gain: [0.0; MAX_LANES],
             alone: [0; 2],
+            alone_mask: [0; 2],
             present: [false; 2],
             chunks_seen: 0,
             enabled: [false; MAX_LANES],
@@ -366,6 +368,7 @@ impl Dehum {
         self.nb = [[[(0.0, 0.0); NUM_NEIGHBOURS]; DETECT_HARMONICS]; 2];
         self.gain = [0.0; MAX_LANES];
         self.alone = [0; 2];
+        self.alone_mask = [0; 2];
         self.present = [false; 2];
         self.chunks_seen = 0;
         self.active = if self.settings.base == HumBase::Hz60 {
@@ -386,6 +389,17 @@ impl Dehum {
     /// RMS of the hum currently being removed, dBFS (−200 when none).
     pub fn hum_level_db(&self) -> f32 {
         (20.0 * self.hum_rms.max(1e-10).log10()) as f32
+    }
+
+    /// Which of the active base's first four harmonics stand alone among their neighbours
+    /// now (bit h: harmonic h + 1), the evidence presence is decided on.
+    pub fn harmonics_alone(&self) -> u8 {
+        self.alone_mask[self.active]
+    }
+
+    /// Whether hum is present on the active base (what switches the subtraction on).
+    pub fn hum_present(&self) -> bool {
+        self.present[self.active]
     }
 
     /// The base frequency found and tracked, Hz (e.g. 50.02).
@@ -510,6 +524,7 @@ impl Dehum {
         // Detection: how many of the first harmonics stand alone among their neighbours.
         for b in 0..2 {
             let mut alone = 0;
+            let mut mask = 0u8;
             for h in 0..DETECT_HARMONICS {
                 let l = 2 * h + b;
                 if !self.enabled[l] {
@@ -523,9 +538,11 @@ impl Dehum {
                     .fold(0.0f64, f64::max);
                 if p > SILENCE_POWER && p > STANDS_ALONE * q {
                     alone += 1;
+                    mask |= 1 << h;
                 }
             }
             self.alone[b] = alone;
+            self.alone_mask[b] = mask;
         }
         let warm = self.chunks_seen as f64 * self.chunk as f64 >= STARTUP_S * self.fs;
         if warm {

@@ -28,6 +28,10 @@
 //! [`VOICE_FOLLOWS_DB`] of the low peak; a burst that ends or runs out of time without it is
 //! left alone and not counted.
 //!
+//! **Start.** A sound that begins out of digital silence jumps from nothing: no burst is
+//! judged until the slow reference has heard its time constant (400 ms) of it (so the start of a file, or
+//! of hum switched on with it, is not a plosive).
+//!
 //! **Latency.** The detector runs on the undelayed input; the output is delayed by
 //! [`LATENCY_MS`], which covers the decision time plus the 3 ms the gain leads the burst by
 //! (so it is already down when the burst reaches the output) and the low-pass's group delay:
@@ -174,6 +178,10 @@ pub struct Deplosive {
     /// Samples since the current event started; cap for freezing the slow reference.
     burst_len: usize,
     max_burst: usize,
+    /// Samples heard since the first sound after a reset (saturating at `warm_up`), and how
+    /// many the slow references need before a jump above them means anything.
+    heard: usize,
+    warm_up: usize,
     events: u64,
 }
 
@@ -228,6 +236,8 @@ impl Deplosive {
             peak_margin: 0.0,
             burst_len: 0,
             max_burst: 1,
+            heard: 0,
+            warm_up: 1,
             events: 0,
         };
         s.prepare(48_000.0);
@@ -251,6 +261,7 @@ impl Deplosive {
         self.k_gain_att = one_pole_coeff(GAIN_ATTACK_MS, fs);
         self.k_gain_rel = one_pole_coeff(GAIN_RELEASE_MS, fs);
         self.max_burst = (MAX_BURST_MS * 0.001 * fs) as usize;
+        self.warm_up = (SLOW_MS * 0.001 * fs) as usize;
         // The decision must come before the burst's first gain sample is read.
         self.decision_len = ((DECISION_MS * 0.001 * fs) as usize).clamp(2, self.gain_lag.max(2));
         self.voice_from = ((VOICE_FROM_MS * 0.001 * fs) as usize).min(self.decision_len - 1);
@@ -305,6 +316,7 @@ impl Deplosive {
         self.env_low = 0.0;
         self.env_high = 0.0;
         self.slow_low = 0.0;
+        self.heard = 0;
         self.gain = 1.0;
         self.applied = 1.0;
         self.active = false;
@@ -360,8 +372,13 @@ impl Deplosive {
             let jump = self.env_low / (self.jump_ratio * self.slow_low + tiny);
             let dom = self.env_low / (self.dom_ratio * self.env_high + tiny);
             let margin = jump.min(dom);
+            // The start of the sound is a jump from nothing: no burst is judged until the
+            // slow references have heard one time constant of it.
+            if self.heard < self.warm_up && (self.heard > 0 || xin != 0.0) {
+                self.heard += 1;
+            }
             if !self.active {
-                if margin > 1.0 && self.env_low > 1e-9 {
+                if margin > 1.0 && self.env_low > 1e-9 && self.heard >= self.warm_up {
                     self.active = true;
                     self.burst_len = 0;
                     self.peak_margin = margin;
@@ -486,16 +503,17 @@ mod tests {
             .collect()
     }
 
-    /// A voiced vowel from `pos` on: 120 Hz and its harmonics to 3 kHz (amplitudes 1/k), total
-    /// peak about `amp`, 5 ms fade-in.
+    /// A voiced vowel at `pos`: 120 Hz and its harmonics to 3 kHz (amplitudes 1/k), total
+    /// peak about `amp`, 200 ms long with 5 ms fades.
     fn vowel(n: usize, pos: usize, amp: f32) -> Vec<f32> {
         (0..n)
             .map(|i| {
                 if i < pos {
                     return 0.0;
                 }
+                // A syllable's vowel: 200 ms with 5 ms fades.
                 let t = (i - pos) as f32 / FS;
-                let fade = (t / 0.005).min(1.0);
+                let fade = (t / 0.005).min((0.2 - t) / 0.005).clamp(0.0, 1.0);
                 let v: f32 = (3..=25)
                     .map(|k| (2.0 * std::f32::consts::PI * 120.0 * k as f32 * t).sin() / k as f32)
                     .sum();
@@ -598,6 +616,26 @@ mod tests {
     }
 
     #[test]
+    fn a_steady_sound_starting_out_of_silence_is_not_a_plosive() {
+        // Hum (50 Hz and 9 harmonics, 1/k) switched on at once after digital silence: its
+        // low band jumps from nothing and its upper harmonics fill the voice band, which
+        // looks like a pop releasing into a vowel unless the references have heard the sound
+        // for a while first.
+        let n = 2 * 48_000;
+        let mut x = vec![0.0f32; n];
+        for k in 1..=10 {
+            for (a, b) in x[4_800..]
+                .iter_mut()
+                .zip(sine(n, 50.0 * k as f32, 0.1 / k as f32))
+            {
+                *a += b;
+            }
+        }
+        let (_, d) = run(&x, &DeplosiveSettings::default(), 256);
+        assert_eq!(d.events_found(), 0);
+    }
+
+    #[test]
     fn steady_bass_and_music_untouched() {
         let n = 96_000;
         let x: Vec<f32> = sine(n, 55.0, 0.5)
@@ -622,11 +660,13 @@ mod tests {
 
     #[test]
     fn zero_strength_is_an_exact_delay() {
-        let n = 24_000;
-        let x: Vec<f32> = pop(n, 5_000, 0.8)
+        // Room tone from the start (a burst out of digital silence is not judged).
+        let n = 48_000;
+        let x: Vec<f32> = pop(n, 24_000, 0.8)
             .iter()
-            .zip(vowel(n, 6_000, 0.8))
-            .map(|(a, b)| a + b)
+            .zip(vowel(n, 25_000, 0.8))
+            .zip(sine(n, 1_000.0, 0.01))
+            .map(|((a, b), c)| a + b + c)
             .collect();
         let s = DeplosiveSettings {
             strength_db: 0.0,
@@ -642,9 +682,9 @@ mod tests {
 
     #[test]
     fn block_size_independent_and_finite() {
-        let n = 48_000;
+        let n = 72_000;
         let mut x: Vec<f32> = sine(n, 300.0, 0.1);
-        for pos in [5_000, 20_000, 33_000] {
+        for pos in [20_000, 38_000, 56_000] {
             for ((v, q), w) in x
                 .iter_mut()
                 .zip(pop(n, pos, 0.6))

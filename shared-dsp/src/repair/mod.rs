@@ -39,6 +39,7 @@ macro_rules! forward_repair_unit {
 }
 
 pub mod ar;
+pub mod assist;
 pub mod declick;
 pub mod declip;
 pub mod dehum;
