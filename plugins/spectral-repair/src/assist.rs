@@ -251,6 +251,7 @@ impl AssistShared {
 mod tests {
     use super::*;
     use shared_dsp::repair::assist::propose;
+    use std::sync::Arc;
 
     #[test]
     fn a_proposal_reaches_the_parameters_and_switches_the_rest_off() {
@@ -283,6 +284,58 @@ mod tests {
         for v in proposal_values(&params, &p) {
             assert!(!v.id.is_empty());
         }
+    }
+
+    #[test]
+    fn apply_reaches_the_host_as_gestures_and_undoes_in_one_step() {
+        use shared_plugin::session::{GroupedChange, HistoriesField, Recorder};
+        use shared_plugin::testing::{FakeHost, HostEvent};
+        let params = Arc::new(RepairParams::default());
+        let host = FakeHost::new(params.clone(), false);
+        let rec = Recorder::new(
+            nice_plug::context::gui::GuiContext::new(host.clone()),
+            params.clone(),
+            params.session.clone(),
+            HistoriesField::default(),
+        );
+        let p = Proposal {
+            declick: Some(shared_dsp::repair::declick::DeclickSettings {
+                sensitivity: 30.0,
+                max_event_ms: 2.0,
+            }),
+            dehum: Some(shared_dsp::repair::dehum::DehumSettings {
+                base: HumBase::Hz50,
+                num_harmonics: 1,
+                track_drift: true,
+            }),
+            ..Proposal::default()
+        };
+        rec.apply_group(&GroupedChange {
+            label: "assistant".to_string(),
+            values: proposal_values(&params, &p),
+        })
+        .unwrap();
+        let s = params.settings();
+        assert!(s.declick_on && s.dehum_on && !s.denoise_on);
+        assert!((s.declick.sensitivity - 30.0).abs() < 1e-3);
+        assert_eq!((s.dehum.base, s.dehum.num_harmonics), (HumBase::Hz50, 1));
+        // Every change is a begin/set/end gesture of its own parameter.
+        let events = host.events();
+        assert!(!events.is_empty() && events.len() % 3 == 0, "{events:?}");
+        for chunk in events.chunks(3) {
+            let HostEvent::Begin(id) = &chunk[0] else {
+                panic!("{chunk:?}")
+            };
+            assert!(matches!(&chunk[1], HostEvent::Set(i, _) if i == id));
+            assert_eq!(chunk[2], HostEvent::End(id.clone()));
+        }
+        // One undo takes all of it back.
+        assert_eq!(rec.history().undo_label(), Some("assistant"));
+        rec.undo().unwrap();
+        let s = params.settings();
+        assert!(!s.declick_on && !s.dehum_on);
+        assert!((s.declick.sensitivity - 50.0).abs() < 1e-3);
+        assert_eq!(s.dehum.base, HumBase::Auto);
     }
 
     #[test]
