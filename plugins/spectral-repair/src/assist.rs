@@ -321,7 +321,10 @@ mod tests {
         assert_eq!((s.dehum.base, s.dehum.num_harmonics), (HumBase::Hz50, 1));
         // Every change is a begin/set/end gesture of its own parameter.
         let events = host.events();
-        assert!(!events.is_empty() && events.len().is_multiple_of(3), "{events:?}");
+        assert!(
+            !events.is_empty() && events.len().is_multiple_of(3),
+            "{events:?}"
+        );
         for chunk in events.chunks(3) {
             let HostEvent::Begin(id) = &chunk[0] else {
                 panic!("{chunk:?}")
