@@ -12,6 +12,7 @@
 //! - [`session`]: what an instance saves beside its parameters (preset name, A/B, lock) and the
 //!   editor's host context that records undo and applies presets, A/B and undo through the host;
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
+//! - [`latency`]: the latency reported to the host, held between activations under CLAP;
 //! - [`layouts`]: the audio I/O layouts the suite offers;
 //! - `testing`: a stand-in host for editor and session tests.
 //!
@@ -27,6 +28,7 @@ pub const URL: &str = "https://github.com/lathe-audio/lathe";
 /// Contact address every plugin reports.
 pub const EMAIL: &str = "dev@lathe-audio.invalid";
 
+pub mod latency;
 pub mod layouts;
 pub mod meters;
 pub mod params;

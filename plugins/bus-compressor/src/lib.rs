@@ -42,12 +42,9 @@ pub struct BusCompressor {
     engine: BusCompEngine,
     meters: Arc<SharedMeters>,
     ballistics: MeterBallistics,
-    reported_latency: u32,
-    /// The oversampling factor applied at the last activation (CLAP changes it only across a
-    /// restart, see `process`).
-    active_oversampling: dsp::Oversampling,
-    /// A restart has been requested for a new oversampling factor.
-    restart_requested: bool,
+    /// The latency reported and the oversampling factor it depends on (held until a CLAP
+    /// restart).
+    latency: shared_plugin::latency::LatencyGate<dsp::Oversampling>,
 }
 
 impl Default for BusCompressor {
@@ -62,9 +59,7 @@ impl Default for BusCompressor {
             engine: BusCompEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),
-            reported_latency: 0,
-            active_oversampling: dsp::Oversampling::Off,
-            restart_requested: false,
+            latency: Default::default(),
         }
     }
 }
@@ -111,12 +106,11 @@ impl Plugin for BusCompressor {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let settings = self.params.settings();
-        self.active_oversampling = settings.oversampling;
-        self.restart_requested = false;
+        self.latency.activate(settings.oversampling);
         self.engine.set_settings(&settings);
         self.engine.prepare(buffer_config.sample_rate);
-        self.reported_latency = self.engine.latency_samples();
-        context.set_latency_samples(self.reported_latency);
+        self.latency
+            .report_activate(self.engine.latency_samples(), context);
         self.meters.sample_rate_hz.store(
             buffer_config.sample_rate,
             std::sync::atomic::Ordering::Relaxed,
@@ -136,24 +130,10 @@ impl Plugin for BusCompressor {
     ) -> ProcessStatus {
         let num_samples = buffer.samples();
         let mut settings = self.params.settings();
-        if context.plugin_api() == PluginApi::Clap
-            && settings.oversampling != self.active_oversampling
-        {
-            // CLAP lets the latency change only inside `activate`: ask the host for a restart
-            // and keep the current factor until then (nice-plug would otherwise notify the
-            // host outside `activate` when it has already deactivated the plugin).
-            if !self.restart_requested {
-                context.request_restart();
-                self.restart_requested = true;
-            }
-            settings.oversampling = self.active_oversampling;
-        }
+        settings.oversampling = self.latency.key_for_block(settings.oversampling, context);
         self.engine.set_settings(&settings);
-        let latency = self.engine.latency_samples();
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            context.set_latency_samples(latency);
-        }
+        self.latency
+            .report_process(self.engine.latency_samples(), context);
         let mut key_refs: [&[f32]; 2] = [&[], &[]];
         let mut num_key = 0;
         if let Some(sc) = aux.inputs.first_mut() {

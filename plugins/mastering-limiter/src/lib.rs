@@ -52,11 +52,9 @@ pub struct MasteringLimiter {
     engine: LimiterEngine,
     meters: Arc<LimiterMeters>,
     ballistics: MeterBallistics,
-    reported_latency: u32,
-    /// Lookahead and oversampling applied at the last activation (CLAP changes the latency
-    /// only across a restart, see `process`).
-    active_latency_settings: (f32, LimiterOversampling),
-    restart_requested: bool,
+    /// The latency reported and the lookahead and oversampling it depends on (held until a
+    /// CLAP restart).
+    latency: shared_plugin::latency::LatencyGate<(f32, LimiterOversampling)>,
     since_publish_s: f32,
 }
 
@@ -72,9 +70,7 @@ impl Default for MasteringLimiter {
             engine: LimiterEngine::new(),
             meters: Arc::new(LimiterMeters::default()),
             ballistics: MeterBallistics::default(),
-            reported_latency: 0,
-            active_latency_settings: (1.5, LimiterOversampling::X4),
-            restart_requested: false,
+            latency: Default::default(),
             since_publish_s: 0.0,
         }
     }
@@ -160,17 +156,16 @@ impl Plugin for MasteringLimiter {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let settings = self.params.settings();
-        self.active_latency_settings =
-            (settings.limiter.lookahead_ms, settings.limiter.oversampling);
-        self.restart_requested = false;
+        self.latency
+            .activate((settings.limiter.lookahead_ms, settings.limiter.oversampling));
         let channels = audio_io_layout
             .main_output_channels
             .map_or(2, |c| c.get() as usize);
         self.engine.set_settings(&settings);
         self.engine
             .prepare_channels(buffer_config.sample_rate, channels);
-        self.reported_latency = self.engine.latency_samples();
-        context.set_latency_samples(self.reported_latency);
+        self.latency
+            .report_activate(self.engine.latency_samples(), context);
         self.meters.levels.sample_rate_hz.store(
             buffer_config.sample_rate,
             std::sync::atomic::Ordering::Relaxed,
@@ -191,22 +186,11 @@ impl Plugin for MasteringLimiter {
         let num_samples = buffer.samples();
         let mut settings = self.params.settings();
         let wanted = (settings.limiter.lookahead_ms, settings.limiter.oversampling);
-        if context.plugin_api() == PluginApi::Clap && wanted != self.active_latency_settings {
-            // CLAP lets the latency change only inside `activate`: ask the host for a restart
-            // and keep the current lookahead and factor until then.
-            if !self.restart_requested {
-                context.request_restart();
-                self.restart_requested = true;
-            }
-            settings.limiter.lookahead_ms = self.active_latency_settings.0;
-            settings.limiter.oversampling = self.active_latency_settings.1;
-        }
+        (settings.limiter.lookahead_ms, settings.limiter.oversampling) =
+            self.latency.key_for_block(wanted, context);
         self.engine.set_settings(&settings);
-        let latency = self.engine.latency_samples();
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            context.set_latency_samples(latency);
-        }
+        self.latency
+            .report_process(self.engine.latency_samples(), context);
         if self.meters.reset_requested.swap(false, Ordering::Relaxed) {
             self.engine.reset_loudness();
         }

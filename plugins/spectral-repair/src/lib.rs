@@ -53,11 +53,9 @@ pub struct SpectralRepair {
     assist: Arc<AssistShared>,
     /// Whether the analysis ran in the last block (to publish its end once).
     was_analysing: bool,
-    reported_latency: u32,
-    /// De-noise FFT size and overlap applied at the last activation (CLAP changes the latency
-    /// only across a restart, see `process`).
-    active_fft: (usize, usize),
-    restart_requested: bool,
+    /// The latency reported and the de-noise FFT size and overlap it depends on (held until
+    /// a CLAP restart).
+    latency: shared_plugin::latency::LatencyGate<(usize, usize)>,
 }
 
 impl Default for SpectralRepair {
@@ -78,9 +76,7 @@ impl Default for SpectralRepair {
             publisher: ActivityPublisher::default(),
             assist: Arc::new(AssistShared::default()),
             was_analysing: false,
-            reported_latency: 0,
-            active_fft: (2048, 4),
-            restart_requested: false,
+            latency: Default::default(),
         }
     }
 }
@@ -155,8 +151,8 @@ impl Plugin for SpectralRepair {
         context: &mut impl ActivateContext<Self>,
     ) -> bool {
         let settings = self.params.settings();
-        self.active_fft = (settings.denoise.fft_size, settings.denoise.overlap);
-        self.restart_requested = false;
+        self.latency
+            .activate((settings.denoise.fft_size, settings.denoise.overlap));
         self.engine.set_settings(&settings);
         self.engine.prepare(buffer_config.sample_rate);
         // A profile from the saved session (checked: a corrupt one is ignored, the plugin
@@ -173,8 +169,8 @@ impl Plugin for SpectralRepair {
             let len = stored.points.len();
             stored.points.reserve(room.saturating_sub(len));
         }
-        self.reported_latency = self.engine.latency_samples();
-        context.set_latency_samples(self.reported_latency);
+        self.latency
+            .report_activate(self.engine.latency_samples(), context);
         self.meters.levels.sample_rate_hz.store(
             buffer_config.sample_rate,
             std::sync::atomic::Ordering::Relaxed,
@@ -201,22 +197,11 @@ impl Plugin for SpectralRepair {
         let num_samples = buffer.samples();
         let mut settings = self.params.settings();
         let wanted = (settings.denoise.fft_size, settings.denoise.overlap);
-        if context.plugin_api() == PluginApi::Clap && wanted != self.active_fft {
-            // CLAP lets the latency change only inside `activate`: ask the host for a restart
-            // and keep the current FFT size and overlap until then.
-            if !self.restart_requested {
-                context.request_restart();
-                self.restart_requested = true;
-            }
-            settings.denoise.fft_size = self.active_fft.0;
-            settings.denoise.overlap = self.active_fft.1;
-        }
+        (settings.denoise.fft_size, settings.denoise.overlap) =
+            self.latency.key_for_block(wanted, context);
         self.engine.set_settings(&settings);
-        let latency = self.engine.latency_samples();
-        if latency != self.reported_latency {
-            self.reported_latency = latency;
-            context.set_latency_samples(latency);
-        }
+        self.latency
+            .report_process(self.engine.latency_samples(), context);
         match self.assist.take_request() {
             AssistCommand::Start => self.engine.start_analysis(),
             AssistCommand::Stop => self.engine.stop_analysis(),
