@@ -40,26 +40,8 @@ fn run(s: &RepairSettings, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let mut e = RepairEngine::new();
     e.set_settings(s);
     e.prepare(SR);
-    let lat = e.latency_samples() as usize;
-    let mut bufs: Vec<Vec<f32>> = input
-        .iter()
-        .map(|c| {
-            c.iter()
-                .copied()
-                .chain(std::iter::repeat_n(0.0, lat))
-                .collect()
-        })
-        .collect();
-    let n = bufs[0].len();
-    let mut start = 0;
-    while start < n {
-        let end = (start + 512).min(n);
-        let (a, b) = bufs.split_at_mut(1);
-        let mut chans: [&mut [f32]; 2] = [&mut a[0][start..end], &mut b[0][start..end]];
-        e.process_block(&mut chans);
-        start = end;
-    }
-    bufs.into_iter().map(|c| c[lat..].to_vec()).collect()
+    let latency = e.latency_samples() as usize;
+    engine_checks::run_aligned(latency, input, 512, |c| e.process_block(c))
 }
 
 fn analyse(x: &[Vec<f32>]) -> (shared_dsp::repair::assist::Findings, Proposal) {

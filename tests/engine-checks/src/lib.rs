@@ -139,6 +139,35 @@ pub fn run<E: EngineUnderTest>(
     [l, r]
 }
 
+/// Runs planar channels (1 or 2) through `process` in blocks of `block` samples, with
+/// `latency` samples of silence after the end, and returns the output aligned with the input
+/// (the first `latency` samples dropped): what a host's latency compensation does.
+pub fn run_aligned(
+    latency: usize,
+    input: &[Vec<f32>],
+    block: usize,
+    mut process: impl FnMut(&mut [&mut [f32]]),
+) -> Vec<Vec<f32>> {
+    let mut bufs: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| {
+            c.iter()
+                .copied()
+                .chain(std::iter::repeat_n(0.0, latency))
+                .collect()
+        })
+        .collect();
+    let n = bufs.iter().map(|c| c.len()).min().unwrap_or(0);
+    let mut start = 0;
+    while start < n {
+        let end = (start + block.max(1)).min(n);
+        let mut chans: Vec<&mut [f32]> = bufs.iter_mut().map(|c| &mut c[start..end]).collect();
+        process(&mut chans);
+        start = end;
+    }
+    bufs.into_iter().map(|c| c[latency..].to_vec()).collect()
+}
+
 /// Largest `|output[i] − input[i − latency]|` over both channels after the first 100 ms (the
 /// settling of filters after the signal's onset), in dB relative to full scale (−∞ as −400
 /// when bit-exact). A null test: the engine at neutral settings must pass
