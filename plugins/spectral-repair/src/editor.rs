@@ -172,17 +172,20 @@ fn assistant(
             ui.set_width(ASSIST_PANEL_WIDTH);
             ui.horizontal(|ui| {
                 let label = if running { "Stop" } else { "Analyse" };
-                if ui.button(label).clicked() {
+                let analyse = ui.button(label);
+                shared_gui::probe::record(ui, "button", "analyse", analyse.rect);
+                if analyse.clicked() {
                     assist.request(if running {
                         AssistCommand::Stop
                     } else {
                         AssistCommand::Start
                     });
                 }
-                apply = ui
+                let apply_button = ui
                     .add_enabled(ready, egui::Button::new("Apply"))
-                    .on_hover_text("Switch on what is proposed (one undo step)")
-                    .clicked();
+                    .on_hover_text("Switch on what is proposed (one undo step)");
+                shared_gui::probe::record(ui, "button", "apply", apply_button.rect);
+                apply = apply_button.clicked();
             });
             let status = match state {
                 AssistState::Idle => format!(
@@ -470,5 +473,58 @@ mod editor_tests {
     #[test]
     fn every_parameter_has_a_control_and_nothing_overlaps_at_any_scale() {
         shared_gui::testing::check_editor(make, &[]);
+    }
+
+    #[test]
+    fn analyse_asks_the_audio_thread_and_apply_sets_the_proposal_through_the_host() {
+        use shared_dsp::repair::assist::Findings;
+        use shared_plugin::testing::{FakeHost, HostEvent};
+        let (layout, suite) = make();
+        let (p, assist) = (layout.params.clone(), layout.assist.clone());
+        let mut rig =
+            shared_gui::testing::EditorRig::new(layout, suite, RepairLayout::DEFAULT_SIZE, 1.0);
+        let centre = |placed: &[shared_gui::probe::Placed], name: &str| {
+            placed
+                .iter()
+                .find(|q| q.kind == "button" && q.name == name)
+                .unwrap_or_else(|| panic!("no {name} button"))
+                .rect
+                .center()
+        };
+        let placed = rig.frame();
+        rig.click(centre(&placed, "analyse"));
+        assert_eq!(assist.take_request(), AssistCommand::Start);
+        // Apply does nothing before 10 s were heard.
+        let short = Findings {
+            seconds: 4.0,
+            clicks_per_s: 3.0,
+            gentle_clicks_per_s: 3.0,
+            ..Findings::default()
+        };
+        assist.publish(AssistState::Running, &short);
+        let placed = rig.frame();
+        rig.take_events();
+        rig.click(centre(&placed, "apply"));
+        assert!(rig.take_events().is_empty());
+        // The analysis ends with clicks found: Apply switches the de-click on (at the gentler
+        // sensitivity the findings call for) and nothing else, as host gestures.
+        assist.publish(
+            AssistState::Done,
+            &Findings {
+                seconds: 20.0,
+                programme_rms_db: -20.0,
+                noise_floor_db: -90.0,
+                ..short
+            },
+        );
+        let placed = rig.frame();
+        rig.click(centre(&placed, "apply"));
+        let events = rig.take_events();
+        let touched = FakeHost::touched(&events);
+        assert!(touched.contains(&"dck_on".to_string()), "{events:?}");
+        assert!(events.contains(&HostEvent::End("dck_on".into())));
+        let s = p.settings();
+        assert!(s.declick_on && !s.denoise_on && !s.dehum_on && !s.declip_on);
+        assert!((s.declick.sensitivity - 30.0).abs() < 1e-3);
     }
 }
