@@ -209,7 +209,7 @@ pub fn assisted_repair(
     preset: Option<&str>,
     sets: &[String],
 ) -> Result<(Box<dyn OfflineEngine>, String), String> {
-    use shared_dsp::repair::assist::{explain, propose, Analyser};
+    use shared_dsp::repair::assist::{explain, propose, Analyser, MIN_ANALYSIS_S};
     let mut analyser = Analyser::new();
     analyser.prepare(sample_rate_hz);
     analyser.start();
@@ -229,6 +229,12 @@ pub fn assisted_repair(
     spectral_repair::assist::apply_without_host(&params, &proposal);
     kind.configure(&params, None, sets)?;
     let mut report = format!("assistant: {:.1} s analysed\n", findings.seconds);
+    if findings.seconds < MIN_ANALYSIS_S {
+        report.push_str(&format!(
+            "  (less than the {MIN_ANALYSIS_S:.0} s the plugin's Apply waits for: the noise floor and \
+             hum are less sure, and hum is not judged before 3 s)\n"
+        ));
+    }
     for line in explain(&findings, &proposal) {
         report.push_str("  ");
         report.push_str(&line);

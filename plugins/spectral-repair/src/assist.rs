@@ -10,10 +10,13 @@ use shared_dsp::repair::dehum::HumBase;
 use shared_plugin::presets::PresetValue;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::params::{HumBaseParam, RepairParams};
+use crate::params::{HumBaseParam, NoiseModeParam, RepairParams};
+use shared_dsp::repair::denoise::NoiseMode;
 
 /// Every module's on/off and the settings of the ones proposed, as normalised parameter values
 /// (modules not proposed are switched off, so the result is the proposal and nothing else).
+/// Left as they are: the de-noise's FFT size and overlap (they change the latency, and a
+/// CLAP host would have to restart the plugin), the de-clip's output gain, mix and output.
 pub fn proposal_values(params: &RepairParams, p: &Proposal) -> Vec<PresetValue> {
     let mut out: Vec<(ParamPtr, f32)> = Vec::with_capacity(16);
     let mut set_bool = |param: &BoolParam, on: bool| {
@@ -65,6 +68,25 @@ pub fn proposal_values(params: &RepairParams, p: &Proposal) -> Vec<PresetValue> 
     if let Some(s) = p.denoise {
         out.push(float(&params.denoise_reduction_db, s.reduction_db));
         out.push(float(&params.denoise_smoothing, s.smoothing));
+        // The de-noise analysed was the adaptive one, not learning.
+        let mode = match s.mode {
+            NoiseMode::Adaptive => NoiseModeParam::Adaptive,
+            NoiseMode::Profile => NoiseModeParam::Profile,
+        };
+        out.push((
+            params.denoise_mode.as_ptr(),
+            params.denoise_mode.preview_normalized(mode),
+        ));
+        out.push((
+            params.denoise_learn.as_ptr(),
+            params.denoise_learn.preview_normalized(s.learn),
+        ));
+        out.push((
+            params.denoise_keep_transients.as_ptr(),
+            params
+                .denoise_keep_transients
+                .preview_normalized(s.keep_transients),
+        ));
     }
     let map = params.param_map();
     out.into_iter()
@@ -177,8 +199,13 @@ impl Default for AssistShared {
 }
 
 impl AssistShared {
-    /// Asks the audio thread to start or stop (editor).
+    /// Asks the audio thread to start or stop (editor). A start shows as running with nothing
+    /// found at once, so the previous findings cannot be applied while the audio thread has not
+    /// yet taken the request (a host that is not playing never does).
     pub fn request(&self, c: AssistCommand) {
+        if c == AssistCommand::Start {
+            self.publish(AssistState::Running, &Findings::default());
+        }
         self.command.store(c as u8, Ordering::Relaxed);
     }
 
@@ -284,6 +311,18 @@ mod tests {
         for v in proposal_values(&params, &p) {
             assert!(!v.id.is_empty());
         }
+        // A de-noise left learning on a learned profile becomes the adaptive one analysed.
+        shared_gui::testing::set_plain(&params, "dns_learn", 1.0);
+        shared_gui::testing::set_plain(&params, "dns_mode", 1.0);
+        assert!(params.settings().denoise.learn);
+        let p = propose(&Findings {
+            noise_floor_db: -30.0,
+            ..f
+        });
+        apply_without_host(&params, &p);
+        let s = params.settings();
+        assert!(s.denoise_on && !s.denoise.learn);
+        assert_eq!(s.denoise.mode, NoiseMode::Adaptive);
     }
 
     #[test]

@@ -57,20 +57,26 @@ use realfft::num_complex::Complex32;
 
 use crate::stft::{SpectralFrame, StftProcessor, MAX_FFT_SIZE};
 
-/// Largest rise of the noise floor followed at once per minimum-statistics sub-window (a
-/// power ratio; 6 dB per second at the 1 s sub-windows of the 8 s window): Martin 2001's
-/// `noise_slope_max` (his values are 1.2–8 by the estimate's variance; 4 here, between speech
-/// and music).
+/// Largest ratio of a sub-window's minimum to the window's for which the rise is followed at
+/// once: Martin 2001's `noise_slope_max` (his values are 1.2–8 by the estimate's variance; 4
+/// here, between speech and music). With the sub-window's own excess
+/// ([`MS_SUBWINDOW_EXCESS`]) taken out, a rise of up to 3.6 dB per 1 s sub-window of the 8 s
+/// window.
 const MS_NOISE_SLOPE_MAX: f32 = 4.0;
 /// A sub-window counts as steady for that rule when its smoothed power's mean is less than
 /// this ratio above its minimum (noise alone: about 2; music passing through: far more).
 /// 2.5 = 4 dB.
 const MS_STEADY_RATIO: f32 = 2.5;
 /// How much higher the minimum of one sub-window reads than the minimum of the whole window on
-/// steady noise (2.4 dB, measured at the default FFT size): a sub-window's minimum taken over
-/// by the rising-noise rule is divided by it, so the estimate keeps the calibration of the
-/// whole window's minimum (and steady noise does not move it).
+/// steady noise (2.4 dB, measured at the default FFT size and 48 kHz; it varies with the frames
+/// per sub-window): a sub-window's minimum taken over by the rising-noise rule is divided by
+/// it, so the estimate keeps about the calibration of the whole window's minimum.
 const MS_SUBWINDOW_EXCESS: f32 = 1.74;
+/// The rule takes a sub-window's minimum over only when it stands this far above the window's
+/// (1 dB, after the excess is taken out), so the scatter of steady noise's minima fires it
+/// rarely. Each firing still keeps its minimum for a window, so long steady noise after a
+/// rise reads about 0.6 dB high (up to 1.1; the unit test bounds it at 1.5 dB).
+const MS_RISE_MIN: f32 = 1.26;
 
 /// Points of a [`NoiseProfile`], uniformly spaced from 0 Hz to Nyquist.
 pub const PROFILE_POINTS: usize = 513;
@@ -663,7 +669,10 @@ impl DenoiseFrame {
                 let old = self.ms_pmin_u[k];
                 let mean = self.ms_sub_sum[k] * inv_frames;
                 let taken = m * (1.0 / MS_SUBWINDOW_EXCESS);
-                if taken > old && m < MS_NOISE_SLOPE_MAX * old && m * MS_STEADY_RATIO > mean {
+                if taken > MS_RISE_MIN * old
+                    && m < MS_NOISE_SLOPE_MAX * old
+                    && m * MS_STEADY_RATIO > mean
+                {
                     for plane in self.ms_subwindow_min.chunks_exact_mut(MAX_BINS) {
                         plane[k] = taken;
                     }
@@ -1374,10 +1383,11 @@ mod tests {
     #[test]
     fn a_rising_noise_floor_is_followed_within_two_seconds() {
         // White noise at −50 dBFS RMS for 4 s, then rising linearly in dB by 10 dB over 10 s,
-        // then steady for 4 s (the "noise-rise"): the estimate follows the true level
+        // then steady for 44 s (the "noise-rise"): the estimate follows the true level
         // with at most 2 s of lag (1.5 dB of estimator tolerance), without overshooting it.
         let fs = 48_000.0f32;
-        let n = (18.0 * fs) as usize;
+        // 18 s, then 40 s more of the steady level: the rule must not creep upwards.
+        let n = (58.0 * fs) as usize;
         let level_db = |t: f32| -50.0 + 10.0 * ((t - 4.0) / 10.0).clamp(0.0, 1.0);
         let unit = noise(n, 5, 3f32.sqrt());
         let x: Vec<f32> = unit
@@ -1402,7 +1412,10 @@ mod tests {
             // The adaptive estimate reads 2 dB under steady white noise (its lower envelope):
             // 2.5 dB of tolerance below.
             worst_lag = worst_lag.max(level_db(t - 2.0) - 2.5 - est);
-            worst_over = worst_over.max(est - level_db(t) - 2.0);
+            // Overshoot: at most 2 dB while the level moves, 1.5 dB in the long steady part
+            // (the rule's replaced minima keep it about 0.6 dB high there).
+            let tolerance = if t > 24.0 { 1.5 } else { 2.0 };
+            worst_over = worst_over.max(est - level_db(t) - tolerance);
             if b % 100 == 0 {
                 println!(
                     "{t:5.1} s: true {:6.1}, estimate {est:6.1} dBFS",

@@ -29,8 +29,9 @@
 //! left alone and not counted.
 //!
 //! **Start.** A sound that begins out of digital silence jumps from nothing: no burst is
-//! judged until the slow reference has heard its time constant (400 ms) of it (so the start of a file, or
-//! of hum switched on with it, is not a plosive).
+//! judged until the slow reference has heard its time constant (400 ms) of it (so the start
+//! of a file, or of hum switched on with it, is not a plosive). Digital silence as long as
+//! that (a gap between clips) counts as a new start.
 //!
 //! **Latency.** The detector runs on the undelayed input; the output is delayed by
 //! [`LATENCY_MS`], which covers the decision time plus the 3 ms the gain leads the burst by
@@ -182,6 +183,8 @@ pub struct Deplosive {
     /// many the slow references need before a jump above them means anything.
     heard: usize,
     warm_up: usize,
+    /// Digital zeros in a row (a gap that long re-arms the warm-up).
+    silent_run: usize,
     events: u64,
 }
 
@@ -238,6 +241,7 @@ impl Deplosive {
             max_burst: 1,
             heard: 0,
             warm_up: 1,
+            silent_run: 0,
             events: 0,
         };
         s.prepare(48_000.0);
@@ -317,6 +321,7 @@ impl Deplosive {
         self.env_high = 0.0;
         self.slow_low = 0.0;
         self.heard = 0;
+        self.silent_run = 0;
         self.gain = 1.0;
         self.applied = 1.0;
         self.active = false;
@@ -374,6 +379,14 @@ impl Deplosive {
             let margin = jump.min(dom);
             // The start of the sound is a jump from nothing: no burst is judged until the
             // slow references have heard one time constant of it.
+            if xin == 0.0 {
+                self.silent_run = self.silent_run.saturating_add(1);
+                if self.silent_run >= self.warm_up {
+                    self.heard = 0;
+                }
+            } else {
+                self.silent_run = 0;
+            }
             if self.heard < self.warm_up && (self.heard > 0 || xin != 0.0) {
                 self.heard += 1;
             }
@@ -621,7 +634,7 @@ mod tests {
         // low band jumps from nothing and its upper harmonics fill the voice band, which
         // looks like a pop releasing into a vowel unless the references have heard the sound
         // for a while first.
-        let n = 2 * 48_000;
+        let n = 4 * 48_000;
         let mut x = vec![0.0f32; n];
         for k in 1..=10 {
             for (a, b) in x[4_800..]
@@ -631,6 +644,8 @@ mod tests {
                 *a += b;
             }
         }
+        // A gap of digital silence (between two clips), and the hum again.
+        x[96_000..124_800].fill(0.0);
         let (_, d) = run(&x, &DeplosiveSettings::default(), 256);
         assert_eq!(d.events_found(), 0);
     }
