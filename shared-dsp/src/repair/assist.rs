@@ -10,8 +10,9 @@
 //!
 //! Realtime: [`Analyser::new`] allocates the units; [`Analyser::prepare`] sets the rate;
 //! [`Analyser::feed`] runs on the audio thread and never allocates. It runs eight units per
-//! channel (the five, a second de-click and two fixed-base de-hums), about 1.7 times what
-//! every module on costs, only while an analysis runs.
+//! channel (the five, a second de-click and two fixed-base de-hums): 42× realtime on 48 kHz
+//! stereo in the spectral repair's bench, about 1.5 times what every module on costs, only
+//! while an analysis runs.
 
 use super::declick::{Declick, DeclickSettings};
 use super::declip::{Declip, DeclipSettings};
