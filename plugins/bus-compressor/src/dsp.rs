@@ -15,6 +15,7 @@
 //! implicit look-ahead. The runner (`shared_dsp::runner`) around the engine chunks host
 //! blocks, sanitises input, crossfades the bypass and keeps the latency while bypassed.
 
+use shared_dsp::db::finite_clamp;
 use shared_dsp::db::{db_to_gain, MINUS_INFINITY_DB};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
@@ -123,29 +124,28 @@ impl Default for BusCompSettings {
 /// corrupt preset or a host sending garbage cannot destabilise the engine.
 pub fn sanitize_settings(s: &BusCompSettings) -> BusCompSettings {
     let d = BusCompSettings::default();
-    let f = |v: f32, def: f32, lo: f32, hi: f32| if v.is_finite() { v.clamp(lo, hi) } else { def };
     let mut o = *s;
     let (c, dc) = (&mut o.comp, &d.comp);
-    c.threshold_db = f(c.threshold_db, dc.threshold_db, -60.0, 20.0);
+    c.threshold_db = finite_clamp(c.threshold_db, -60.0, 20.0, dc.threshold_db);
     c.ratio = if c.ratio.is_nan() {
         dc.ratio
     } else {
         c.ratio.max(1.0)
     };
-    c.knee_db = f(c.knee_db, dc.knee_db, 0.0, 24.0);
-    c.attack_ms = f(c.attack_ms, dc.attack_ms, 0.0, 1000.0);
-    c.release_ms = f(c.release_ms, dc.release_ms, 1.0, 10_000.0);
-    c.slow_release_ms = f(c.slow_release_ms, dc.slow_release_ms, 0.0, 10_000.0);
-    c.stereo_link = f(c.stereo_link, 1.0, 0.0, 1.0);
-    c.sidechain_hpf_hz = f(c.sidechain_hpf_hz, dc.sidechain_hpf_hz, 0.0, 2000.0);
+    c.knee_db = finite_clamp(c.knee_db, 0.0, 24.0, dc.knee_db);
+    c.attack_ms = finite_clamp(c.attack_ms, 0.0, 1000.0, dc.attack_ms);
+    c.release_ms = finite_clamp(c.release_ms, 1.0, 10_000.0, dc.release_ms);
+    c.slow_release_ms = finite_clamp(c.slow_release_ms, 0.0, 10_000.0, dc.slow_release_ms);
+    c.stereo_link = finite_clamp(c.stereo_link, 0.0, 1.0, 1.0);
+    c.sidechain_hpf_hz = finite_clamp(c.sidechain_hpf_hz, 0.0, 2000.0, dc.sidechain_hpf_hz);
     c.range_db = if c.range_db.is_nan() {
         dc.range_db
     } else {
         c.range_db.max(0.0)
     };
-    c.makeup_db = f(c.makeup_db, 0.0, -24.0, 48.0);
-    o.mix = f(o.mix, 1.0, 0.0, 1.0);
-    o.output_gain = f(o.output_gain, 1.0, 0.0, 16.0);
+    c.makeup_db = finite_clamp(c.makeup_db, -24.0, 48.0, 0.0);
+    o.mix = finite_clamp(o.mix, 0.0, 1.0, 1.0);
+    o.output_gain = finite_clamp(o.output_gain, 0.0, 16.0, 1.0);
     o
 }
 

@@ -15,6 +15,7 @@
 //! latency is the 4× oversampler's and is the same whatever is switched on; every path that
 //! skips the oversampler (saturation off, bypass) goes through an equal delay line.
 
+use shared_dsp::db::finite_clamp;
 use shared_dsp::db::{db_to_gain, db_to_gain_fast, flush_denormal};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
@@ -1256,41 +1257,40 @@ pub fn output_matrix(mode: OutputMode) -> [f32; 4] {
 /// preset or a host sending garbage can never destabilise the engine.
 pub fn sanitize_settings(s: &Settings) -> Settings {
     let d = Settings::default();
-    let f = |v: f32, def: f32, lo: f32, hi: f32| if v.is_finite() { v.clamp(lo, hi) } else { def };
     let mut o = *s;
-    o.trim_gain = f(s.trim_gain, d.trim_gain, 0.0, 16.0);
-    o.hpf_freq_hz = f(s.hpf_freq_hz, d.hpf_freq_hz, 10.0, 1000.0);
-    o.lpf_freq_hz = f(s.lpf_freq_hz, d.lpf_freq_hz, 1000.0, 22000.0);
+    o.trim_gain = finite_clamp(s.trim_gain, 0.0, 16.0, d.trim_gain);
+    o.hpf_freq_hz = finite_clamp(s.hpf_freq_hz, 10.0, 1000.0, d.hpf_freq_hz);
+    o.lpf_freq_hz = finite_clamp(s.lpf_freq_hz, 1000.0, 22000.0, d.lpf_freq_hz);
     for (b, db) in o.eq.iter_mut().zip(d.eq.iter()) {
-        b.freq_hz = f(b.freq_hz, db.freq_hz, 20.0, 20000.0);
-        b.gain_db = f(b.gain_db, 0.0, -18.0, 18.0);
-        b.q = f(b.q, db.q, 0.1, 10.0);
+        b.freq_hz = finite_clamp(b.freq_hz, 20.0, 20000.0, db.freq_hz);
+        b.gain_db = finite_clamp(b.gain_db, -18.0, 18.0, 0.0);
+        b.q = finite_clamp(b.q, 0.1, 10.0, db.q);
     }
-    o.gate_threshold_db = f(s.gate_threshold_db, d.gate_threshold_db, -80.0, 0.0);
-    o.gate_range_db = f(s.gate_range_db, d.gate_range_db, 0.0, 80.0);
-    o.gate_ratio = f(s.gate_ratio, d.gate_ratio, 1.0, 10.0);
-    o.gate_attack_ms = f(s.gate_attack_ms, d.gate_attack_ms, 0.01, 50.0);
-    o.gate_hold_ms = f(s.gate_hold_ms, d.gate_hold_ms, 0.0, 500.0);
-    o.gate_release_ms = f(s.gate_release_ms, d.gate_release_ms, 5.0, 3000.0);
-    o.gate_hysteresis_db = f(s.gate_hysteresis_db, d.gate_hysteresis_db, 0.0, 12.0);
-    o.gate_key_hpf_hz = f(s.gate_key_hpf_hz, d.gate_key_hpf_hz, 20.0, 4000.0);
-    o.gate_key_lpf_hz = f(s.gate_key_lpf_hz, d.gate_key_lpf_hz, 200.0, 20000.0);
-    o.comp_threshold_db = f(s.comp_threshold_db, d.comp_threshold_db, -60.0, 0.0);
+    o.gate_threshold_db = finite_clamp(s.gate_threshold_db, -80.0, 0.0, d.gate_threshold_db);
+    o.gate_range_db = finite_clamp(s.gate_range_db, 0.0, 80.0, d.gate_range_db);
+    o.gate_ratio = finite_clamp(s.gate_ratio, 1.0, 10.0, d.gate_ratio);
+    o.gate_attack_ms = finite_clamp(s.gate_attack_ms, 0.01, 50.0, d.gate_attack_ms);
+    o.gate_hold_ms = finite_clamp(s.gate_hold_ms, 0.0, 500.0, d.gate_hold_ms);
+    o.gate_release_ms = finite_clamp(s.gate_release_ms, 5.0, 3000.0, d.gate_release_ms);
+    o.gate_hysteresis_db = finite_clamp(s.gate_hysteresis_db, 0.0, 12.0, d.gate_hysteresis_db);
+    o.gate_key_hpf_hz = finite_clamp(s.gate_key_hpf_hz, 20.0, 4000.0, d.gate_key_hpf_hz);
+    o.gate_key_lpf_hz = finite_clamp(s.gate_key_lpf_hz, 200.0, 20000.0, d.gate_key_lpf_hz);
+    o.comp_threshold_db = finite_clamp(s.comp_threshold_db, -60.0, 0.0, d.comp_threshold_db);
     o.comp_ratio = if s.comp_ratio.is_nan() {
         d.comp_ratio
     } else {
         s.comp_ratio.max(1.0)
     };
-    o.comp_knee_db = f(s.comp_knee_db, d.comp_knee_db, 0.0, 24.0);
-    o.comp_attack_ms = f(s.comp_attack_ms, d.comp_attack_ms, 0.1, 100.0);
-    o.comp_release_ms = f(s.comp_release_ms, d.comp_release_ms, 5.0, 3000.0);
-    o.comp_makeup_db = f(s.comp_makeup_db, 0.0, 0.0, 24.0);
-    o.comp_sc_hpf_hz = f(s.comp_sc_hpf_hz, d.comp_sc_hpf_hz, 20.0, 500.0);
-    o.sat_drive_db = f(s.sat_drive_db, d.sat_drive_db, 0.0, 24.0);
-    o.sat_mix = f(s.sat_mix, d.sat_mix, 0.0, 1.0);
-    o.pan = f(s.pan, 0.0, -1.0, 1.0);
-    o.width = f(s.width, 1.0, 0.0, 2.0);
-    o.output_gain = f(s.output_gain, d.output_gain, 0.0, 16.0);
+    o.comp_knee_db = finite_clamp(s.comp_knee_db, 0.0, 24.0, d.comp_knee_db);
+    o.comp_attack_ms = finite_clamp(s.comp_attack_ms, 0.1, 100.0, d.comp_attack_ms);
+    o.comp_release_ms = finite_clamp(s.comp_release_ms, 5.0, 3000.0, d.comp_release_ms);
+    o.comp_makeup_db = finite_clamp(s.comp_makeup_db, 0.0, 24.0, 0.0);
+    o.comp_sc_hpf_hz = finite_clamp(s.comp_sc_hpf_hz, 20.0, 500.0, d.comp_sc_hpf_hz);
+    o.sat_drive_db = finite_clamp(s.sat_drive_db, 0.0, 24.0, d.sat_drive_db);
+    o.sat_mix = finite_clamp(s.sat_mix, 0.0, 1.0, d.sat_mix);
+    o.pan = finite_clamp(s.pan, -1.0, 1.0, 0.0);
+    o.width = finite_clamp(s.width, 0.0, 2.0, 1.0);
+    o.output_gain = finite_clamp(s.output_gain, 0.0, 16.0, d.output_gain);
     o
 }
 

@@ -15,11 +15,13 @@
 //! the latency while bypassed.
 
 use shared_dsp::db::db_to_gain;
+use shared_dsp::db::finite_clamp;
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dither::{DitherBits, DitherCoeffs, DitherMode, DitherState};
 use shared_dsp::dynamics::limiter::learn::{GainLearner, LearnError};
 use shared_dsp::dynamics::limiter::{
     LimiterOversampling, LimiterSettings, LookaheadLimiter, MAX_LOOKAHEAD_MS, MAX_SAMPLE_RATE_HZ,
+    MIN_LOOKAHEAD_MS,
 };
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
@@ -91,14 +93,23 @@ impl Default for MasteringSettings {
 /// corrupt preset or a host sending garbage cannot destabilise the engine.
 pub fn sanitize_settings(s: &MasteringSettings) -> MasteringSettings {
     let d = MasteringSettings::default();
-    let f = |v: f32, def: f32, lo: f32, hi: f32| if v.is_finite() { v.clamp(lo, hi) } else { def };
     let mut o = *s;
-    o.input_gain = f(o.input_gain, 1.0, 1.0, db_to_gain(24.0));
+    o.input_gain = finite_clamp(
+        o.input_gain,
+        1.0,
+        db_to_gain(shared_dsp::dynamics::limiter::MAX_INPUT_GAIN_DB),
+        1.0,
+    );
     let (l, dl) = (&mut o.limiter, &d.limiter);
-    l.ceiling_gain = f(l.ceiling_gain, dl.ceiling_gain, db_to_gain(-12.0), 1.0);
-    l.lookahead_ms = f(l.lookahead_ms, dl.lookahead_ms, 0.5, MAX_LOOKAHEAD_MS);
-    l.release_ms = f(l.release_ms, dl.release_ms, 1.0, 1000.0);
-    l.link = f(l.link, 1.0, 0.0, 1.0);
+    l.ceiling_gain = finite_clamp(l.ceiling_gain, db_to_gain(-12.0), 1.0, dl.ceiling_gain);
+    l.lookahead_ms = finite_clamp(
+        l.lookahead_ms,
+        MIN_LOOKAHEAD_MS,
+        MAX_LOOKAHEAD_MS,
+        dl.lookahead_ms,
+    );
+    l.release_ms = finite_clamp(l.release_ms, 1.0, 1000.0, dl.release_ms);
+    l.link = finite_clamp(l.link, 0.0, 1.0, 1.0);
     o
 }
 

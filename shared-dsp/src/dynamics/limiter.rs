@@ -42,6 +42,9 @@ use crate::oversampling::{Oversampler, OversamplingFactor};
 use crate::runner::{MAX_CHANNELS, MAX_CHUNK};
 use crate::simd::{avx2_fma_available, madd};
 
+/// Largest input gain of the mastering limiter, dB (its parameter's range; the learner
+/// considers gains up to it).
+pub const MAX_INPUT_GAIN_DB: f32 = 24.0;
 /// Shortest lookahead, ms.
 pub const MIN_LOOKAHEAD_MS: f32 = 0.5;
 /// Longest lookahead, ms.

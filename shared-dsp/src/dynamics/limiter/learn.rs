@@ -15,10 +15,11 @@ use crate::runner::MAX_CHUNK;
 
 /// Spacing of the shadow gains, dB.
 pub const LEARN_STEP_DB: f32 = 2.0;
-/// Largest input gain the learner considers, dB (the input gain's range).
-pub const LEARN_MAX_GAIN_DB: f32 = 24.0;
+/// Largest input gain the learner considers, dB: the input gain's whole range.
+pub const LEARN_MAX_GAIN_DB: f32 = super::MAX_INPUT_GAIN_DB;
 /// Number of shadow limiters (0, 2, …, 24 dB).
 pub const NUM_SHADOWS: usize = 13;
+const _: () = assert!(NUM_SHADOWS as f32 == LEARN_MAX_GAIN_DB / LEARN_STEP_DB + 1.0);
 
 /// Why no gain could be learnt.
 #[derive(Clone, Copy, Debug, PartialEq)]
