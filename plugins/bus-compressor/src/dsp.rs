@@ -120,13 +120,17 @@ impl Default for BusCompSettings {
     }
 }
 
+/// Threshold range, dBFS: the parameter's, and what the engine clamps a setting to.
+pub const THRESHOLD_RANGE_DB: (f32, f32) = (-40.0, 10.0);
+
 /// Clamps settings to the documented ranges and replaces non-finite values by defaults, so a
 /// corrupt preset or a host sending garbage cannot destabilise the engine.
 pub fn sanitize_settings(s: &BusCompSettings) -> BusCompSettings {
     let d = BusCompSettings::default();
     let mut o = *s;
     let (c, dc) = (&mut o.comp, &d.comp);
-    c.threshold_db = finite_clamp(c.threshold_db, -60.0, 20.0, dc.threshold_db);
+    let (lo, hi) = THRESHOLD_RANGE_DB;
+    c.threshold_db = finite_clamp(c.threshold_db, lo, hi, dc.threshold_db);
     c.ratio = if c.ratio.is_nan() {
         dc.ratio
     } else {

@@ -237,7 +237,12 @@ impl Default for BusCompParams {
             bypass: BoolParam::new("Bypass", false).make_bypass(),
             match_bypass: BoolParam::new("Level-Matched Bypass", false),
             mode: EnumParam::new("Mode", ModeParam::Classic),
-            threshold_db: p::db("Threshold", -10.0, -40.0, 10.0),
+            threshold_db: p::db(
+                "Threshold",
+                -10.0,
+                crate::dsp::THRESHOLD_RANGE_DB.0,
+                crate::dsp::THRESHOLD_RANGE_DB.1,
+            ),
             classic_ratio: EnumParam::new("Classic Ratio", ClassicRatio::R4),
             classic_attack: EnumParam::new("Classic Attack", ClassicAttack::A10),
             classic_release: EnumParam::new("Classic Release", ClassicRelease::Auto),
