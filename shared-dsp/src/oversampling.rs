@@ -41,7 +41,7 @@ pub enum OversamplingFactor {
 }
 
 impl OversamplingFactor {
-    /// The ratio as a number: 2 or 4.
+    /// The ratio as a number: 2, 4 or 8.
     pub fn ratio(self) -> usize {
         match self {
             OversamplingFactor::X2 => 2,

@@ -215,7 +215,7 @@ fn external_key_drives_the_gain_and_only_the_key() {
     let loud = sine(48_000, 1000.0, 1.0, SR);
     let quiet = sine(48_000, 1000.0, 0.01, SR);
     let silent = vec![0.0f32; 48_000];
-    // Silent main + loud key → gain reduction (the output is the main, turned down).
+    // Quiet main + loud key → gain reduction (the output is the main, turned down).
     let mut e = engine(&s, SR);
     let y = process(&mut e, &quiet, Some(&loud));
     let g = gain_to_db(rms(&y[24_000..]) / rms(&quiet[24_000..]));

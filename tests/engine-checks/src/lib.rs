@@ -121,7 +121,7 @@ pub fn bench_signal(
         .collect()
 }
 
-/// Runs a stereo signal through a fresh engine in blocks of `block`.
+/// Runs a stereo signal through `engine`, as it is (not reset), in blocks of `block`.
 pub fn run<E: EngineUnderTest>(
     engine: &mut E,
     input: &[Vec<f32>; 2],
