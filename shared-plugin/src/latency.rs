@@ -58,11 +58,6 @@ impl<K: Copy + PartialEq> LatencyGate<K> {
         }
     }
 
-    /// Whether a restart has been asked for and not yet come.
-    pub fn restart_pending(&self) -> bool {
-        self.restart_requested
-    }
-
     /// The latency to tell the host, if it differs from the last one told (then it is taken
     /// as told).
     pub fn changed(&mut self, latency_samples: u32) -> Option<u32> {
@@ -107,8 +102,5 @@ mod tests {
         assert_eq!(g.changed(64), Some(64));
         assert_eq!(g.changed(64), None);
         assert_eq!(g.changed(128), Some(128));
-        assert!(!g.restart_pending());
-        g.activate(2);
-        assert!(!g.restart_pending());
     }
 }
