@@ -51,7 +51,7 @@ pub fn run(args: ProcessArgs) -> ExitCode {
         Ok(k) => k,
         Err(e) => return usage(e),
     };
-    if args.assist && kind != PluginKind::SpectralRepair {
+    if args.assist && kind != PluginKind::of::<spectral_repair::Offline>() {
         return usage(format!(
             "--assist is for spectral-repair; {} has no assistant",
             kind.name()

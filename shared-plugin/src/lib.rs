@@ -14,6 +14,7 @@
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
 //! - [`latency`]: the latency reported to the host, held between activations under CLAP;
 //! - [`layouts`]: the audio I/O layouts the suite offers;
+//! - [`offline`]: what the command line needs of a plugin to run it without a host;
 //! - `testing`: a stand-in host for editor and session tests.
 //!
 //! The engine runner itself is framework-free and lives in `shared_dsp::runner`, so the
@@ -31,6 +32,7 @@ pub const EMAIL: &str = "dev@lathe-audio.invalid";
 pub mod latency;
 pub mod layouts;
 pub mod meters;
+pub mod offline;
 pub mod params;
 pub mod presets;
 pub mod session;

@@ -36,6 +36,38 @@ pub fn preset_kit() -> shared_plugin::session::PresetKit {
     }
 }
 
+/// The plugin as the `lathe` command line runs it, without a host.
+pub struct Offline;
+
+impl shared_plugin::offline::OfflinePlugin for Offline {
+    const CLI_NAME: &'static str = "bus-compressor";
+    const CLI_ALIASES: &'static [&'static str] = &["bus", "buscomp", "bus_compressor"];
+    type Params = params::BusCompParams;
+    type Engine = dsp::BusCompEngine;
+
+    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
+        factory_presets()
+    }
+    fn new_engine() -> Self::Engine {
+        dsp::BusCompEngine::new()
+    }
+    fn settings(
+        params: &Self::Params,
+    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
+        params.settings()
+    }
+    fn check_offline(settings: &dsp::BusCompSettings) -> Result<(), String> {
+        if settings.external_key {
+            return Err(
+                "\"sc_ext\" (external sidechain) is On, but the command line has no \
+                 sidechain input; set sc_ext=Off"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The plugin instance.
 pub struct BusCompressor {
     params: Arc<BusCompParams>,

@@ -36,6 +36,28 @@ pub fn preset_kit() -> shared_plugin::session::PresetKit {
     }
 }
 
+/// The plugin as the `lathe` command line runs it, without a host.
+pub struct Offline;
+
+impl shared_plugin::offline::OfflinePlugin for Offline {
+    const CLI_NAME: &'static str = "channel-strip";
+    const CLI_ALIASES: &'static [&'static str] = &["strip", "channel_strip"];
+    type Params = params::ChannelStripParams;
+    type Engine = dsp::ChannelStripEngine;
+
+    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
+        factory_presets()
+    }
+    fn new_engine() -> Self::Engine {
+        dsp::ChannelStripEngine::new()
+    }
+    fn settings(
+        params: &Self::Params,
+    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
+        params.settings()
+    }
+}
+
 /// The plugin instance.
 pub struct ChannelStrip {
     params: Arc<ChannelStripParams>,

@@ -46,6 +46,28 @@ pub fn preset_kit() -> shared_plugin::session::PresetKit {
     }
 }
 
+/// The plugin as the `lathe` command line runs it, without a host.
+pub struct Offline;
+
+impl shared_plugin::offline::OfflinePlugin for Offline {
+    const CLI_NAME: &'static str = "mastering-limiter";
+    const CLI_ALIASES: &'static [&'static str] = &["limiter", "mastering_limiter"];
+    type Params = params::LimiterParams;
+    type Engine = dsp::LimiterEngine;
+
+    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
+        factory_presets()
+    }
+    fn new_engine() -> Self::Engine {
+        dsp::LimiterEngine::new()
+    }
+    fn settings(
+        params: &Self::Params,
+    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
+        params.settings()
+    }
+}
+
 /// The plugin instance.
 pub struct MasteringLimiter {
     params: Arc<LimiterParams>,

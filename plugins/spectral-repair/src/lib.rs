@@ -42,6 +42,28 @@ pub fn preset_kit() -> shared_plugin::session::PresetKit {
     }
 }
 
+/// The plugin as the `lathe` command line runs it, without a host.
+pub struct Offline;
+
+impl shared_plugin::offline::OfflinePlugin for Offline {
+    const CLI_NAME: &'static str = "spectral-repair";
+    const CLI_ALIASES: &'static [&'static str] = &["repair", "spectral_repair"];
+    type Params = params::RepairParams;
+    type Engine = dsp::RepairEngine;
+
+    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
+        factory_presets()
+    }
+    fn new_engine() -> Self::Engine {
+        dsp::RepairEngine::new()
+    }
+    fn settings(
+        params: &Self::Params,
+    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
+        params.settings()
+    }
+}
+
 /// The plugin instance.
 pub struct SpectralRepair {
     params: Arc<RepairParams>,

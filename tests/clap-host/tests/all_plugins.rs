@@ -12,41 +12,12 @@
 use lathe_clap_host_tests::signal::{
     delayed, impulse, null_db, peak_index, scaled, stereo_test_signal,
 };
-use lathe_clap_host_tests::{
-    bundler_toml_plugins, Harness, ParamChange, Plugin, BUS_COMPRESSOR, CHANNEL_STRIP,
-    MASTERING_LIMITER, PLUGINS, SPECTRAL_REPAIR,
-};
+use lathe_clap_host_tests::{Harness, ParamChange, Plugin, PLUGINS};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 
-/// Generates, for each check `fn check(plugin: &Plugin)`, a module `check` with one test per
-/// plugin (so a failure names the plugin).
-macro_rules! plugin_tests {
-    ($($check:ident),* $(,)?) => {
-        $(
-            mod $check {
-                #[test]
-                fn channel_strip() {
-                    super::$check(&lathe_clap_host_tests::CHANNEL_STRIP);
-                }
-                #[test]
-                fn bus_compressor() {
-                    super::$check(&lathe_clap_host_tests::BUS_COMPRESSOR);
-                }
-                #[test]
-                fn mastering_limiter() {
-                    super::$check(&lathe_clap_host_tests::MASTERING_LIMITER);
-                }
-                #[test]
-                fn spectral_repair() {
-                    super::$check(&lathe_clap_host_tests::SPECTRAL_REPAIR);
-                }
-            }
-        )*
-    };
-}
-
-plugin_tests!(
+// `plugin_tests!` (generated from bundler.toml) makes each check one test per plugin.
+lathe_clap_host_tests::plugin_tests!(
     loads_with_stereo_main_ports_and_unique_parameters,
     every_table_row_is_a_clap_parameter_with_its_texts,
     text_to_value_to_text_is_stable,
@@ -57,113 +28,28 @@ plugin_tests!(
     gain_automation_is_smooth,
 );
 
+/// Every plugin in `bundler.toml` has what the checks read from its folder: the committed
+/// parameter table and the check settings, every one of which names a parameter of the table.
 #[test]
-fn the_plugin_list_matches_bundler_toml() {
-    let listed: Vec<(String, String)> = PLUGINS
-        .iter()
-        .map(|p| (p.crate_name.to_string(), p.name.to_string()))
-        .collect();
-    assert_eq!(
-        listed,
-        bundler_toml_plugins(),
-        "lathe_clap_host_tests::PLUGINS (and plugin_tests! in this file) must list every plugin \
-         in bundler.toml"
-    );
-    // `plugin_tests!` covers these four, in this order.
-    assert_eq!(
-        PLUGINS.map(|p| p.name),
-        [
-            CHANNEL_STRIP.name,
-            BUS_COMPRESSOR.name,
-            MASTERING_LIMITER.name,
-            SPECTRAL_REPAIR.name
-        ]
-    );
+fn every_plugin_has_its_table_and_check_settings() {
     for plugin in PLUGINS {
-        assert!(
-            plugin.crate_dir().join("params.json").exists(),
-            "{}: no committed parameter table in {}",
-            plugin.name,
-            plugin.crate_dir().display()
-        );
+        let table = plugin.params_table();
+        let settings = plugin.check_settings();
+        assert!(!settings.is_empty(), "{}: no check settings", plugin.name);
+        for (name, _) in settings {
+            assert!(
+                table.iter().any(|r| r.name == name),
+                "{}: host-checks.json names \"{name}\", which is not a parameter",
+                plugin.name
+            );
+        }
     }
 }
 
-/// Non-default settings per plugin, as typed by a user (text entry, with units), touching most
-/// of each plugin's processing.
-fn settings(plugin: &Plugin) -> &'static [(&'static str, &'static str)] {
-    match plugin.crate_name {
-        "channel_strip" => &[
-            ("Input Trim", "-3.5 dB"),
-            ("HPF On", "On"),
-            ("HPF Freq", "120 Hz"),
-            ("HPF Slope", "24 dB/oct"),
-            ("EQ 2 Gain", "4.5 dB"),
-            ("EQ 2 Freq", "700 Hz"),
-            ("EQ 4 Shape", "Bell"),
-            ("EQ 4 Gain", "-6 dB"),
-            ("Comp On", "On"),
-            ("Comp Threshold", "-24 dB"),
-            ("Comp Ratio", "3"),
-            ("Sat On", "On"),
-            ("Sat Drive", "9 dB"),
-            ("Width", "150 %"),
-            ("Pan", "-20"),
-            ("Output Gain", "2 dB"),
-        ],
-        "bus_compressor" => &[
-            ("Mode", "Modern"),
-            ("Threshold", "-25 dB"),
-            ("Ratio", "3"),
-            ("Attack", "5 ms"),
-            ("Peak Release", "120 ms"),
-            ("Knee", "3 dB"),
-            ("Makeup", "2 dB"),
-            ("Mix", "70 %"),
-            ("Sidechain HPF", "80 Hz"),
-            ("Stereo Link", "50 %"),
-            ("Oversampling", "2x"),
-            ("Output Gain", "-1 dB"),
-        ],
-        // Lookahead and oversampling change the latency (a restart in CLAP); TPDF dither
-        // checks that the dither sequence restarts with the instance. 3 dB into a −12 dBTP
-        // ceiling leaves both channels of the test signal well below the input (more drive
-        // into a ceiling near the signal's peak would give back about the input level).
-        "mastering_limiter" => &[
-            ("Input Gain", "3 dB"),
-            ("Ceiling", "-12 dBTP"),
-            ("Lookahead", "3 ms"),
-            ("Release", "60 ms"),
-            ("Auto Release", "On"),
-            ("Stereo Link", "50 %"),
-            ("Oversampling", "2x"),
-            ("Dither", "TPDF"),
-            ("Dither Bits", "16 bit"),
-            ("DC Filter", "On"),
-        ],
-        // Every module on with settings off their defaults; the FFT size changes the latency
-        // (a restart in CLAP).
-        "spectral_repair" => &[
-            ("De-clip", "On"),
-            ("De-clip Output", "-2 dB"),
-            ("De-click", "On"),
-            ("De-click Sensitivity", "70 %"),
-            ("De-plosive", "On"),
-            ("De-plosive Frequency", "150 Hz"),
-            ("De-hum", "On"),
-            ("De-hum Base", "60 Hz"),
-            ("De-noise", "On"),
-            ("De-noise Reduction", "20 dB"),
-            ("De-noise FFT Size", "1024"),
-            ("Mix", "80 %"),
-            ("Output Gain", "-1 dB"),
-        ],
-        other => panic!("no settings for {other}: add them here"),
-    }
-}
-
+/// The plugin's check settings (`plugins/<dir>/host-checks.json`), as typed by a user.
 fn setting_changes(h: &mut Harness, plugin: &Plugin) -> Vec<ParamChange> {
-    settings(plugin)
+    plugin
+        .check_settings()
         .iter()
         .map(|(name, text)| h.change_from_text(name, text))
         .collect()
@@ -407,9 +293,9 @@ fn saved_state_restores_identical_output_in_a_fresh_instance(plugin: &Plugin) {
             plugin.name
         );
     }
-    for (name, text) in settings(plugin) {
-        let reread = b.current_text(name);
-        let expected = b.canonical_text(name, text);
+    for (name, text) in plugin.check_settings() {
+        let reread = b.current_text(&name);
+        let expected = b.canonical_text(&name, &text);
         assert_eq!(reread, expected, "{} {name}: restored text", plugin.name);
     }
     b.activate();
@@ -529,19 +415,10 @@ fn block_size_does_not_change_the_output(plugin: &Plugin) {
     }
 }
 
-/// The gain parameter whose automation `gain_automation_is_smooth` checks: the output gain, or
-/// the limiter's input gain (it has no output gain; +12 dB on the test's DC stays 5 dB below
-/// the default ceiling, so the gain shows unlimited).
-fn automated_gain(plugin: &Plugin) -> &'static str {
-    match plugin.crate_name {
-        "mastering_limiter" => "Input Gain",
-        _ => "Output Gain",
-    }
-}
-
 fn gain_automation_is_smooth(plugin: &Plugin) {
     // A DC input below every default threshold makes the gain trajectory visible directly.
-    let gain = automated_gain(plugin);
+    // The output gain, or the plugin's choice (`automated_gain` in its host-checks.json).
+    let gain = &plugin.host_checks().automated_gain;
     let mut h = plugin.active_harness();
     let latency = h.latency_samples() as usize;
     let change_at = 12_000;

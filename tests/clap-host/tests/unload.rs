@@ -12,7 +12,7 @@
 //! plugin crate), so this must pass for each of them.
 
 use lathe_clap_host_tests::signal::sine;
-use lathe_clap_host_tests::{load_entry, Harness, PLUGINS};
+use lathe_clap_host_tests::{load_entry, plugin_id, Harness, PLUGINS};
 use std::process::Command;
 
 const CHILD_ENV: &str = "LATHE_UNLOAD_CHILD";
@@ -31,7 +31,7 @@ fn unload_child_scenario() {
     for plugin in PLUGINS {
         let use_and_unload = move || {
             let entry = load_entry(&plugin.bundle_path());
-            let mut h = Harness::new(&entry, plugin.clap_id, 48_000.0, 1024);
+            let mut h = Harness::new(&entry, plugin_id(&entry), 48_000.0, 1024);
             h.activate();
             let x = sine(1000.0, 0.1, 48_000.0, 4096);
             h.process(&[x.clone(), x], &[]);
