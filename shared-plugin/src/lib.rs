@@ -14,6 +14,7 @@
 //! - [`state`]: saved-state versioning with migrations run from `Plugin::filter_state`;
 //! - [`latency`]: the latency reported to the host, held between activations under CLAP;
 //! - [`layouts`]: the audio I/O layouts the suite offers;
+//! - [`scaffold`]: the items every plugin crate and `impl Plugin` share, as two macros;
 //! - [`offline`]: what the command line needs of a plugin to run it without a host;
 //! - `testing`: a stand-in host for editor and session tests.
 //!
@@ -35,6 +36,7 @@ pub mod meters;
 pub mod offline;
 pub mod params;
 pub mod presets;
+pub mod scaffold;
 pub mod session;
 pub mod state;
 pub mod table;

@@ -276,6 +276,40 @@ pub fn format_fixed(v: f32, decimals: usize) -> String {
     }
 }
 
+/// How far (normalised) a host may move a float parameter's default and still have it read as
+/// the default: a few float steps at 0.5 (Ardour stores the normalised default and gives back
+/// 0.50000006 for 0.5, which is +2·10⁻⁶ dB on a ±24 dB gain: the channel strip at defaults was
+/// then 2.4·10⁻⁷ off its input instead of bit-exact). 10⁻⁶ of the range is 5·10⁻⁵ dB on
+/// ±24 dB, 10⁻⁴ % on 0–100 %: no control can be set that close to its default on purpose.
+pub const DEFAULT_SNAP_NORMALIZED: f32 = 1e-6;
+
+/// The value the engine is given for a parameter (see [`DEFAULT_SNAP_NORMALIZED`]).
+pub trait EngineValue {
+    /// The plain value type.
+    type Plain;
+    /// The current value, exactly the default when it is within
+    /// [`DEFAULT_SNAP_NORMALIZED`] of it in normalised terms.
+    fn engine_value(&self) -> Self::Plain;
+}
+
+impl EngineValue for FloatParam {
+    type Plain = f32;
+
+    fn engine_value(&self) -> f32 {
+        let v = self.value();
+        let d = self.default_plain_value();
+        if v == d {
+            return v;
+        }
+        let off = (self.modulated_normalized_value() - self.preview_normalized(d)).abs();
+        if off <= DEFAULT_SNAP_NORMALIZED {
+            d
+        } else {
+            v
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,3 +125,36 @@ impl GuiContextInner for FakeHost {
     fn set_state(&self, _state: PluginState) {}
     fn request_restart(&self) {}
 }
+
+/// Checks that a plugin's engine settings at its defaults survive a host's normalised round
+/// trip: every float parameter set to its normalised default moved by -4…+4 float steps (as
+/// Ardour gives it back) yields exactly the settings of the defaults. `settings` reads the
+/// engine's settings from the parameters. Panics with the parameter that moved them.
+pub fn check_defaults_survive_normalised_round_trip<P, S>(settings: impl Fn(&P) -> S)
+where
+    P: Params + Default,
+    S: PartialEq + std::fmt::Debug,
+{
+    let want = settings(&P::default());
+    let params = P::default();
+    for (id, ptr, _) in params.param_map() {
+        // SAFETY: the pointer points into `params`, alive for the whole loop.
+        let (default, steps) = unsafe { (ptr.default_normalized_value(), ptr.step_count()) };
+        if steps.is_some() {
+            continue;
+        }
+        for k in [-4i32, -1, 1, 4] {
+            let moved =
+                f32::from_bits((default.to_bits() as i32 + k).max(0) as u32).clamp(0.0, 1.0);
+            // SAFETY: as above; a host sets parameters this way between blocks.
+            unsafe { ptr._internal_set_normalized_value(moved) };
+            let got = settings(&params);
+            assert_eq!(
+                got, want,
+                "{id}: normalised default {default} given back as {moved} changes the settings"
+            );
+        }
+        // SAFETY: as above.
+        unsafe { ptr._internal_set_normalized_value(default) };
+    }
+}

@@ -549,3 +549,16 @@ impl shared_dsp::runner::PluginEngine for BusCompEngine {
         BusCompEngine::latency_samples(self)
     }
 }
+
+/// Offline (the command line has no sidechain input), settings that listen to an external key
+/// are refused, with the message the command line prints.
+pub fn refuse_external_key(settings: &BusCompSettings) -> Result<(), String> {
+    if settings.external_key {
+        return Err(
+            "\"sc_ext\" (external sidechain) is On, but the command line has no sidechain \
+             input; set sc_ext=Off"
+                .to_string(),
+        );
+    }
+    Ok(())
+}

@@ -17,55 +17,21 @@ use std::sync::Arc;
 use dsp::BusCompEngine;
 use params::BusCompParams;
 
-/// The factory presets (`presets/factory.json`), embedded at build time.
-pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
-
-/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
-pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
-}
-
-/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
-pub fn preset_kit() -> shared_plugin::session::PresetKit {
-    shared_plugin::session::PresetKit {
-        plugin_id: <BusCompressor as ClapPlugin>::CLAP_ID,
-        folder: "bus-compressor",
-        factory: factory_presets(),
-        locked_ids: &["out"],
-        lock_label: "Lock output",
-    }
-}
-
-/// The plugin as the `lathe` command line runs it, without a host.
-pub struct Offline;
-
-impl shared_plugin::offline::OfflinePlugin for Offline {
-    const CLI_NAME: &'static str = "bus-compressor";
-    const CLI_ALIASES: &'static [&'static str] = &["bus", "buscomp", "bus_compressor"];
-    type Params = params::BusCompParams;
-    type Engine = dsp::BusCompEngine;
-
-    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-        factory_presets()
-    }
-    fn new_engine() -> Self::Engine {
-        dsp::BusCompEngine::new()
-    }
-    fn settings(
-        params: &Self::Params,
-    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
-        params.settings()
-    }
-    fn check_offline(settings: &dsp::BusCompSettings) -> Result<(), String> {
-        if settings.external_key {
-            return Err(
-                "\"sc_ext\" (external sidechain) is On, but the command line has no \
-                 sidechain input; set sc_ext=Off"
-                    .to_string(),
-            );
-        }
-        Ok(())
-    }
+shared_plugin::plugin_crate! {
+    plugin: BusCompressor,
+    params: params::BusCompParams,
+    engine: dsp::BusCompEngine,
+    factory_presets_json: include_str!("../presets/factory.json"),
+    cli_name: "bus-compressor",
+    cli_aliases: ["bus", "buscomp", "bus_compressor"],
+    locked_ids: ["out"],
+    lock_label: "Lock output",
+    clap_id: "com.lathe-audio.bus-compressor",
+    description: "VCA bus compressor: glue, parallel mix, sidechain filter and external key",
+    clap_features: [AudioEffect, Stereo, Mono, Compressor],
+    vst3_class_id: *b"LatheBusComp0001",
+    vst3_subcategories: [Fx, Dynamics],
+    check_offline: dsp::refuse_external_key,
 }
 
 /// The plugin instance.
@@ -82,12 +48,7 @@ pub struct BusCompressor {
 impl Default for BusCompressor {
     fn default() -> Self {
         Self {
-            params: {
-                // A new instance starts from the user's saved default preset, if any.
-                let params = Arc::new(BusCompParams::default());
-                preset_kit().apply_startup_default(&*params, &params.session);
-                params
-            },
+            params: startup_params(),
             engine: BusCompEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             ballistics: MeterBallistics::default(),
@@ -97,11 +58,7 @@ impl Default for BusCompressor {
 }
 
 impl Plugin for BusCompressor {
-    const NAME: &'static str = "Lathe Bus Compressor";
-    const VENDOR: &'static str = shared_plugin::VENDOR;
-    const URL: &'static str = shared_plugin::URL;
-    const EMAIL: &'static str = shared_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    shared_plugin::plugin_basics!(name: "Lathe Bus Compressor", migrations: &[]);
 
     // No mono-with-sidechain layout: nice-plug 0.4.2's VST3 wrapper copies the sidechain
     // from the host's channel pointers without checking them, and a host (pedalboard) that
@@ -113,22 +70,10 @@ impl Plugin for BusCompressor {
         shared_plugin::layouts::MONO,
     ];
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
     type Editor = shared_gui::LatheEditor<editor::BusCompLayout>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        shared_plugin::state::migrate(state, params::STATE_VERSION, &[]);
     }
 
     fn activate(
@@ -148,10 +93,6 @@ impl Plugin for BusCompressor {
             std::sync::atomic::Ordering::Relaxed,
         );
         true
-    }
-
-    fn reset(&mut self) {
-        self.engine.reset();
     }
 
     fn process(
@@ -182,26 +123,3 @@ impl Plugin for BusCompressor {
         ProcessStatus::Normal
     }
 }
-
-impl ClapPlugin for BusCompressor {
-    const CLAP_ID: &'static str = "com.lathe-audio.bus-compressor";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("VCA bus compressor: glue, parallel mix, sidechain filter and external key");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Compressor,
-    ];
-}
-
-impl Vst3Plugin for BusCompressor {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheBusComp0001";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
-        &[Vst3SubCategory::Fx, Vst3SubCategory::Dynamics];
-}
-
-nice_export_clap!(BusCompressor);
-nice_export_vst3!(BusCompressor);

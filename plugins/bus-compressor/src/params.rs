@@ -6,6 +6,7 @@ use nice_plug::prelude::*;
 use shared_dsp::dynamics::compressor::{CompressorSettings, StereoMode};
 use shared_plugin::params as p;
 use shared_plugin::params::DetectorParam;
+use shared_plugin::params::EngineValue;
 
 use crate::dsp::{BusCompSettings, Oversampling};
 
@@ -298,33 +299,33 @@ impl BusCompParams {
             (ratio, attack, release, slow, 0.0)
         } else {
             (
-                self.ratio.value(),
-                self.attack_ms.value(),
-                self.release_ms.value(),
-                self.rms_release_ms.value(),
-                self.knee_db.value(),
+                self.ratio.engine_value(),
+                self.attack_ms.engine_value(),
+                self.release_ms.engine_value(),
+                self.rms_release_ms.engine_value(),
+                self.knee_db.engine_value(),
             )
         };
         BusCompSettings {
             comp: CompressorSettings {
-                threshold_db: self.threshold_db.value(),
+                threshold_db: self.threshold_db.engine_value(),
                 ratio,
                 knee_db,
                 attack_ms,
                 release_ms,
                 slow_release_ms,
                 detector: self.detector.value().to_dsp(),
-                stereo_link: self.link.value(),
+                stereo_link: self.link.engine_value(),
                 stereo_mode: match self.stereo.value() {
                     StereoParam::LeftRight => StereoMode::LeftRight,
                     StereoParam::MidSide => StereoMode::MidSide,
                 },
-                sidechain_hpf_hz: self.sidechain_hpf_hz.value(),
-                range_db: self.range_db.value(),
-                makeup_db: self.makeup_db.value(),
+                sidechain_hpf_hz: self.sidechain_hpf_hz.engine_value(),
+                range_db: self.range_db.engine_value(),
+                makeup_db: self.makeup_db.engine_value(),
                 auto_makeup: self.auto_makeup.value(),
             },
-            mix: self.mix.value(),
+            mix: self.mix.engine_value(),
             external_key: self.external_key.value(),
             sidechain_listen: self.sidechain_listen.value(),
             soft_clip: self.soft_clip.value(),
@@ -334,7 +335,7 @@ impl BusCompParams {
                 OversamplingParam::X4 => Oversampling::X4,
             },
             delta: self.delta.value(),
-            output_gain: self.output_gain.value(),
+            output_gain: self.output_gain.engine_value(),
             bypass: self.bypass.value(),
             match_bypass: self.match_bypass.value(),
         }

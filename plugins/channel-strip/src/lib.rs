@@ -17,45 +17,20 @@ use std::sync::Arc;
 use dsp::ChannelStripEngine;
 use params::ChannelStripParams;
 
-/// The factory presets (`presets/factory.json`), embedded at build time.
-pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
-
-/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
-pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
-}
-
-/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
-pub fn preset_kit() -> shared_plugin::session::PresetKit {
-    shared_plugin::session::PresetKit {
-        plugin_id: <ChannelStrip as ClapPlugin>::CLAP_ID,
-        folder: "channel-strip",
-        factory: factory_presets(),
-        locked_ids: &["out_gain"],
-        lock_label: "Lock output",
-    }
-}
-
-/// The plugin as the `lathe` command line runs it, without a host.
-pub struct Offline;
-
-impl shared_plugin::offline::OfflinePlugin for Offline {
-    const CLI_NAME: &'static str = "channel-strip";
-    const CLI_ALIASES: &'static [&'static str] = &["strip", "channel_strip"];
-    type Params = params::ChannelStripParams;
-    type Engine = dsp::ChannelStripEngine;
-
-    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-        factory_presets()
-    }
-    fn new_engine() -> Self::Engine {
-        dsp::ChannelStripEngine::new()
-    }
-    fn settings(
-        params: &Self::Params,
-    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
-        params.settings()
-    }
+shared_plugin::plugin_crate! {
+    plugin: ChannelStrip,
+    params: params::ChannelStripParams,
+    engine: dsp::ChannelStripEngine,
+    factory_presets_json: include_str!("../presets/factory.json"),
+    cli_name: "channel-strip",
+    cli_aliases: ["strip", "channel_strip"],
+    locked_ids: ["out_gain"],
+    lock_label: "Lock output",
+    clap_id: "com.lathe-audio.channel-strip",
+    description: "Console channel strip: filters, 4-band EQ, gate, compressor, saturation",
+    clap_features: [AudioEffect, Stereo, Mono, Equalizer, Compressor, Filter, Distortion],
+    vst3_class_id: *b"LatheChanStrip01",
+    vst3_subcategories: [Fx, Eq, Dynamics],
 }
 
 /// The plugin instance.
@@ -74,12 +49,7 @@ pub struct ChannelStrip {
 impl Default for ChannelStrip {
     fn default() -> Self {
         Self {
-            params: {
-                // A new instance starts from the user's saved default preset, if any.
-                let params = Arc::new(ChannelStripParams::default());
-                preset_kit().apply_startup_default(&*params, &params.session);
-                params
-            },
+            params: startup_params(),
             engine: ChannelStripEngine::new(),
             meters: Arc::new(SharedMeters::default()),
             taps: Arc::new(SpectrumTaps::default()),
@@ -90,11 +60,7 @@ impl Default for ChannelStrip {
 }
 
 impl Plugin for ChannelStrip {
-    const NAME: &'static str = "Lathe Channel Strip";
-    const VENDOR: &'static str = shared_plugin::VENDOR;
-    const URL: &'static str = shared_plugin::URL;
-    const EMAIL: &'static str = shared_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    shared_plugin::plugin_basics!(name: "Lathe Channel Strip", migrations: params::MIGRATIONS);
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         shared_plugin::layouts::STEREO,
@@ -103,22 +69,10 @@ impl Plugin for ChannelStrip {
         shared_plugin::layouts::MONO,
     ];
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
     type Editor = shared_gui::LatheEditor<editor::StripLayout>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone(), self.taps.clone())
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        shared_plugin::state::migrate(state, params::STATE_VERSION, params::MIGRATIONS);
     }
 
     fn activate(
@@ -136,10 +90,6 @@ impl Plugin for ChannelStrip {
             std::sync::atomic::Ordering::Relaxed,
         );
         true
-    }
-
-    fn reset(&mut self) {
-        self.engine.reset();
     }
 
     fn process(
@@ -168,32 +118,3 @@ impl Plugin for ChannelStrip {
         ProcessStatus::Normal
     }
 }
-
-impl ClapPlugin for ChannelStrip {
-    const CLAP_ID: &'static str = "com.lathe-audio.channel-strip";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Console channel strip: filters, 4-band EQ, gate, compressor, saturation");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Equalizer,
-        ClapFeature::Compressor,
-        ClapFeature::Filter,
-        ClapFeature::Distortion,
-    ];
-}
-
-impl Vst3Plugin for ChannelStrip {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheChanStrip01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Eq,
-        Vst3SubCategory::Dynamics,
-    ];
-}
-
-nice_export_clap!(ChannelStrip);
-nice_export_vst3!(ChannelStrip);

@@ -7,6 +7,7 @@
 use nice_plug::prelude::*;
 use shared_plugin::params as p;
 use shared_plugin::params::DetectorParam;
+use shared_plugin::params::EngineValue;
 
 use crate::dsp::{DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
 use shared_dsp::dynamics::gate::GateMode;
@@ -416,21 +417,21 @@ impl ChannelStripParams {
         let bands = self.bands();
         let mut s = Settings {
             bypass: self.bypass.value(),
-            trim_gain: self.trim.value(),
+            trim_gain: self.trim.engine_value(),
             polarity_invert: self.polarity.value(),
             hpf_on: self.hpf_on.value(),
-            hpf_freq_hz: self.hpf_freq_hz.value(),
+            hpf_freq_hz: self.hpf_freq_hz.engine_value(),
             hpf_slope: self.hpf_slope.value().to_dsp(),
             lpf_on: self.lpf_on.value(),
-            lpf_freq_hz: self.lpf_freq_hz.value(),
+            lpf_freq_hz: self.lpf_freq_hz.engine_value(),
             lpf_slope: self.lpf_slope.value().to_dsp(),
             ..Settings::default()
         };
         for (i, b) in bands.iter().enumerate() {
             s.eq[i].on = b.on.value();
-            s.eq[i].freq_hz = b.freq_hz.value();
-            s.eq[i].gain_db = b.gain_db.value();
-            s.eq[i].q = b.q.value();
+            s.eq[i].freq_hz = b.freq_hz.engine_value();
+            s.eq[i].gain_db = b.gain_db.engine_value();
+            s.eq[i].q = b.q.engine_value();
         }
         s.eq[0].shape = shape(&self.eq1_shape, EqShape::LowShelf);
         s.eq[1].shape = EqShape::Bell;
@@ -442,27 +443,27 @@ impl ChannelStripParams {
             GateModeParam::Gate => GateMode::Gate,
             GateModeParam::Expander => GateMode::Expander,
         };
-        s.gate_threshold_db = self.gate_threshold_db.value();
-        s.gate_range_db = self.gate_range_db.value();
-        s.gate_ratio = self.gate_ratio.value();
-        s.gate_attack_ms = self.gate_attack_ms.value();
-        s.gate_hold_ms = self.gate_hold_ms.value();
-        s.gate_release_ms = self.gate_release_ms.value();
-        s.gate_hysteresis_db = self.gate_hysteresis_db.value();
+        s.gate_threshold_db = self.gate_threshold_db.engine_value();
+        s.gate_range_db = self.gate_range_db.engine_value();
+        s.gate_ratio = self.gate_ratio.engine_value();
+        s.gate_attack_ms = self.gate_attack_ms.engine_value();
+        s.gate_hold_ms = self.gate_hold_ms.engine_value();
+        s.gate_release_ms = self.gate_release_ms.engine_value();
+        s.gate_hysteresis_db = self.gate_hysteresis_db.engine_value();
         s.gate_key_filter_on = self.gate_key_on.value();
-        s.gate_key_hpf_hz = self.gate_key_hpf_hz.value();
-        s.gate_key_lpf_hz = self.gate_key_lpf_hz.value();
+        s.gate_key_hpf_hz = self.gate_key_hpf_hz.engine_value();
+        s.gate_key_lpf_hz = self.gate_key_lpf_hz.engine_value();
 
         s.comp_on = self.comp_on.value();
-        s.comp_threshold_db = self.comp_threshold_db.value();
-        s.comp_ratio = p::ratio_value(self.comp_ratio.value(), RATIO_INFINITY);
-        s.comp_knee_db = self.comp_knee_db.value();
-        s.comp_attack_ms = self.comp_attack_ms.value();
-        s.comp_release_ms = self.comp_release_ms.value();
+        s.comp_threshold_db = self.comp_threshold_db.engine_value();
+        s.comp_ratio = p::ratio_value(self.comp_ratio.engine_value(), RATIO_INFINITY);
+        s.comp_knee_db = self.comp_knee_db.engine_value();
+        s.comp_attack_ms = self.comp_attack_ms.engine_value();
+        s.comp_release_ms = self.comp_release_ms.engine_value();
         s.comp_detector = self.comp_detector.value().to_dsp();
         s.comp_auto_makeup = self.comp_auto_makeup.value();
-        s.comp_makeup_db = self.comp_makeup.value();
-        s.comp_sc_hpf_hz = self.comp_sc_hpf_hz.value();
+        s.comp_makeup_db = self.comp_makeup.engine_value();
+        s.comp_sc_hpf_hz = self.comp_sc_hpf_hz.engine_value();
         s.order = match self.order.value() {
             OrderParam::EqThenDynamics => DynamicsOrder::EqThenDynamics,
             OrderParam::DynamicsThenEq => DynamicsOrder::DynamicsThenEq,
@@ -473,17 +474,17 @@ impl ChannelStripParams {
             CurveParam::Soft => SatCurve::Soft,
             CurveParam::Warm => SatCurve::Warm,
         };
-        s.sat_drive_db = self.sat_drive_db.value();
-        s.sat_mix = self.sat_mix.value();
-        s.pan = self.pan.value();
-        s.width = self.width.value();
+        s.sat_drive_db = self.sat_drive_db.engine_value();
+        s.sat_mix = self.sat_mix.engine_value();
+        s.pan = self.pan.engine_value();
+        s.width = self.width.engine_value();
         s.output_mode = match self.output_mode.value() {
             OutputModeParam::Stereo => OutputMode::Stereo,
             OutputModeParam::Mono => OutputMode::Mono,
             OutputModeParam::Mid => OutputMode::Mid,
             OutputModeParam::Side => OutputMode::Side,
         };
-        s.output_gain = self.output_gain.value();
+        s.output_gain = self.output_gain.engine_value();
         s
     }
 }

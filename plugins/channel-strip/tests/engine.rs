@@ -1039,3 +1039,13 @@ engine_checks::factory_preset_tests!(
     channel_strip::params::ChannelStripParams,
     |params| Fixed(ChannelStripEngine::new(), params.settings())
 );
+
+/// A host that gives the normalised defaults back a few float steps off (Ardour: 0.50000006
+/// for 0.5) leaves the engine at exactly its default settings (bit-exact where the defaults
+/// are).
+#[test]
+fn defaults_survive_a_hosts_normalised_round_trip() {
+    shared_plugin::testing::check_defaults_survive_normalised_round_trip(
+        |p: &channel_strip::params::ChannelStripParams| p.settings(),
+    );
+}

@@ -27,45 +27,20 @@ use params::LimiterParams;
 /// free).
 const LOUDNESS_PUBLISH_S: f32 = 0.1;
 
-/// The factory presets (`presets/factory.json`), embedded at build time.
-pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
-
-/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
-pub fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
-}
-
-/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
-pub fn preset_kit() -> shared_plugin::session::PresetKit {
-    shared_plugin::session::PresetKit {
-        plugin_id: <MasteringLimiter as ClapPlugin>::CLAP_ID,
-        folder: "mastering-limiter",
-        factory: factory_presets(),
-        locked_ids: &["ceiling", "dither", "bits"],
-        lock_label: "Lock ceiling & dither",
-    }
-}
-
-/// The plugin as the `lathe` command line runs it, without a host.
-pub struct Offline;
-
-impl shared_plugin::offline::OfflinePlugin for Offline {
-    const CLI_NAME: &'static str = "mastering-limiter";
-    const CLI_ALIASES: &'static [&'static str] = &["limiter", "mastering_limiter"];
-    type Params = params::LimiterParams;
-    type Engine = dsp::LimiterEngine;
-
-    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-        factory_presets()
-    }
-    fn new_engine() -> Self::Engine {
-        dsp::LimiterEngine::new()
-    }
-    fn settings(
-        params: &Self::Params,
-    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
-        params.settings()
-    }
+shared_plugin::plugin_crate! {
+    plugin: MasteringLimiter,
+    params: params::LimiterParams,
+    engine: dsp::LimiterEngine,
+    factory_presets_json: include_str!("../presets/factory.json"),
+    cli_name: "mastering-limiter",
+    cli_aliases: ["limiter", "mastering_limiter"],
+    locked_ids: ["ceiling", "dither", "bits"],
+    lock_label: "Lock ceiling & dither",
+    clap_id: "com.lathe-audio.mastering-limiter",
+    description: "True-peak mastering limiter with loudness targets, Learn, dither and a translation check",
+    clap_features: [AudioEffect, Stereo, Mono, Limiter, Mastering],
+    vst3_class_id: *b"LatheMastLimit01",
+    vst3_subcategories: [Fx, Dynamics, Mastering],
 }
 
 /// The plugin instance.
@@ -83,12 +58,7 @@ pub struct MasteringLimiter {
 impl Default for MasteringLimiter {
     fn default() -> Self {
         Self {
-            params: {
-                // A new instance starts from the user's saved default preset, if any.
-                let params = Arc::new(LimiterParams::default());
-                preset_kit().apply_startup_default(&*params, &params.session);
-                params
-            },
+            params: startup_params(),
             engine: LimiterEngine::new(),
             meters: Arc::new(LimiterMeters::default()),
             ballistics: MeterBallistics::default(),
@@ -144,31 +114,15 @@ impl MasteringLimiter {
 }
 
 impl Plugin for MasteringLimiter {
-    const NAME: &'static str = "Lathe Mastering Limiter";
-    const VENDOR: &'static str = shared_plugin::VENDOR;
-    const URL: &'static str = shared_plugin::URL;
-    const EMAIL: &'static str = shared_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    shared_plugin::plugin_basics!(name: "Lathe Mastering Limiter", migrations: &[]);
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[shared_plugin::layouts::STEREO, shared_plugin::layouts::MONO];
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
     type Editor = shared_gui::LatheEditor<editor::LimiterLayout>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(self.params.clone(), self.meters.clone())
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        shared_plugin::state::migrate(state, params::STATE_VERSION, &[]);
     }
 
     fn activate(
@@ -193,10 +147,6 @@ impl Plugin for MasteringLimiter {
             std::sync::atomic::Ordering::Relaxed,
         );
         true
-    }
-
-    fn reset(&mut self) {
-        self.engine.reset();
     }
 
     fn process(
@@ -229,31 +179,3 @@ impl Plugin for MasteringLimiter {
         ProcessStatus::Normal
     }
 }
-
-impl ClapPlugin for MasteringLimiter {
-    const CLAP_ID: &'static str = "com.lathe-audio.mastering-limiter";
-    const CLAP_DESCRIPTION: Option<&'static str> = Some(
-        "True-peak mastering limiter with loudness targets, Learn, dither and a translation check",
-    );
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Limiter,
-        ClapFeature::Mastering,
-    ];
-}
-
-impl Vst3Plugin for MasteringLimiter {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheMastLimit01";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Dynamics,
-        Vst3SubCategory::Mastering,
-    ];
-}
-
-nice_export_clap!(MasteringLimiter);
-nice_export_vst3!(MasteringLimiter);

@@ -9,6 +9,7 @@ use shared_dsp::dynamics::limiter::{LimiterOversampling, LimiterSettings};
 use shared_dsp::loudness::targets::PLATFORMS;
 use shared_dsp::monitor::MonitorSystem;
 use shared_plugin::params as p;
+use shared_plugin::params::EngineValue;
 
 use crate::dsp::{Listen, MasteringSettings};
 
@@ -255,13 +256,13 @@ impl LimiterParams {
     /// Snapshot of the current (unsmoothed) values for the engine, which smooths them itself.
     pub fn settings(&self) -> MasteringSettings {
         MasteringSettings {
-            input_gain: db_to_gain(self.input_db.value()),
+            input_gain: db_to_gain(self.input_db.engine_value()),
             limiter: LimiterSettings {
-                ceiling_gain: db_to_gain(self.ceiling_db.value()),
-                lookahead_ms: self.lookahead_ms.value(),
-                release_ms: self.release_ms.value(),
+                ceiling_gain: db_to_gain(self.ceiling_db.engine_value()),
+                lookahead_ms: self.lookahead_ms.engine_value(),
+                release_ms: self.release_ms.engine_value(),
                 auto_release: self.auto_release.value(),
-                link: self.link.value(),
+                link: self.link.engine_value(),
                 oversampling: match self.oversampling.value() {
                     OversamplingParam::X1 => LimiterOversampling::X1,
                     OversamplingParam::X2 => LimiterOversampling::X2,
@@ -300,7 +301,7 @@ impl LimiterParams {
     /// The selected loudness target, LUFS.
     pub fn target_lufs(&self) -> f64 {
         match self.target.value() {
-            TargetParam::Custom => self.custom_target_lufs.value() as f64,
+            TargetParam::Custom => self.custom_target_lufs.engine_value() as f64,
             t => PLATFORMS[t as usize].target_lufs,
         }
     }

@@ -15,7 +15,6 @@ pub mod params;
 
 use nice_plug::prelude::*;
 use shared_plugin::meters::MeterBallistics;
-use shared_plugin::presets::FactoryPreset;
 use std::sync::Arc;
 
 use assist::{AssistCommand, AssistShared, AssistState};
@@ -23,45 +22,20 @@ use dsp::RepairEngine;
 use meters::{ActivityPublisher, RepairMeters};
 use params::RepairParams;
 
-/// The factory presets, embedded at build time.
-pub const FACTORY_PRESETS_JSON: &str = include_str!("../presets/factory.json");
-
-/// The factory presets (the file is checked by the tests, so this cannot fail in a release).
-pub fn factory_presets() -> Vec<FactoryPreset> {
-    shared_plugin::presets::parse_factory(FACTORY_PRESETS_JSON).unwrap_or_default()
-}
-
-/// The plugin's presets: factory bank, user preset folder, and what the lock keeps.
-pub fn preset_kit() -> shared_plugin::session::PresetKit {
-    shared_plugin::session::PresetKit {
-        plugin_id: <SpectralRepair as ClapPlugin>::CLAP_ID,
-        folder: "spectral-repair",
-        factory: factory_presets(),
-        locked_ids: &["out_gain"],
-        lock_label: "Lock output",
-    }
-}
-
-/// The plugin as the `lathe` command line runs it, without a host.
-pub struct Offline;
-
-impl shared_plugin::offline::OfflinePlugin for Offline {
-    const CLI_NAME: &'static str = "spectral-repair";
-    const CLI_ALIASES: &'static [&'static str] = &["repair", "spectral_repair"];
-    type Params = params::RepairParams;
-    type Engine = dsp::RepairEngine;
-
-    fn factory_presets() -> Vec<shared_plugin::presets::FactoryPreset> {
-        factory_presets()
-    }
-    fn new_engine() -> Self::Engine {
-        dsp::RepairEngine::new()
-    }
-    fn settings(
-        params: &Self::Params,
-    ) -> <Self::Engine as shared_dsp::runner::PluginEngine>::Settings {
-        params.settings()
-    }
+shared_plugin::plugin_crate! {
+    plugin: SpectralRepair,
+    params: params::RepairParams,
+    engine: dsp::RepairEngine,
+    factory_presets_json: include_str!("../presets/factory.json"),
+    cli_name: "spectral-repair",
+    cli_aliases: ["repair", "spectral_repair"],
+    locked_ids: ["out_gain"],
+    lock_label: "Lock output",
+    clap_id: "com.lathe-audio.spectral-repair",
+    description: "Audio repair: de-clip, de-click, de-plosive, de-hum and de-noise",
+    clap_features: [AudioEffect, Stereo, Mono, Restoration, Mastering],
+    vst3_class_id: *b"LatheSpecRepair1",
+    vst3_subcategories: [Fx, Restoration, Mastering],
 }
 
 /// The plugin instance.
@@ -86,12 +60,7 @@ impl Default for SpectralRepair {
         let mut engine = RepairEngine::new();
         engine.set_taps(meters.taps.clone());
         Self {
-            params: {
-                // A new instance starts from the user's saved default preset, if any.
-                let params = Arc::new(RepairParams::default());
-                preset_kit().apply_startup_default(&*params, &params.session);
-                params
-            },
+            params: startup_params(),
             engine,
             meters,
             ballistics: MeterBallistics::default(),
@@ -135,24 +104,12 @@ impl SpectralRepair {
 }
 
 impl Plugin for SpectralRepair {
-    const NAME: &'static str = "Lathe Spectral Repair";
-    const VENDOR: &'static str = shared_plugin::VENDOR;
-    const URL: &'static str = shared_plugin::URL;
-    const EMAIL: &'static str = shared_plugin::EMAIL;
-    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    shared_plugin::plugin_basics!(name: "Lathe Spectral Repair", migrations: &[]);
 
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] =
         &[shared_plugin::layouts::STEREO, shared_plugin::layouts::MONO];
 
-    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
-
     type Editor = shared_gui::LatheEditor<editor::RepairLayout>;
-    type SysExMessage = ();
-    type BackgroundTask = ();
-
-    fn params(&self) -> Arc<dyn Params> {
-        self.params.clone()
-    }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         editor::create(
@@ -160,10 +117,6 @@ impl Plugin for SpectralRepair {
             self.meters.clone(),
             self.assist.clone(),
         )
-    }
-
-    fn filter_state(state: &mut PluginState) {
-        shared_plugin::state::migrate(state, params::STATE_VERSION, &[]);
     }
 
     fn activate(
@@ -198,10 +151,6 @@ impl Plugin for SpectralRepair {
             std::sync::atomic::Ordering::Relaxed,
         );
         true
-    }
-
-    fn reset(&mut self) {
-        self.engine.reset();
     }
 
     fn deactivate(&mut self) {
@@ -240,30 +189,3 @@ impl Plugin for SpectralRepair {
         ProcessStatus::Normal
     }
 }
-
-impl ClapPlugin for SpectralRepair {
-    const CLAP_ID: &'static str = "com.lathe-audio.spectral-repair";
-    const CLAP_DESCRIPTION: Option<&'static str> =
-        Some("Audio repair: de-clip, de-click, de-plosive, de-hum and de-noise");
-    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
-    const CLAP_SUPPORT_URL: Option<&'static str> = None;
-    const CLAP_FEATURES: &'static [ClapFeature] = &[
-        ClapFeature::AudioEffect,
-        ClapFeature::Stereo,
-        ClapFeature::Mono,
-        ClapFeature::Restoration,
-        ClapFeature::Mastering,
-    ];
-}
-
-impl Vst3Plugin for SpectralRepair {
-    const VST3_CLASS_ID: [u8; 16] = *b"LatheSpecRepair1";
-    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
-        Vst3SubCategory::Fx,
-        Vst3SubCategory::Restoration,
-        Vst3SubCategory::Mastering,
-    ];
-}
-
-nice_export_clap!(SpectralRepair);
-nice_export_vst3!(SpectralRepair);

@@ -12,6 +12,7 @@ use shared_dsp::repair::dehum::{DehumSettings, HumBase};
 use shared_dsp::repair::denoise::{DenoiseSettings, NoiseMode};
 use shared_dsp::repair::deplosive::DeplosiveSettings;
 use shared_plugin::params as p;
+use shared_plugin::params::EngineValue;
 use std::sync::Mutex;
 
 use crate::dsp::{OutputMode, RepairSettings};
@@ -315,19 +316,19 @@ impl RepairParams {
             declip_on: self.declip_on.value(),
             declip: DeclipSettings {
                 auto_level: self.declip_auto.value(),
-                clip_level_db: self.declip_level_db.value(),
+                clip_level_db: self.declip_level_db.engine_value(),
             },
-            declip_gain: db_to_gain(self.declip_gain_db.value()),
+            declip_gain: db_to_gain(self.declip_gain_db.engine_value()),
             declick_on: self.declick_on.value(),
             declick: DeclickSettings {
-                sensitivity: 100.0 * self.declick_sensitivity.value(),
-                max_event_ms: self.declick_max_ms.value(),
+                sensitivity: 100.0 * self.declick_sensitivity.engine_value(),
+                max_event_ms: self.declick_max_ms.engine_value(),
             },
             deplosive_on: self.deplosive_on.value(),
             deplosive: DeplosiveSettings {
-                sensitivity: 100.0 * self.deplosive_sensitivity.value(),
-                freq_limit_hz: self.deplosive_freq_hz.value(),
-                strength_db: self.deplosive_strength_db.value(),
+                sensitivity: 100.0 * self.deplosive_sensitivity.engine_value(),
+                freq_limit_hz: self.deplosive_freq_hz.engine_value(),
+                strength_db: self.deplosive_strength_db.engine_value(),
             },
             dehum_on: self.dehum_on.value(),
             dehum: DehumSettings {
@@ -341,13 +342,13 @@ impl RepairParams {
             },
             denoise_on: self.denoise_on.value(),
             denoise: DenoiseSettings {
-                reduction_db: self.denoise_reduction_db.value(),
+                reduction_db: self.denoise_reduction_db.engine_value(),
                 mode: match self.denoise_mode.value() {
                     NoiseModeParam::Adaptive => NoiseMode::Adaptive,
                     NoiseModeParam::Profile => NoiseMode::Profile,
                 },
                 learn: self.denoise_learn.value(),
-                smoothing: self.denoise_smoothing.value(),
+                smoothing: self.denoise_smoothing.engine_value(),
                 fft_size: self.denoise_fft.value().size(),
                 overlap: match self.denoise_overlap.value() {
                     OverlapParam::X4 => 4,
@@ -359,8 +360,8 @@ impl RepairParams {
                 OutputParam::Processed => OutputMode::Processed,
                 OutputParam::Residual => OutputMode::Residual,
             },
-            mix: self.mix.value(),
-            output_gain: self.output_gain.value(),
+            mix: self.mix.engine_value(),
+            output_gain: self.output_gain.engine_value(),
             bypass: self.bypass.value(),
         }
     }

@@ -428,3 +428,13 @@ fn a_session_whose_settings_arrive_during_the_leading_silence_renders_identicall
         }
     }
 }
+
+/// A host that gives the normalised defaults back a few float steps off (Ardour: 0.50000006
+/// for 0.5) leaves the engine at exactly its default settings (bit-exact where the defaults
+/// are).
+#[test]
+fn defaults_survive_a_hosts_normalised_round_trip() {
+    shared_plugin::testing::check_defaults_survive_normalised_round_trip(
+        |p: &spectral_repair::params::RepairParams| p.settings(),
+    );
+}
