@@ -44,6 +44,24 @@ pub fn record(ui: &Ui, kind: &'static str, name: &str, rect: Rect) {
     });
 }
 
+/// Records something drawn inside another item (a display's axis label) with that item's
+/// rectangle as its clip, if the probe is on.
+pub fn record_in(ui: &Ui, kind: &'static str, name: &str, rect: Rect, clip: Rect) {
+    ui.ctx().data_mut(|d| {
+        if let Some(v) = d
+            .get_temp_mut_or_default::<Option<Vec<Placed>>>(probe_id())
+            .as_mut()
+        {
+            v.push(Placed {
+                kind,
+                name: name.to_string(),
+                rect,
+                clip: clip.intersect(ui.clip_rect()),
+            });
+        }
+    });
+}
+
 /// Takes what was recorded since the last call (recording stays on).
 pub fn take(ctx: &Context) -> Vec<Placed> {
     ctx.data_mut(|d| {
@@ -54,8 +72,8 @@ pub fn take(ctx: &Context) -> Vec<Placed> {
     })
 }
 
-/// Kinds that hold other recorded items.
-const CONTAINERS: [&str; 2] = ["panel", "header"];
+/// Kinds that hold other recorded items (a display holds its labels).
+const CONTAINERS: [&str; 3] = ["panel", "header", "display"];
 
 /// The problems in a recorded layout, in words: anything cut off by its clip rectangle or
 /// outside `screen`, and any two items that overlap by more than `tolerance_pt` on both axes.

@@ -329,8 +329,35 @@ pub fn transfer_fraction(db: f32, min_db: f32, max_db: f32) -> f32 {
     ((db - min_db) / (max_db - min_db)).clamp(0.0, 1.0)
 }
 
-/// Draws a square transfer-curve view from `min_db` to `max_db` on both axes: the unity
-/// diagonal, `out_db(in_db)`, and the live level dot at `(level_db, out_db(level_db))`.
+/// Width of a transfer view's output-level axis (its labels), points.
+const TRANSFER_AXIS_W: f32 = 26.0;
+/// Height of a transfer view's input-level axis (its labels), points.
+const TRANSFER_AXIS_H: f32 = 14.0;
+
+/// Paints an axis label inside a display and records it for the layout probe, so a test sees a
+/// label the display would cut off.
+fn axis_label(
+    ui: &Ui,
+    painter: &egui::Painter,
+    display: Rect,
+    pos: Pos2,
+    align: egui::Align2,
+    text: String,
+) {
+    let galley = painter.layout_no_wrap(
+        text.clone(),
+        egui::FontId::proportional(10.0),
+        theme::GRID_TEXT,
+    );
+    let rect = align.anchor_size(pos, galley.size());
+    crate::probe::record_in(ui, "label", &text, rect, display);
+    painter.galley(rect.min, galley, theme::GRID_TEXT);
+}
+
+/// Draws a transfer-curve view from `min_db` to `max_db` on both axes, in a `side` × `side`
+/// square: a square plot with the input level along the bottom and the output level up the
+/// left (a label at every 10 dB), the unity diagonal, `out_db(in_db)`, and the live level
+/// dot at `(level_db, out_db(level_db))`.
 pub fn transfer_view(
     ui: &mut Ui,
     side: f32,
@@ -343,34 +370,61 @@ pub fn transfer_view(
     crate::probe::record(ui, "display", "transfer curve", rect);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
+    // The plot: square, right of the output axis and above the input axis, 6 pt from the
+    // other two edges so the top and right labels' halves stay inside.
+    let plot_side = (side - TRANSFER_AXIS_W - 6.0)
+        .min(side - TRANSFER_AXIS_H - 6.0)
+        .max(1.0);
+    let plot = Rect::from_min_size(
+        Pos2::new(rect.left() + TRANSFER_AXIS_W, rect.top() + 6.0),
+        Vec2::splat(plot_side),
+    );
     let to_pos = |i: f32, o: f32| {
         Pos2::new(
-            rect.left() + rect.width() * transfer_fraction(i, min_db, max_db),
-            rect.bottom() - rect.height() * transfer_fraction(o, min_db, max_db),
+            plot.left() + plot.width() * transfer_fraction(i, min_db, max_db),
+            plot.bottom() - plot.height() * transfer_fraction(o, min_db, max_db),
         )
     };
     let grid = Stroke::new(1.0, theme::GRID);
+    painter.rect_stroke(plot, 0.0, grid, egui::StrokeKind::Inside);
     let mut db = (min_db / 10.0).ceil() * 10.0;
     while db <= max_db {
         let p = to_pos(db, db);
         painter.line_segment(
-            [Pos2::new(p.x, rect.top()), Pos2::new(p.x, rect.bottom())],
+            [Pos2::new(p.x, plot.top()), Pos2::new(p.x, plot.bottom())],
             grid,
         );
         painter.line_segment(
-            [Pos2::new(rect.left(), p.y), Pos2::new(rect.right(), p.y)],
+            [Pos2::new(plot.left(), p.y), Pos2::new(plot.right(), p.y)],
             grid,
         );
-        painter.text(
-            Pos2::new(p.x + 2.0, rect.bottom() - 2.0),
-            egui::Align2::LEFT_BOTTOM,
-            format!("{db:.0}"),
-            egui::FontId::proportional(10.0),
-            theme::GRID_TEXT,
+        let text = format!("{db:.0}");
+        axis_label(
+            ui,
+            &painter,
+            rect,
+            Pos2::new(
+                p.x.clamp(plot.left() + 8.0, plot.right() - 8.0),
+                plot.bottom() + 1.0,
+            ),
+            egui::Align2::CENTER_TOP,
+            text.clone(),
+        );
+        axis_label(
+            ui,
+            &painter,
+            rect,
+            Pos2::new(
+                plot.left() - 3.0,
+                p.y.clamp(plot.top() + 6.0, plot.bottom() - 6.0),
+            ),
+            egui::Align2::RIGHT_CENTER,
+            text,
         );
         db += 10.0;
     }
-    painter.line_segment(
+    let curve = ui.painter_at(plot);
+    curve.line_segment(
         [to_pos(min_db, min_db), to_pos(max_db, max_db)],
         Stroke::new(1.0, egui::Color32::from_gray(80)),
     );
@@ -381,9 +435,9 @@ pub fn transfer_view(
             to_pos(x, out_db(x))
         })
         .collect();
-    painter.add(egui::Shape::line(points, Stroke::new(2.0, theme::CURVE)));
+    curve.add(egui::Shape::line(points, Stroke::new(2.0, theme::CURVE)));
     if let Some(l) = level_db.filter(|l| *l > min_db) {
-        painter.circle_filled(to_pos(l, out_db(l)), 4.0, theme::ACCENT);
+        curve.circle_filled(to_pos(l, out_db(l)), 4.0, theme::ACCENT);
     }
 }
 
@@ -401,6 +455,40 @@ mod tests {
         let r1 = f[1] / f[0];
         let r2 = f[200] / f[199];
         assert!((r1 - r2).abs() < 1e-4, "constant ratio");
+    }
+
+    /// The transfer view's axis labels sit inside it (one per 10 dB on each axis, −60…10, no two
+    /// overlapping), and the layout probe sees a label the view would cut off: one drawn
+    /// past its right edge, as the first version of this view did with its "10".
+    #[test]
+    fn transfer_labels_fit_and_the_probe_sees_a_cut_one() {
+        let mut rig = crate::testing::Rig::new(Vec2::new(400.0, 400.0), 1.0);
+        rig.frame(|ui| transfer_view(ui, 300.0, -60.0, 12.0, |x| x, Some(-20.0)));
+        let placed = rig.frame(|ui| transfer_view(ui, 300.0, -60.0, 12.0, |x| x, Some(-20.0)));
+        let labels: Vec<_> = placed.iter().filter(|p| p.kind == "label").collect();
+        assert_eq!(labels.len(), 2 * 8, "{labels:?}");
+        let problems = crate::probe::problems(&placed, rig.screen(), 0.5);
+        assert!(problems.is_empty(), "{problems:#?}");
+        let cut = rig.frame(|ui| {
+            let (rect, _) = ui.allocate_exact_size(Vec2::splat(100.0), egui::Sense::hover());
+            crate::probe::record(ui, "display", "test", rect);
+            let painter = ui.painter_at(rect);
+            axis_label(
+                ui,
+                &painter,
+                rect,
+                rect.right_bottom(),
+                egui::Align2::CENTER_BOTTOM,
+                "10".into(),
+            );
+        });
+        let problems = crate::probe::problems(&cut, rig.screen(), 0.5);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("label '10'") && p.contains("cut off")),
+            "{problems:#?}"
+        );
     }
 
     #[test]
