@@ -22,21 +22,8 @@ pub struct SettingsArgs {
     pub sets: Vec<String>,
 }
 
-/// An engine with fixed settings, run offline.
-pub trait OfflineEngine: Send {
-    /// Sets the sample rate and channel count and clears all memory (ramps end at their
-    /// targets, so the first sample is already processed with the chosen settings).
-    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize);
-    /// Processes one block in place (any length, 1 or 2 channels).
-    fn process(&mut self, audio: &mut [&mut [f32]]);
-    /// The latency the plugin reports, in samples, after [`OfflineEngine::prepare`].
-    fn latency_samples(&self) -> u32;
-    /// The word length the engine already dithers to (the limiter's TPDF or noise-shaped
-    /// dither), if any: the writer then does not dither again.
-    fn dithered_bits(&self) -> Option<u32> {
-        None
-    }
-}
+/// An engine with fixed settings, run offline (the kit's one such trait).
+pub use shared_dsp::runner::FixedEngine as OfflineEngine;
 
 /// A plugin the command line runs: what [`OfflinePlugin`] gives, as plain functions, so the
 /// registry is a table.
@@ -48,7 +35,8 @@ pub struct Registered {
 }
 
 /// Builds a plugin's engine from a preset and `ID=VALUE` settings.
-type BuildFn = fn(PluginKind, Option<&str>, &[String]) -> Result<Box<dyn OfflineEngine>, String>;
+type BuildFn =
+    fn(PluginKind, Option<&str>, &[String]) -> Result<Box<dyn OfflineEngine + Send>, String>;
 
 /// The registry entry of plugin `P`.
 const fn registered<P: OfflinePlugin>() -> Registered
@@ -68,7 +56,7 @@ fn build<P: OfflinePlugin>(
     kind: PluginKind,
     preset: Option<&str>,
     sets: &[String],
-) -> Result<Box<dyn OfflineEngine>, String>
+) -> Result<Box<dyn OfflineEngine + Send>, String>
 where
     <P::Engine as PluginEngine>::Settings: Send,
 {
@@ -145,7 +133,7 @@ impl PluginKind {
         self,
         preset: Option<&str>,
         sets: &[String],
-    ) -> Result<Box<dyn OfflineEngine>, String> {
+    ) -> Result<Box<dyn OfflineEngine + Send>, String> {
         (self.0.build)(self, preset, sets)
     }
 
@@ -205,7 +193,7 @@ pub fn assisted_repair(
     sample_rate_hz: f32,
     preset: Option<&str>,
     sets: &[String],
-) -> Result<(Box<dyn OfflineEngine>, String), String> {
+) -> Result<(Box<dyn OfflineEngine + Send>, String), String> {
     use shared_dsp::repair::assist::{explain, propose, Analyser, MIN_ANALYSIS_S};
     let mut analyser = Analyser::new();
     analyser.prepare(sample_rate_hz);
@@ -250,25 +238,6 @@ pub fn assisted_repair(
 fn find_preset<'a>(presets: &'a [FactoryPreset], name: &str) -> Option<&'a FactoryPreset> {
     let fold = |s: &str| s.trim().replace('−', "-").to_lowercase();
     presets.iter().find(|p| fold(&p.name) == fold(name))
-}
-
-/// Every plugin engine at fixed settings runs offline.
-impl<E: PluginEngine + Send> OfflineEngine for Fixed<E>
-where
-    E::Settings: Send,
-{
-    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
-        Fixed::prepare(self, sample_rate_hz, num_channels);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        Fixed::process(self, audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        Fixed::latency_samples(self)
-    }
-    fn dithered_bits(&self) -> Option<u32> {
-        E::dithered_bits(&self.1)
-    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub fn check_supported(audio: &Audio) -> Result<(), String> {
 /// Renders `audio` through `engine` in blocks of `block` frames, calling `progress` with the
 /// fraction done. Returns the aligned output.
 pub fn render(
-    engine: &mut dyn OfflineEngine,
+    engine: &mut (dyn OfflineEngine + Send),
     audio: &Audio,
     block: usize,
     mut progress: impl FnMut(f64),

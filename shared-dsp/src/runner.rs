@@ -108,6 +108,39 @@ impl<E: PluginEngine> Fixed<E> {
     }
 }
 
+/// An engine at fixed settings, as the engine checks and the command line drive it: one trait,
+/// object-safe (the command line holds a `Box<dyn FixedEngine + Send>`), implemented for every
+/// [`Fixed`] plugin engine.
+pub trait FixedEngine {
+    /// Sets the sample rate and channel count (1 or 2) and clears all memory (ramps end at
+    /// their targets, so the first sample is already processed with the settings).
+    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize);
+    /// Processes one block in place (any length, 1 or 2 channels).
+    fn process(&mut self, audio: &mut [&mut [f32]]);
+    /// The latency in samples, after [`FixedEngine::prepare`].
+    fn latency_samples(&self) -> u32;
+    /// The word length the engine already dithers its output to, if any (see
+    /// [`PluginEngine::dithered_bits`]).
+    fn dithered_bits(&self) -> Option<u32> {
+        None
+    }
+}
+
+impl<E: PluginEngine> FixedEngine for Fixed<E> {
+    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        Fixed::prepare(self, sample_rate_hz, num_channels);
+    }
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        Fixed::process(self, audio);
+    }
+    fn latency_samples(&self) -> u32 {
+        Fixed::latency_samples(self)
+    }
+    fn dithered_bits(&self) -> Option<u32> {
+        E::dithered_bits(&self.1)
+    }
+}
+
 /// Input/output levels of the last [`Runner::process`] call, for meters.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunnerLevels {

@@ -1,5 +1,6 @@
-//! Engine checks written once for any engine (the engine layer of the tests, `docs/ARCHITECTURE.md`). Each plugin's engine test
-//! implements [`EngineUnderTest`] for its engine and calls these with its own settings.
+//! Engine checks written once for any engine (the engine layer of the tests,
+//! `docs/ARCHITECTURE.md`). Each plugin's engine test holds its engine at fixed settings
+//! (`shared_dsp::runner::Fixed`, a [`FixedEngine`]) and calls these with its own settings.
 //!
 //! The allocation check needs the test binary to install the counting allocator:
 //! `#[global_allocator] static A: alloc_guard::CountingAlloc = alloc_guard::CountingAlloc;`
@@ -15,28 +16,7 @@ pub mod damage;
 pub mod presets;
 pub mod recordings;
 
-/// What the checks need from an engine.
-pub trait EngineUnderTest {
-    /// Sets the sample rate and clears the memory.
-    fn prepare(&mut self, sample_rate_hz: f32);
-    /// Processes one block in place (1 or 2 channels).
-    fn process(&mut self, audio: &mut [&mut [f32]]);
-    /// The latency in samples.
-    fn latency_samples(&self) -> u32;
-}
-
-/// Every plugin engine, held at fixed settings, is checked the same way (stereo).
-impl<E: shared_dsp::runner::PluginEngine> EngineUnderTest for shared_dsp::runner::Fixed<E> {
-    fn prepare(&mut self, sample_rate_hz: f32) {
-        shared_dsp::runner::Fixed::prepare(self, sample_rate_hz, 2);
-    }
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        shared_dsp::runner::Fixed::process(self, audio);
-    }
-    fn latency_samples(&self) -> u32 {
-        shared_dsp::runner::Fixed::latency_samples(self)
-    }
-}
+pub use shared_dsp::runner::FixedEngine;
 
 /// Deterministic white noise in ±`amp` (xorshift), for reproducible tests.
 pub fn noise(num_samples: usize, seed: u64, amp: f32) -> Vec<f32> {
@@ -122,11 +102,7 @@ pub fn bench_signal(
 }
 
 /// Runs a stereo signal through `engine`, as it is (not reset), in blocks of `block`.
-pub fn run<E: EngineUnderTest>(
-    engine: &mut E,
-    input: &[Vec<f32>; 2],
-    block: usize,
-) -> [Vec<f32>; 2] {
+pub fn run<E: FixedEngine>(engine: &mut E, input: &[Vec<f32>; 2], block: usize) -> [Vec<f32>; 2] {
     let [mut l, mut r] = input.clone();
     let n = l.len();
     let mut start = 0;
@@ -172,12 +148,8 @@ pub fn run_aligned(
 /// settling of filters after the signal's onset), in dB relative to full scale (−∞ as −400
 /// when bit-exact). A null test: the engine at neutral settings must pass
 /// its input through, delayed by its reported latency.
-pub fn null_db<E: EngineUnderTest>(
-    engine: &mut E,
-    sample_rate_hz: f32,
-    input: &[Vec<f32>; 2],
-) -> f32 {
-    engine.prepare(sample_rate_hz);
+pub fn null_db<E: FixedEngine>(engine: &mut E, sample_rate_hz: f32, input: &[Vec<f32>; 2]) -> f32 {
+    engine.prepare(sample_rate_hz, 2);
     let out = run(engine, input, 512);
     let lat = engine.latency_samples() as usize;
     let mut worst = 0.0f32;
@@ -196,20 +168,20 @@ pub fn null_db<E: EngineUnderTest>(
 
 /// Processes the same signal at every block size in [`BLOCK_SIZES`] with engines from
 /// `make` and returns the largest difference from the 64-sample run (linear).
-pub fn block_size_difference<E: EngineUnderTest>(
+pub fn block_size_difference<E: FixedEngine>(
     make: impl Fn() -> E,
     sample_rate_hz: f32,
     input: &[Vec<f32>; 2],
 ) -> f32 {
     let reference = {
         let mut e = make();
-        e.prepare(sample_rate_hz);
+        e.prepare(sample_rate_hz, 2);
         run(&mut e, input, 64)
     };
     let mut worst = 0.0f32;
     for &b in BLOCK_SIZES.iter() {
         let mut e = make();
-        e.prepare(sample_rate_hz);
+        e.prepare(sample_rate_hz, 2);
         let out = run(&mut e, input, b);
         for c in 0..2 {
             for (a, r) in out[c].iter().zip(reference[c].iter()) {
@@ -224,11 +196,11 @@ pub fn block_size_difference<E: EngineUnderTest>(
 /// every rate in [`SAMPLE_RATES`], then a clean sine. Returns failures in words: any
 /// non-finite or subnormal output, or no recovery (the clean sine must come out finite and
 /// non-silent after the latency).
-pub fn hostile_input_failures<E: EngineUnderTest>(make: impl Fn() -> E) -> Vec<String> {
+pub fn hostile_input_failures<E: FixedEngine>(make: impl Fn() -> E) -> Vec<String> {
     let mut failures = Vec::new();
     for &sr in SAMPLE_RATES.iter() {
         let mut e = make();
-        e.prepare(sr);
+        e.prepare(sr, 2);
         let patterns: [f32; 8] = [
             f32::NAN,
             f32::INFINITY,
@@ -272,7 +244,7 @@ pub fn hostile_input_failures<E: EngineUnderTest>(make: impl Fn() -> E) -> Vec<S
 
 /// Allocations made while processing blocks of 1–8192 samples (must be 0). `between` runs
 /// before each pass (e.g. to change settings), inside the counted region.
-pub fn allocations<E: EngineUnderTest>(
+pub fn allocations<E: FixedEngine>(
     engine: &mut E,
     mut between: impl FnMut(&mut E, usize),
 ) -> usize {

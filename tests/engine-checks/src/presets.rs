@@ -7,7 +7,7 @@
 //! set up the way the plugin's `process` sets it up.
 
 use crate::recordings::{self, Recording, RECORDINGS};
-use crate::EngineUnderTest;
+use crate::FixedEngine;
 use std::collections::HashMap;
 
 /// Fewest presets a factory bank ships with.
@@ -81,12 +81,12 @@ fn rms_db(channels: &[Vec<f32>; 2], start: usize, len: usize) -> f64 {
 /// Prepares `engine` at `sample_rate_hz`, runs `input` through it in host blocks of
 /// [`BLOCK_SIZE_SAMPLES`] and measures the level change with the engine's latency removed.
 /// Errors name the first non-finite output sample.
-pub fn measure<E: EngineUnderTest>(
+pub fn measure<E: FixedEngine>(
     engine: &mut E,
     sample_rate_hz: f32,
     input: &[Vec<f32>; 2],
 ) -> Result<PresetMeasurement, String> {
-    engine.prepare(sample_rate_hz);
+    engine.prepare(sample_rate_hz, 2);
     let out = crate::run(engine, input, BLOCK_SIZE_SAMPLES);
     for (c, ch) in out.iter().enumerate() {
         if let Some(i) = ch.iter().position(|v| !v.is_finite()) {
@@ -146,7 +146,7 @@ pub fn bank_failures<E>(cases: &[PresetCase<E>]) -> Vec<String> {
 /// Checks a whole factory bank: [`bank_failures`], then every preset on the first
 /// `max_seconds` of its recording (each recording decoded once). Prints each preset's measured
 /// level change and panics listing every failure.
-pub fn check_factory_bank<E: EngineUnderTest>(cases: Vec<PresetCase<E>>, max_seconds: f64) {
+pub fn check_factory_bank<E: FixedEngine>(cases: Vec<PresetCase<E>>, max_seconds: f64) {
     let mut failures = bank_failures(&cases);
     let mut excerpts: HashMap<String, (f32, [Vec<f32>; 2])> = HashMap::new();
     for mut case in cases {
@@ -258,8 +258,8 @@ mod tests {
         }
     }
 
-    impl EngineUnderTest for DelayedGain {
-        fn prepare(&mut self, _sample_rate_hz: f32) {
+    impl FixedEngine for DelayedGain {
+        fn prepare(&mut self, _sample_rate_hz: f32, _num_channels: usize) {
             self.memory = [vec![0.0; self.delay], vec![0.0; self.delay]];
         }
         fn process(&mut self, audio: &mut [&mut [f32]]) {
