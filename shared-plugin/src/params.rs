@@ -310,6 +310,39 @@ impl EngineValue for FloatParam {
     }
 }
 
+/// What every Lathe plugin's parameters hold first: the saved state's layout version, the
+/// session (preset name, A/B, lock) and the editor's geometry, saved beside the parameters,
+/// and the host bypass. A plugin's `Params` struct takes it as its first field,
+/// `#[nested] pub common: CommonParams`: nested without a prefix, its keys and the bypass ID
+/// are the plugin's own, so states saved before it existed load unchanged.
+#[derive(Params)]
+pub struct CommonParams {
+    /// Layout version of the saved state (`shared_plugin::state`).
+    #[persist = "version"]
+    pub state_version: std::sync::atomic::AtomicU32,
+    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
+    #[persist = "session"]
+    pub session: crate::session::SessionField,
+    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
+    #[persist = "editor"]
+    pub editor: crate::session::EditorField,
+    /// Host bypass (keeps the latency).
+    #[id = "bypass"]
+    pub bypass: BoolParam,
+}
+
+impl CommonParams {
+    /// The common fields of a plugin whose state layout is `state_version`.
+    pub fn new(state_version: u32) -> Self {
+        Self {
+            state_version: std::sync::atomic::AtomicU32::new(state_version),
+            session: crate::session::new_session_field(),
+            editor: crate::session::new_editor_field(),
+            bypass: BoolParam::new("Bypass", false).make_bypass(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,7 @@ macro_rules! plugin_crate {
         /// if any.
         pub fn startup_params() -> std::sync::Arc<$params> {
             let params = std::sync::Arc::new(<$params>::default());
-            preset_kit().apply_startup_default(&*params, &params.session);
+            preset_kit().apply_startup_default(&*params, &params.common.session);
             params
         }
 

@@ -47,9 +47,9 @@ impl BusCompLayout {
 pub fn suite(params: &Arc<BusCompParams>) -> shared_gui::Suite {
     shared_gui::Suite {
         params: params.clone(),
-        session: params.session.clone(),
+        session: params.common.session.clone(),
         kit: crate::preset_kit(),
-        geometry: params.editor.clone(),
+        geometry: params.common.editor.clone(),
     }
 }
 
@@ -117,7 +117,7 @@ impl EditorLayout for BusCompLayout {
     }
 
     fn bypass(&self) -> &BoolParam {
-        &self.params.bypass
+        &self.params.common.bypass
     }
 
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {

@@ -138,19 +138,10 @@ pub enum OversamplingParam {
 /// Every parameter of the bus compressor.
 #[derive(Params)]
 pub struct BusCompParams {
-    /// Layout version of the saved state.
-    #[persist = "version"]
-    pub state_version: std::sync::atomic::AtomicU32,
-    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
-    #[persist = "session"]
-    pub session: shared_plugin::session::SessionField,
-    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
-    #[persist = "editor"]
-    pub editor: shared_plugin::session::EditorField,
+    /// State version, session, editor geometry and the host bypass (kept first).
+    #[nested]
+    pub common: shared_plugin::params::CommonParams,
 
-    /// Host bypass (keeps the latency).
-    #[id = "bypass"]
-    pub bypass: BoolParam,
     /// Bypass level-matched to the compressed output (so louder never fools the ears).
     #[id = "match"]
     pub match_bypass: BoolParam,
@@ -232,10 +223,7 @@ pub struct BusCompParams {
 impl Default for BusCompParams {
     fn default() -> Self {
         Self {
-            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
-            session: shared_plugin::session::new_session_field(),
-            editor: shared_plugin::session::new_editor_field(),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             match_bypass: BoolParam::new("Level-Matched Bypass", false),
             mode: EnumParam::new("Mode", ModeParam::Classic),
             threshold_db: p::db(
@@ -336,7 +324,7 @@ impl BusCompParams {
             },
             delta: self.delta.value(),
             output_gain: self.output_gain.engine_value(),
-            bypass: self.bypass.value(),
+            bypass: self.common.bypass.value(),
             match_bypass: self.match_bypass.value(),
         }
     }

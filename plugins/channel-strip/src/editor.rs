@@ -58,9 +58,9 @@ impl StripLayout {
 pub fn suite(params: &Arc<ChannelStripParams>) -> shared_gui::Suite {
     shared_gui::Suite {
         params: params.clone(),
-        session: params.session.clone(),
+        session: params.common.session.clone(),
         kit: crate::preset_kit(),
-        geometry: params.editor.clone(),
+        geometry: params.common.editor.clone(),
     }
 }
 
@@ -100,7 +100,7 @@ impl EditorLayout for StripLayout {
     }
 
     fn bypass(&self) -> &BoolParam {
-        &self.params.bypass
+        &self.params.common.bypass
     }
 
     fn opened(&mut self) {

@@ -178,19 +178,9 @@ impl EqBandParams {
 /// Every parameter of the channel strip.
 #[derive(Params)]
 pub struct ChannelStripParams {
-    /// Layout version of the saved state, for migrations (see [`STATE_VERSION`]).
-    #[persist = "version"]
-    pub state_version: std::sync::atomic::AtomicU32,
-    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
-    #[persist = "session"]
-    pub session: shared_plugin::session::SessionField,
-    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
-    #[persist = "editor"]
-    pub editor: shared_plugin::session::EditorField,
-
-    /// Host bypass: passes the input through, delayed by the reported latency.
-    #[id = "bypass"]
-    pub bypass: BoolParam,
+    /// State version, session, editor geometry and the host bypass (kept first).
+    #[nested]
+    pub common: shared_plugin::params::CommonParams,
 
     /// Input trim, linear gain shown in dB, ±24 dB.
     #[id = "trim"]
@@ -342,10 +332,7 @@ pub struct ChannelStripParams {
 impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
-            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
-            session: shared_plugin::session::new_session_field(),
-            editor: shared_plugin::session::new_editor_field(),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             trim: p::gain("Input Trim", 24.0),
             polarity: BoolParam::new("Polarity Invert", false),
 
@@ -416,7 +403,7 @@ impl ChannelStripParams {
         };
         let bands = self.bands();
         let mut s = Settings {
-            bypass: self.bypass.value(),
+            bypass: self.common.bypass.value(),
             trim_gain: self.trim.engine_value(),
             polarity_invert: self.polarity.value(),
             hpf_on: self.hpf_on.value(),

@@ -51,9 +51,9 @@ impl LimiterLayout {
 pub fn suite(params: &Arc<LimiterParams>) -> shared_gui::Suite {
     shared_gui::Suite {
         params: params.clone(),
-        session: params.session.clone(),
+        session: params.common.session.clone(),
         kit: crate::preset_kit(),
-        geometry: params.editor.clone(),
+        geometry: params.common.editor.clone(),
     }
 }
 
@@ -133,7 +133,7 @@ impl EditorLayout for LimiterLayout {
     }
 
     fn bypass(&self) -> &BoolParam {
-        &self.params.bypass
+        &self.params.common.bypass
     }
 
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter) {

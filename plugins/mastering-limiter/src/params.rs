@@ -160,19 +160,10 @@ pub enum TargetParam {
 /// Every parameter of the mastering limiter.
 #[derive(Params)]
 pub struct LimiterParams {
-    /// Layout version of the saved state.
-    #[persist = "version"]
-    pub state_version: std::sync::atomic::AtomicU32,
-    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
-    #[persist = "session"]
-    pub session: shared_plugin::session::SessionField,
-    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
-    #[persist = "editor"]
-    pub editor: shared_plugin::session::EditorField,
+    /// State version, session, editor geometry and the host bypass (kept first).
+    #[nested]
+    pub common: shared_plugin::params::CommonParams,
 
-    /// Host bypass (keeps the latency).
-    #[id = "bypass"]
-    pub bypass: BoolParam,
     /// Input gain, 0 – 24 dB (how hard the limiter is driven).
     #[id = "input"]
     pub input_db: FloatParam,
@@ -220,10 +211,7 @@ pub struct LimiterParams {
 impl Default for LimiterParams {
     fn default() -> Self {
         Self {
-            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
-            session: shared_plugin::session::new_session_field(),
-            editor: shared_plugin::session::new_editor_field(),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
+            common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             input_db: p::db(
                 "Input Gain",
                 0.0,
@@ -294,7 +282,7 @@ impl LimiterParams {
                 MonitorParam::Club => MonitorSystem::Club,
                 MonitorParam::Mono => MonitorSystem::Mono,
             },
-            bypass: self.bypass.value(),
+            bypass: self.common.bypass.value(),
         }
     }
 

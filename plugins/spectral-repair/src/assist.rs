@@ -334,7 +334,7 @@ mod tests {
         let rec = Recorder::new(
             nice_plug::context::gui::GuiContext::new(host.clone()),
             params.clone(),
-            params.session.clone(),
+            params.common.session.clone(),
             HistoriesField::default(),
         );
         let p = Proposal {

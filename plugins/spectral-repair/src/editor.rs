@@ -67,9 +67,9 @@ impl RepairLayout {
 pub fn suite(params: &Arc<RepairParams>) -> shared_gui::Suite {
     shared_gui::Suite {
         params: params.clone(),
-        session: params.session.clone(),
+        session: params.common.session.clone(),
         kit: crate::preset_kit(),
-        geometry: params.editor.clone(),
+        geometry: params.common.editor.clone(),
     }
 }
 
@@ -378,7 +378,7 @@ impl EditorLayout for RepairLayout {
     }
 
     fn bypass(&self) -> &BoolParam {
-        &self.params.bypass
+        &self.params.common.bypass
     }
 
     fn opened(&mut self) {

@@ -137,22 +137,13 @@ impl StoredNoiseProfile {
 /// Every parameter of spectral repair.
 #[derive(Params)]
 pub struct RepairParams {
-    /// Layout version of the saved state.
-    #[persist = "version"]
-    pub state_version: std::sync::atomic::AtomicU32,
-    /// Preset name, A/B compare and lock (see `shared_plugin::session`).
-    #[persist = "session"]
-    pub session: shared_plugin::session::SessionField,
-    /// The editor window's size and scale (see `shared_plugin::session::EditorGeometry`).
-    #[persist = "editor"]
-    pub editor: shared_plugin::session::EditorField,
+    /// State version, session, editor geometry and the host bypass (kept first).
+    #[nested]
+    pub common: shared_plugin::params::CommonParams,
     /// The learned noise profile (saved with the session).
     #[persist = "noise_profile"]
     pub noise_profile: Mutex<StoredNoiseProfile>,
 
-    /// Host bypass (keeps the latency).
-    #[id = "bypass"]
-    pub bypass: BoolParam,
     /// Processed signal or residual.
     #[id = "output"]
     pub output: EnumParam<OutputParam>,
@@ -246,11 +237,8 @@ impl Default for RepairParams {
         let dehum = DehumSettings::default();
         let denoise = DenoiseSettings::default();
         Self {
-            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
-            session: shared_plugin::session::new_session_field(),
-            editor: shared_plugin::session::new_editor_field(),
+            common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             noise_profile: Mutex::new(StoredNoiseProfile::default()),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
             output: EnumParam::new("Output", OutputParam::Processed),
             mix: p::percent("Mix", 1.0, 1.0),
             output_gain: p::gain("Output Gain", 24.0),
@@ -362,7 +350,7 @@ impl RepairParams {
             },
             mix: self.mix.engine_value(),
             output_gain: self.output_gain.engine_value(),
-            bypass: self.bypass.value(),
+            bypass: self.common.bypass.value(),
         }
     }
 }
