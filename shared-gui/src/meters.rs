@@ -209,6 +209,66 @@ impl GrHistory {
     }
 }
 
+/// Full scale of the gain-reduction needle, dB (the classic console meter reads to 20).
+pub const NEEDLE_FULL_SCALE_DB: f32 = 20.0;
+
+/// A gain-reduction needle in the style of a console's VU-type GR meter: 0 dB at the right,
+/// [`NEEDLE_FULL_SCALE_DB`] at the left, with the reading below.
+pub fn gr_needle(ui: &mut Ui, gain_db: f32, size: Vec2) {
+    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+    crate::probe::record(ui, "meter", "gain reduction needle", rect);
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
+    let pivot = Pos2::new(rect.center().x, rect.bottom() - 8.0);
+    let r = (rect.height() - 24.0).min(rect.width() * 0.5 - 8.0);
+    // The scale spans 100° around the vertical: 0 dB at +50°, full scale at −50°.
+    let angle = |db: f32| {
+        let f = (db / NEEDLE_FULL_SCALE_DB).clamp(0.0, 1.0);
+        (-90.0f32 + 50.0 - 100.0 * f).to_radians()
+    };
+    for db in [0.0f32, 2.0, 4.0, 6.0, 10.0, 14.0, 20.0] {
+        let a = angle(db);
+        let outer = pivot + r * Vec2::angled(a);
+        let inner = pivot + (r - 6.0) * Vec2::angled(a);
+        painter.line_segment([inner, outer], Stroke::new(1.0, theme::GRID_TEXT));
+        painter.text(
+            pivot + (r + 7.0) * Vec2::angled(a),
+            egui::Align2::CENTER_CENTER,
+            format!("{db:.0}"),
+            egui::FontId::proportional(9.0),
+            theme::GRID_TEXT,
+        );
+    }
+    let a = angle(-gain_db);
+    painter.line_segment(
+        [pivot, pivot + (r - 2.0) * Vec2::angled(a)],
+        Stroke::new(2.0, theme::ACCENT),
+    );
+    painter.circle_filled(pivot, 3.0, theme::TEXT);
+    painter.text(
+        Pos2::new(rect.left() + 6.0, rect.top() + 4.0),
+        egui::Align2::LEFT_TOP,
+        format!("GR {:.1} dB", gain_db.min(0.0)),
+        egui::FontId::proportional(11.0),
+        theme::TEXT,
+    );
+}
+
+/// A meter reading as text, one decimal with its unit (`"-14.2 LUFS"`, or no unit when
+/// `unit` is empty), or "–" when there is nothing to read: silence (below −150, where the
+/// meters park) or a value that is not finite.
+pub fn reading_text(v: f64, unit: &str) -> String {
+    if v.is_finite() && v > -150.0 {
+        if unit.is_empty() {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.1} {unit}")
+        }
+    } else {
+        "–".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +310,20 @@ mod tests {
         assert_eq!(level_fraction(METER_FLOOR_DB), 0.0);
         assert_eq!(level_fraction(-30.0), 0.5);
         assert_eq!(level_fraction(-200.0), 0.0);
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    #[test]
+    fn readings_show_one_decimal_and_a_dash_for_silence() {
+        assert_eq!(reading_text(-14.23, "LUFS"), "-14.2 LUFS");
+        assert_eq!(reading_text(-0.96, ""), "-1.0");
+        assert_eq!(reading_text(-149.9, "dBFS"), "-149.9 dBFS");
+        assert_eq!(reading_text(-150.0, "dBFS"), "–");
+        assert_eq!(reading_text(f64::NAN, "dB"), "–");
+        assert_eq!(reading_text(f64::NEG_INFINITY, ""), "–");
     }
 }

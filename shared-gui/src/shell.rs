@@ -35,6 +35,23 @@ pub struct Suite {
     pub geometry: EditorField,
 }
 
+impl Suite {
+    /// The suite of a plugin whose parameters begin with the kit's
+    /// [`CommonParams`](shared_plugin::params::CommonParams) (session and editor geometry).
+    pub fn new(
+        params: Arc<dyn Params>,
+        common: &shared_plugin::params::CommonParams,
+        kit: PresetKit,
+    ) -> Self {
+        Self {
+            params,
+            session: common.session.clone(),
+            kit,
+            geometry: common.editor.clone(),
+        }
+    }
+}
+
 /// Repaint interval while the meters move (30 frames per second, under the 60 Hz meter rate).
 pub const ACTIVE_REPAINT: Duration = Duration::from_millis(33);
 /// Repaint interval for a while after the meters stop (the peak holds fall back).

@@ -2,13 +2,13 @@
 //! gain-reduction needle and history, input and output meters, then the compressor, gain,
 //! sidechain and output panels.
 
-use egui::{Pos2, Stroke, Ui, Vec2};
+use egui::{Ui, Vec2};
 use nice_plug::prelude::*;
 use shared_gui::controls::{knob, menu, segmented, switch};
-use shared_gui::meters::{gr_meter, level_meter, GrHistory, METER_WIDTH};
-use shared_gui::theme::{self, module};
+use shared_gui::meters::{gr_meter, gr_needle, level_meter, GrHistory, METER_WIDTH};
+use shared_gui::theme::module;
 use shared_gui::views::transfer_view;
-use shared_gui::{probe, EditorLayout, LatheEditor};
+use shared_gui::{EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
 use std::sync::Arc;
 
@@ -22,8 +22,6 @@ const MIN_DISPLAY_HEIGHT: f32 = 200.0;
 const TRANSFER_MIN_DB: f32 = -60.0;
 /// Highest level on the transfer curve's axes, dBFS.
 const TRANSFER_MAX_DB: f32 = 12.0;
-/// Full scale of the gain-reduction needle, dB (the classic console meter reads to 20).
-const NEEDLE_FULL_SCALE_DB: f32 = 20.0;
 
 /// The bus compressor's layout.
 pub struct BusCompLayout {
@@ -45,12 +43,7 @@ impl BusCompLayout {
 
 /// The suite kit for the bus compressor's editor.
 pub fn suite(params: &Arc<BusCompParams>) -> shared_gui::Suite {
-    shared_gui::Suite {
-        params: params.clone(),
-        session: params.common.session.clone(),
-        kit: crate::preset_kit(),
-        geometry: params.common.editor.clone(),
-    }
+    shared_gui::Suite::new(params.clone(), &params.common, crate::preset_kit())
 }
 
 /// Creates the editor.
@@ -60,48 +53,6 @@ pub fn create(
 ) -> Option<LatheEditor<BusCompLayout>> {
     let suite = suite(&params);
     shared_gui::create(BusCompLayout::new(params, meters), suite)
-}
-
-/// A gain-reduction needle in the style of a console's VU-type GR meter: 0 dB at the right,
-/// [`NEEDLE_FULL_SCALE_DB`] at the left, with the reading below.
-pub fn gr_needle(ui: &mut Ui, gain_db: f32, size: Vec2) {
-    let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-    probe::record(ui, "meter", "gain reduction needle", rect);
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, theme::DISPLAY_BG);
-    let pivot = Pos2::new(rect.center().x, rect.bottom() - 8.0);
-    let r = (rect.height() - 24.0).min(rect.width() * 0.5 - 8.0);
-    // The scale spans 100° around the vertical: 0 dB at +50°, full scale at −50°.
-    let angle = |db: f32| {
-        let f = (db / NEEDLE_FULL_SCALE_DB).clamp(0.0, 1.0);
-        (-90.0f32 + 50.0 - 100.0 * f).to_radians()
-    };
-    for db in [0.0f32, 2.0, 4.0, 6.0, 10.0, 14.0, 20.0] {
-        let a = angle(db);
-        let outer = pivot + r * Vec2::angled(a);
-        let inner = pivot + (r - 6.0) * Vec2::angled(a);
-        painter.line_segment([inner, outer], Stroke::new(1.0, theme::GRID_TEXT));
-        painter.text(
-            pivot + (r + 7.0) * Vec2::angled(a),
-            egui::Align2::CENTER_CENTER,
-            format!("{db:.0}"),
-            egui::FontId::proportional(9.0),
-            theme::GRID_TEXT,
-        );
-    }
-    let a = angle(-gain_db);
-    painter.line_segment(
-        [pivot, pivot + (r - 2.0) * Vec2::angled(a)],
-        Stroke::new(2.0, theme::ACCENT),
-    );
-    painter.circle_filled(pivot, 3.0, theme::TEXT);
-    painter.text(
-        Pos2::new(rect.left() + 6.0, rect.top() + 4.0),
-        egui::Align2::LEFT_TOP,
-        format!("GR {:.1} dB", gain_db.min(0.0)),
-        egui::FontId::proportional(11.0),
-        theme::TEXT,
-    );
 }
 
 impl EditorLayout for BusCompLayout {

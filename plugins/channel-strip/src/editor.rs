@@ -56,12 +56,7 @@ impl StripLayout {
 
 /// The suite kit for the channel strip's editor.
 pub fn suite(params: &Arc<ChannelStripParams>) -> shared_gui::Suite {
-    shared_gui::Suite {
-        params: params.clone(),
-        session: params.common.session.clone(),
-        kit: crate::preset_kit(),
-        geometry: params.common.editor.clone(),
-    }
+    shared_gui::Suite::new(params.clone(), &params.common, crate::preset_kit())
 }
 
 /// The layout and suite for a fresh set of parameters, with meters and taps nothing writes:

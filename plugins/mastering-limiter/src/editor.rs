@@ -7,7 +7,7 @@ use egui::{Color32, RichText, Ui, Vec2};
 use nice_plug::prelude::*;
 use shared_dsp::loudness::targets::PLATFORMS;
 use shared_gui::controls::{button, knob, menu, segmented, switch};
-use shared_gui::meters::{gr_meter, level_meter, GrHistory, METER_WIDTH};
+use shared_gui::meters::{gr_meter, level_meter, reading_text, GrHistory, METER_WIDTH};
 use shared_gui::theme::{self, module};
 use shared_gui::{probe, EditorLayout, LatheEditor};
 use shared_plugin::meters::SharedMeters;
@@ -49,12 +49,7 @@ impl LimiterLayout {
 
 /// The suite kit for the limiter's editor.
 pub fn suite(params: &Arc<LimiterParams>) -> shared_gui::Suite {
-    shared_gui::Suite {
-        params: params.clone(),
-        session: params.common.session.clone(),
-        kit: crate::preset_kit(),
-        geometry: params.common.editor.clone(),
-    }
+    shared_gui::Suite::new(params.clone(), &params.common, crate::preset_kit())
 }
 
 /// Creates the editor.
@@ -64,15 +59,6 @@ pub fn create(
 ) -> Option<LatheEditor<LimiterLayout>> {
     let suite = suite(&params);
     shared_gui::create(LimiterLayout::new(params, meters), suite)
-}
-
-/// A loudness value as text ("–" for silence).
-fn lufs_text(v: f64) -> String {
-    if v.is_finite() && v > -200.0 {
-        format!("{v:.1}")
-    } else {
-        "–".into()
-    }
 }
 
 /// A big number with its caption.
@@ -152,16 +138,16 @@ impl EditorLayout for LimiterLayout {
             big_number(
                 ui,
                 "MOMENTARY",
-                &lufs_text(LimiterMeters::get(&m.momentary_lufs)),
+                &reading_text(LimiterMeters::get(&m.momentary_lufs), ""),
                 "LUFS",
             );
             big_number(
                 ui,
                 "SHORT-TERM",
-                &lufs_text(LimiterMeters::get(&m.short_term_lufs)),
+                &reading_text(LimiterMeters::get(&m.short_term_lufs), ""),
                 "LUFS",
             );
-            big_number(ui, "INTEGRATED", &lufs_text(integrated), "LUFS");
+            big_number(ui, "INTEGRATED", &reading_text(integrated, ""), "LUFS");
             big_number(ui, "TARGET", &format!("{target:.1}"), "LUFS");
             let distance = if integrated.is_finite() {
                 format!("{:+.1}", integrated - target)
@@ -184,10 +170,10 @@ impl EditorLayout for LimiterLayout {
             big_number(
                 ui,
                 "TRUE PEAK IN",
-                &lufs_text(LimiterMeters::get(&m.input_true_peak_dbtp)),
+                &reading_text(LimiterMeters::get(&m.input_true_peak_dbtp), ""),
                 "dBTP",
             );
-            big_number(ui, "TRUE PEAK OUT", &lufs_text(out_tp), "dBTP");
+            big_number(ui, "TRUE PEAK OUT", &reading_text(out_tp, ""), "dBTP");
         });
         if p.monitor.value() != MonitorParam::Off {
             ui.label(

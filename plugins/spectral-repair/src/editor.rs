@@ -10,7 +10,7 @@ use egui::{Color32, RichText, Ui, Vec2};
 use nice_plug::prelude::*;
 use shared_dsp::repair::assist::{propose, Findings, Proposal, MAX_ANALYSIS_S, MIN_ANALYSIS_S};
 use shared_gui::controls::{knob, menu, segmented, switch};
-use shared_gui::meters::{level_meter, METER_WIDTH};
+use shared_gui::meters::{level_meter, reading_text, METER_WIDTH};
 use shared_gui::spectrum::{draw_spectra, SpectrumAnalyser};
 use shared_gui::theme::{self, gr_bar, module};
 use shared_gui::{EditorLayout, LatheEditor};
@@ -65,12 +65,7 @@ impl RepairLayout {
 
 /// The suite kit for the spectral repair editor.
 pub fn suite(params: &Arc<RepairParams>) -> shared_gui::Suite {
-    shared_gui::Suite {
-        params: params.clone(),
-        session: params.common.session.clone(),
-        kit: crate::preset_kit(),
-        geometry: params.common.editor.clone(),
-    }
+    shared_gui::Suite::new(params.clone(), &params.common, crate::preset_kit())
 }
 
 /// Creates the editor.
@@ -118,7 +113,7 @@ fn findings_text(f: &Findings) -> String {
         format!(
             "hum {:.2} Hz, {}",
             f.hum_base_hz,
-            db_text(f.hum_level_db, "dBFS")
+            reading_text(f64::from(f.hum_level_db), "dBFS")
         )
     } else {
         "no hum".to_string()
@@ -128,19 +123,10 @@ fn findings_text(f: &Findings) -> String {
         f.clicks_per_s,
         f.plosives_per_min,
         100.0 * f.clipped_share,
-        db_text(f.clip_level_db, "dBFS"),
-        db_text(f.noise_floor_db, "dBFS"),
-        db_text(f.noise_below_programme_db(), "dB"),
+        reading_text(f64::from(f.clip_level_db), "dBFS"),
+        reading_text(f64::from(f.noise_floor_db), "dBFS"),
+        reading_text(f64::from(f.noise_below_programme_db()), "dB"),
     )
-}
-
-/// A dB reading as text ("–" below −150).
-fn db_text(v: f32, unit: &str) -> String {
-    if v.is_finite() && v > -150.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        "–".into()
-    }
 }
 
 /// A module's activity line (lit while the module is on).
@@ -252,7 +238,7 @@ impl RepairLayout {
                         p.declip_on.value(),
                         format!(
                             "clip level {}\n{:.0} samples/s rebuilt",
-                            db_text(load(&m.clip_level_db), "dBFS"),
+                            reading_text(f64::from(load(&m.clip_level_db)), "dBFS"),
                             load(&m.declipped_per_s)
                         ),
                     );
@@ -319,7 +305,7 @@ impl RepairLayout {
                         p.dehum_on.value(),
                         format!(
                             "hum {}\nat {:.2} Hz",
-                            db_text(load(&m.hum_level_db), "dBFS"),
+                            reading_text(f64::from(load(&m.hum_level_db)), "dBFS"),
                             load(&m.hum_base_hz)
                         ),
                     );
@@ -355,7 +341,7 @@ impl RepairLayout {
                         p.denoise_on.value(),
                         format!(
                             "floor {}, −{:.1} dB\n{profile}",
-                            db_text(load(&m.noise_floor_db), "dBFS"),
+                            reading_text(f64::from(load(&m.noise_floor_db)), "dBFS"),
                             load(&m.noise_reduction_db)
                         ),
                     );
