@@ -23,15 +23,15 @@ pub const HEIGHT_PX: u16 = 700;
 /// An sRGB colour with alpha.
 type Color = AlphaColor<Srgb>;
 
-/// The suite's palette: the editors' colours (`shared_gui::theme`), plus two the editors do
-/// not need.
+/// The suite's palette: the editors' colours (`shared_plugin::palette`), plus one the editors
+/// do not need.
 mod palette {
     use super::Color;
-    use shared_gui::theme;
+    use shared_plugin::palette as theme;
 
-    /// An editor colour for the plots.
-    const fn c(c: egui::Color32) -> Color {
-        Color::from_rgba8(c.r(), c.g(), c.b(), c.a())
+    /// A suite colour for the plots.
+    const fn c(c: theme::Rgb) -> Color {
+        Color::from_rgb8(c.0, c.1, c.2)
     }
     /// Window background.
     pub const WINDOW_BG: Color = c(theme::WINDOW_BG);

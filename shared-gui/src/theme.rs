@@ -3,45 +3,51 @@
 use egui::{Color32, Rect, Stroke, Ui, Vec2};
 
 use crate::probe;
+use shared_plugin::palette;
+
+/// A palette colour for egui.
+const fn c(p: palette::Rgb) -> Color32 {
+    Color32::from_rgb(p.0, p.1, p.2)
+}
 
 /// Accent colour (value arcs, titles, gain reduction).
-pub const ACCENT: Color32 = Color32::from_rgb(232, 160, 64);
+pub const ACCENT: Color32 = c(palette::ACCENT);
 /// Accent while hovered or dragged, and lit switches.
-pub const ACCENT_HI: Color32 = Color32::from_rgb(255, 196, 110);
+pub const ACCENT_HI: Color32 = c(palette::ACCENT_HI);
 /// Accent background of a selected segment or a switch that is on.
-pub const ACCENT_DIM: Color32 = Color32::from_rgb(112, 74, 30);
+pub const ACCENT_DIM: Color32 = c(palette::ACCENT_DIM);
 /// Curve colour.
-pub const CURVE: Color32 = Color32::from_rgb(110, 200, 255);
+pub const CURVE: Color32 = c(palette::CURVE);
 /// Window background.
-pub const WINDOW_BG: Color32 = Color32::from_gray(30);
+pub const WINDOW_BG: Color32 = c(palette::WINDOW_BG);
 /// Module panel background.
-pub const PANEL_BG: Color32 = Color32::from_gray(38);
+pub const PANEL_BG: Color32 = c(palette::PANEL_BG);
 /// Background of displays and meters.
-pub const DISPLAY_BG: Color32 = Color32::from_gray(18);
+pub const DISPLAY_BG: Color32 = c(palette::DISPLAY_BG);
 /// Knob track, switch and segment background.
-pub const TRACK: Color32 = Color32::from_gray(62);
+pub const TRACK: Color32 = c(palette::TRACK);
 /// Knob face.
-pub const KNOB_FACE: Color32 = Color32::from_gray(52);
+pub const KNOB_FACE: Color32 = c(palette::KNOB_FACE);
 /// Hovered segment.
-pub const HOVER: Color32 = Color32::from_gray(80);
+pub const HOVER: Color32 = c(palette::HOVER);
 /// Values and primary text.
-pub const TEXT: Color32 = Color32::from_gray(225);
+pub const TEXT: Color32 = c(palette::TEXT);
 /// Control labels.
-pub const LABEL: Color32 = Color32::from_gray(160);
+pub const LABEL: Color32 = c(palette::LABEL);
 /// Grid lines.
-pub const GRID: Color32 = Color32::from_gray(45);
+pub const GRID: Color32 = c(palette::GRID);
 /// Grid labels.
-pub const GRID_TEXT: Color32 = Color32::from_gray(120);
+pub const GRID_TEXT: Color32 = c(palette::GRID_TEXT);
 /// Meter level fill.
-pub const LEVEL: Color32 = Color32::from_rgb(70, 170, 90);
+pub const LEVEL: Color32 = c(palette::LEVEL);
 /// Peak marker.
-pub const PEAK: Color32 = Color32::from_rgb(220, 220, 120);
+pub const PEAK: Color32 = c(palette::PEAK);
 /// Overload marker.
-pub const CLIP: Color32 = Color32::RED;
+pub const CLIP: Color32 = c(palette::CLIP);
 /// Secondary text: captions, status messages.
-pub const DIM: Color32 = Color32::from_gray(140);
+pub const DIM: Color32 = c(palette::DIM);
 /// Errors and warnings the user should read.
-pub const WARN: Color32 = Color32::from_rgb(240, 110, 90);
+pub const WARN: Color32 = c(palette::WARN);
 /// One colour per EQ band or node.
 pub const BANDS: [Color32; 6] = [
     Color32::from_rgb(240, 110, 90),

@@ -15,6 +15,7 @@
 //! - [`latency`]: the latency reported to the host, held between activations under CLAP;
 //! - [`layouts`]: the audio I/O layouts the suite offers;
 //! - [`scaffold`]: the items every plugin crate and `impl Plugin` share, as two macros;
+//! - [`palette`]: the suite's colours as plain sRGB (editors and the command line's plots);
 //! - [`offline`]: what the command line needs of a plugin to run it without a host;
 //! - `testing`: a stand-in host for editor and session tests.
 //!
@@ -34,6 +35,7 @@ pub mod latency;
 pub mod layouts;
 pub mod meters;
 pub mod offline;
+pub mod palette;
 pub mod params;
 pub mod presets;
 pub mod scaffold;
