@@ -86,7 +86,7 @@ fn reference(case: &Case, rate: u32, input: &[Vec<f32>]) -> Vec<Vec<f32>> {
             let mut e = bus_compressor::dsp::BusCompEngine::new();
             e.set_settings(&params.settings());
             e.prepare(sr);
-            run(e.latency_samples(), &mut |a| e.process_block(a, None))
+            run(e.latency_samples(), &mut |a| e.process_block(a))
         }
         "mastering-limiter" => {
             let params = mastering_limiter::params::LimiterParams::default();

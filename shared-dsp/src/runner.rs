@@ -85,6 +85,175 @@ pub trait PluginEngine {
     }
 }
 
+/// A plugin's DSP core as the generic [`Engine`] drives it: the [`ChunkEngine`] the runner
+/// calls, plus what every plugin engine does around it (settings in, readings out).
+pub trait EngineCore: ChunkEngine {
+    /// The settings in plain units.
+    type Settings;
+
+    /// A new core, allocated for the worst case it supports.
+    fn new() -> Self;
+    /// The longest latency the runner's dry path must follow at the prepared rate, samples.
+    fn max_latency_samples(&self) -> usize;
+    /// Sets the sample rate and channel count (1 or 2) and clears the memory. Not realtime.
+    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize);
+    /// Clears all audio memory and ends every ramp. Realtime-safe. (Defaults to the
+    /// runner's [`ChunkEngine::reset`].)
+    fn reset_all(&mut self) {
+        ChunkEngine::reset(self);
+    }
+    /// The settings clamped to safe ranges, non-finite values replaced by defaults.
+    fn sanitize(settings: &Self::Settings) -> Self::Settings;
+    /// Takes sanitised settings as the new targets. Realtime-safe, cheap when nothing
+    /// changed.
+    fn apply(&mut self, settings: &Self::Settings);
+    /// Whether `settings` ask for the host bypass.
+    fn bypass(settings: &Self::Settings) -> bool;
+    /// The settings in force.
+    fn settings(&self) -> &Self::Settings;
+    /// The sample rate last prepared.
+    fn sample_rate_hz(&self) -> f32;
+    /// Called before each host block.
+    fn begin_block(&mut self) {}
+    /// Called after each host block with the runner (its levels; a level-matched bypass sets
+    /// its gain there): the core makes its meter readings.
+    fn end_block(&mut self, _runner: &mut Runner) {}
+    /// See [`PluginEngine::dithered_bits`].
+    fn dithered_bits(_settings: &Self::Settings) -> Option<u32> {
+        None
+    }
+}
+
+/// A plugin's whole engine, written once: its [`EngineCore`] behind the shared [`Runner`]
+/// (chunking, sanitising, bypass with the latency kept, non-finite fallback). It dereferences
+/// to the core, so a plugin's own engine API (the limiter's loudness, the repair assistant)
+/// is the core's methods, called on the engine.
+pub struct Engine<C: EngineCore> {
+    runner: Runner,
+    core: C,
+    /// The dry path's capacity, samples.
+    max_latency: usize,
+}
+
+impl<C: EngineCore> Default for Engine<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: EngineCore> Engine<C> {
+    /// Creates the engine, allocates everything it will ever need at 48 kHz (any host block
+    /// size) and prepares it for stereo at 48 kHz.
+    pub fn new() -> Self {
+        let core = C::new();
+        let max_latency = core.max_latency_samples();
+        let mut e = Self {
+            runner: Runner::new(max_latency),
+            core,
+            max_latency,
+        };
+        e.prepare(48_000.0);
+        e
+    }
+
+    /// Sets the sample rate (22.05–384 kHz) for stereo and clears the memory. Not realtime,
+    /// called from the host's activate.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        self.prepare_channels(sample_rate_hz, 2);
+    }
+
+    /// Sets the sample rate and the channel count (1 or 2) and clears the memory. Not
+    /// realtime: a core whose latency depends on the rate gets a dry path sized for it.
+    pub fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        self.core.prepare(sample_rate_hz, num_channels);
+        let max_latency = self.core.max_latency_samples();
+        if max_latency != self.max_latency {
+            self.runner = Runner::new(max_latency);
+            self.max_latency = max_latency;
+        }
+        self.runner.prepare(sample_rate_hz);
+        self.runner.set_bypass(C::bypass(self.core.settings()));
+        self.runner.reset();
+    }
+
+    /// Clears all audio memory and ends every ramp. Realtime-safe.
+    pub fn reset(&mut self) {
+        self.core.reset_all();
+        self.runner.reset();
+    }
+
+    /// Sets new targets (sanitised). Realtime-safe and cheap when nothing changed; call it
+    /// before every block.
+    pub fn set_settings(&mut self, settings: &C::Settings) {
+        let s = C::sanitize(settings);
+        self.core.apply(&s);
+        self.runner.set_bypass(C::bypass(&s));
+    }
+
+    /// The latency in samples (the same while bypassed).
+    pub fn latency_samples(&self) -> u32 {
+        self.core.latency_samples()
+    }
+
+    /// The sample rate last prepared.
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.core.sample_rate_hz()
+    }
+
+    /// Processes one host block in place: 1 or 2 channels, any length; `key` is an external
+    /// sidechain, for cores that listen to one. Never allocates.
+    pub fn process_block_keyed(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>) {
+        self.core.begin_block();
+        self.runner.process(&mut self.core, audio, key);
+        self.core.end_block(&mut self.runner);
+    }
+
+    /// Processes one host block in place (no sidechain): 1 or 2 channels, any length. Never
+    /// allocates.
+    pub fn process_block(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block_keyed(audio, None);
+    }
+
+    /// The runner (its levels, leading silence).
+    pub fn runner(&self) -> &Runner {
+        &self.runner
+    }
+}
+
+impl<C: EngineCore> std::ops::Deref for Engine<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.core
+    }
+}
+
+impl<C: EngineCore> std::ops::DerefMut for Engine<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        &mut self.core
+    }
+}
+
+/// Every generic engine runs at fixed settings for the tests and the command line.
+impl<C: EngineCore> PluginEngine for Engine<C> {
+    type Settings = C::Settings;
+
+    fn set_settings(&mut self, settings: &C::Settings) {
+        Engine::set_settings(self, settings);
+    }
+    fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        Engine::prepare_channels(self, sample_rate_hz, num_channels);
+    }
+    fn process(&mut self, audio: &mut [&mut [f32]]) {
+        self.process_block(audio);
+    }
+    fn latency_samples(&self) -> u32 {
+        Engine::latency_samples(self)
+    }
+    fn dithered_bits(settings: &C::Settings) -> Option<u32> {
+        C::dithered_bits(settings)
+    }
+}
+
 /// An engine whose settings are held fixed: set before `prepare` and before every block, as a
 /// host wrapper does with its parameters.
 pub struct Fixed<E: PluginEngine>(pub E, pub E::Settings);

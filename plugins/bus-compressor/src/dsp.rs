@@ -25,7 +25,7 @@ use shared_dsp::dynamics::compressor::{
 use shared_dsp::filter::biquad::BiquadState;
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
-use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
+use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner, MAX_CHANNELS, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
 
@@ -176,7 +176,7 @@ pub struct BusCompCore {
 }
 
 impl BusCompCore {
-    fn new() -> Self {
+    fn new_core() -> Self {
         let sr = 48_000.0;
         let max_latency = Oversampling::X4.latency_samples() as usize;
         let lin = |v| Smoother::new(SmoothingStyle::Linear(MIX_RAMP_MS), v);
@@ -201,7 +201,7 @@ impl BusCompCore {
         core
     }
 
-    fn prepare(&mut self, sample_rate_hz: f32) {
+    fn prepare_core(&mut self, sample_rate_hz: f32) {
         self.sample_rate_hz = sample_rate_hz;
         self.comp.prepare(sample_rate_hz);
         self.mix.prepare(sample_rate_hz);
@@ -442,76 +442,56 @@ fn soft_clip(buf: &mut [f32]) {
     shared_dsp::saturation::soft_clip_block(buf);
 }
 
-/// The bus compressor: the core behind the shared runner.
-pub struct BusCompEngine {
-    runner: Runner,
-    core: BusCompCore,
-}
+/// The bus compressor: [`BusCompCore`] behind the shared runner (`shared_dsp::runner::Engine`).
+/// Process with `process_block_keyed(audio, key)` when an external sidechain is connected.
+pub type BusCompEngine = Engine<BusCompCore>;
 
-impl Default for BusCompEngine {
-    fn default() -> Self {
-        Self::new()
+impl BusCompCore {
+    /// Meter readings of the last host block.
+    pub fn readings(&self) -> &BlockReadings {
+        &self.readings
     }
 }
 
-impl BusCompEngine {
-    /// Creates the engine and allocates everything it will ever need (any host block size,
-    /// every oversampling factor).
-    pub fn new() -> Self {
-        let mut e = Self {
-            runner: Runner::new(Oversampling::X4.latency_samples() as usize),
-            core: BusCompCore::new(),
-        };
-        e.prepare(48_000.0);
-        e
-    }
+impl EngineCore for BusCompCore {
+    type Settings = BusCompSettings;
 
-    /// Sets the sample rate (22.05–384 kHz tested) and clears the memory. Not realtime (but
-    /// allocation-free), called from the host's activate.
-    pub fn prepare(&mut self, sample_rate_hz: f32) {
-        self.core.prepare(sample_rate_hz);
-        self.runner.prepare(sample_rate_hz);
+    fn new() -> Self {
+        BusCompCore::new_core()
     }
-
-    /// Clears all audio memory and ends every ramp. Realtime-safe.
-    pub fn reset(&mut self) {
-        self.core.reset();
-        self.runner.reset();
+    fn max_latency_samples(&self) -> usize {
+        Oversampling::X4.latency_samples() as usize
     }
-
-    /// Sets new targets (sanitised). Realtime-safe and cheap when nothing changed; call it
-    /// before every block.
-    pub fn set_settings(&mut self, s: &BusCompSettings) {
-        let s = sanitize_settings(s);
-        if s != self.core.settings {
-            self.core.apply_settings(&s, false);
+    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare_core(sample_rate_hz);
+    }
+    fn sanitize(settings: &BusCompSettings) -> BusCompSettings {
+        sanitize_settings(settings)
+    }
+    fn apply(&mut self, s: &BusCompSettings) {
+        if *s != self.settings {
+            self.apply_settings(s, false);
         }
-        self.runner.set_bypass(s.bypass);
     }
-
-    /// The latency in samples (0, 79 at 2×, 88 at 4×; the same while bypassed).
-    pub fn latency_samples(&self) -> u32 {
-        self.core.latency_samples()
+    fn bypass(settings: &BusCompSettings) -> bool {
+        settings.bypass
     }
-
-    /// The sample rate last passed to [`BusCompEngine::prepare`].
-    pub fn sample_rate_hz(&self) -> f32 {
-        self.core.sample_rate_hz
+    fn settings(&self) -> &BusCompSettings {
+        &self.settings
     }
-
-    /// Processes one host block in place: 1 or 2 channels, any length; `key` is the external
-    /// sidechain (used when the settings ask for it). Never allocates.
-    pub fn process_block(&mut self, audio: &mut [&mut [f32]], key: Option<&[&[f32]]>) {
-        self.runner.process(&mut self.core, audio, key);
-        let gain = if self.core.settings.bypass {
-            self.core.bypass_gain()
+    fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+    fn end_block(&mut self, runner: &mut Runner) {
+        let gain = if self.settings.bypass {
+            self.bypass_gain()
         } else {
             1.0
         };
-        self.runner.set_bypass_gain(gain);
-        let levels = self.runner.levels();
-        let (gr_db, level_db) = self.core.comp.take_meter();
-        self.core.readings = BlockReadings {
+        runner.set_bypass_gain(gain);
+        let levels = runner.levels();
+        let (gr_db, level_db) = self.comp.take_meter();
+        self.readings = BlockReadings {
             input: levels.input,
             output: levels.output,
             gain_db: [-gr_db, 0.0],
@@ -521,32 +501,6 @@ impl BusCompEngine {
                 MINUS_INFINITY_DB
             },
         };
-    }
-
-    /// Meter readings of the last [`BusCompEngine::process_block`] call.
-    pub fn readings(&self) -> &BlockReadings {
-        &self.core.readings
-    }
-}
-
-/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
-impl shared_dsp::runner::PluginEngine for BusCompEngine {
-    type Settings = BusCompSettings;
-
-    fn set_settings(&mut self, settings: &BusCompSettings) {
-        BusCompEngine::set_settings(self, settings);
-    }
-
-    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.prepare(sample_rate_hz);
-    }
-
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.process_block(audio, None);
-    }
-
-    fn latency_samples(&self) -> u32 {
-        BusCompEngine::latency_samples(self)
     }
 }
 

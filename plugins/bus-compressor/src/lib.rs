@@ -116,7 +116,7 @@ impl Plugin for BusCompressor {
             }
         }
         let key = (num_key > 0).then_some(&key_refs[..num_key]);
-        self.engine.process_block(buffer.as_slice(), key);
+        self.engine.process_block_keyed(buffer.as_slice(), key);
         let seconds = num_samples as f32 / self.engine.sample_rate_hz();
         self.ballistics
             .publish(self.engine.readings(), seconds, &self.meters);

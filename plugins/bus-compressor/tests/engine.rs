@@ -52,9 +52,9 @@ fn process(e: &mut BusCompEngine, x: &[f32], key: Option<&[f32]>) -> Vec<f32> {
         match key {
             Some(k) => {
                 let kk: [&[f32]; 1] = [&k[start..end]];
-                e.process_block(&mut chans, Some(&kk));
+                e.process_block_keyed(&mut chans, Some(&kk));
             }
-            None => e.process_block(&mut chans, None),
+            None => e.process_block_keyed(&mut chans, None),
         }
     }
     l
@@ -264,7 +264,7 @@ fn mid_only_input_in_mid_side_mode_leaves_the_side_silent() {
     let x = sine(48_000, 300.0, 0.5, SR);
     let (mut l, mut r) = (x.clone(), x.clone());
     let mut chans: [&mut [f32]; 2] = [&mut l, &mut r];
-    e.process_block(&mut chans, None);
+    e.process_block_keyed(&mut chans, None);
     let side = l
         .iter()
         .zip(&r)

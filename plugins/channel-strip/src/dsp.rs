@@ -26,7 +26,7 @@ use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState, Refine};
 use shared_dsp::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
-use shared_dsp::runner::{ChunkEngine, Runner};
+use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner};
 use shared_dsp::saturation::{SaturationCurve, Saturator};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 
@@ -387,7 +387,7 @@ pub struct StripCore {
 
 impl StripCore {
     /// Creates the core and allocates everything it will ever need.
-    fn new() -> Self {
+    fn new_core() -> Self {
         let s = Settings::default();
         let sr = 48000.0;
         let lin = |ms, v| Smoother::new(SmoothingStyle::Linear(ms), v);
@@ -459,11 +459,11 @@ impl StripCore {
         for d in engine.sat_delay.iter_mut() {
             d.set_delay_samples(latency);
         }
-        engine.prepare(sr);
+        engine.prepare_core(sr);
         engine
     }
 
-    fn prepare(&mut self, sample_rate_hz: f32) {
+    fn prepare_core(&mut self, sample_rate_hz: f32) {
         self.sample_rate_hz = sample_rate_hz;
         for s in self.smoothers_mut() {
             s.prepare(sample_rate_hz);
@@ -1153,56 +1153,12 @@ impl ChunkEngine for StripCore {
 }
 
 /// The complete channel strip for up to two channels: [`StripCore`] behind the shared
-/// runner (chunking, sanitising, bypass with the latency kept, non-finite fallback).
-pub struct ChannelStripEngine {
-    runner: Runner,
-    core: StripCore,
-    meters: BlockMeters,
-}
+/// runner (`shared_dsp::runner::Engine`: chunking, sanitising, bypass with the latency kept,
+/// non-finite fallback).
+pub type ChannelStripEngine = Engine<StripCore>;
 
-impl Default for ChannelStripEngine {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl ChannelStripEngine {
-    /// Creates the engine and allocates everything it will ever need (any host block size).
-    pub fn new() -> Self {
-        let core = StripCore::new();
-        let mut e = Self {
-            runner: Runner::new(core.latency_samples() as usize),
-            core,
-            meters: BlockMeters::default(),
-        };
-        e.prepare(48_000.0);
-        e
-    }
-
-    /// Sets the sample rate (any rate, 22.05–384 kHz is tested) and recomputes everything.
-    /// Not realtime (but allocation-free), called from the host's activate.
-    pub fn prepare(&mut self, sample_rate_hz: f32) {
-        self.core.prepare(sample_rate_hz);
-        self.runner.prepare(sample_rate_hz);
-    }
-
-    /// Clears all audio memory and jumps every ramp to its target. Realtime-safe.
-    pub fn reset(&mut self) {
-        self.core.reset_all();
-        self.runner.reset();
-    }
-
-    /// The latency in samples (constant: the 4× oversampler's).
-    pub fn latency_samples(&self) -> u32 {
-        self.core.latency_samples()
-    }
-
-    /// The sample rate last passed to [`ChannelStripEngine::prepare`].
-    pub fn sample_rate_hz(&self) -> f32 {
-        self.core.sample_rate_hz
-    }
-
-    /// Meter readings accumulated over the last [`ChannelStripEngine::process_block`] call.
+impl StripCore {
+    /// Meter readings accumulated over the last host block.
     pub fn meters(&self) -> &BlockMeters {
         &self.meters
     }
@@ -1217,26 +1173,46 @@ impl ChannelStripEngine {
             detector_db: shared_dsp::db::MINUS_INFINITY_DB,
         }
     }
+}
 
-    /// Sets new targets. Realtime-safe and cheap when nothing changed; call it before every
-    /// block. Continuous values are smoothed from here on.
-    pub fn set_settings(&mut self, s: &Settings) {
-        let s = sanitize_settings(s);
-        self.core.set_settings(&s);
-        self.runner.set_bypass(s.bypass);
+impl EngineCore for StripCore {
+    type Settings = Settings;
+
+    fn new() -> Self {
+        StripCore::new_core()
     }
-
-    /// Processes one host block in place. `channels` holds 1 or 2 slices of equal length (any
-    /// length, including 0). Never allocates; non-finite input is replaced by silence.
-    pub fn process_block(&mut self, channels: &mut [&mut [f32]]) {
-        self.core.meters = BlockMeters::default();
-        self.runner.process(&mut self.core, channels, None);
-        let levels = self.runner.levels();
-        self.meters = BlockMeters {
-            input: levels.input,
-            output: levels.output,
-            ..self.core.meters
-        };
+    fn max_latency_samples(&self) -> usize {
+        // Constant: the 4× oversampler's.
+        ChunkEngine::latency_samples(self) as usize
+    }
+    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare_core(sample_rate_hz);
+    }
+    fn reset_all(&mut self) {
+        StripCore::reset_all(self);
+    }
+    fn sanitize(settings: &Settings) -> Settings {
+        sanitize_settings(settings)
+    }
+    fn apply(&mut self, settings: &Settings) {
+        self.set_settings(settings);
+    }
+    fn bypass(settings: &Settings) -> bool {
+        settings.bypass
+    }
+    fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+    fn begin_block(&mut self) {
+        self.meters = BlockMeters::default();
+    }
+    fn end_block(&mut self, runner: &mut Runner) {
+        let levels = runner.levels();
+        self.meters.input = levels.input;
+        self.meters.output = levels.output;
     }
 }
 
@@ -1292,25 +1268,4 @@ pub fn sanitize_settings(s: &Settings) -> Settings {
     o.width = finite_clamp(s.width, 0.0, 2.0, 1.0);
     o.output_gain = finite_clamp(s.output_gain, 0.0, 16.0, d.output_gain);
     o
-}
-
-/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
-impl shared_dsp::runner::PluginEngine for ChannelStripEngine {
-    type Settings = Settings;
-
-    fn set_settings(&mut self, settings: &Settings) {
-        ChannelStripEngine::set_settings(self, settings);
-    }
-
-    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.prepare(sample_rate_hz);
-    }
-
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.process_block(audio);
-    }
-
-    fn latency_samples(&self) -> u32 {
-        ChannelStripEngine::latency_samples(self)
-    }
 }

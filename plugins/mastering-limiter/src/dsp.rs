@@ -26,7 +26,7 @@ use shared_dsp::dynamics::limiter::{
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
 use shared_dsp::monitor::{MonitorCoeffs, MonitorState, MonitorSystem};
-use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
+use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner, MAX_CHANNELS, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
 
@@ -162,7 +162,7 @@ pub struct LimiterCore {
 }
 
 impl LimiterCore {
-    fn new() -> Self {
+    fn new_core() -> Self {
         let sr = 48_000.0;
         let max_latency = Self::max_latency();
         let s = MasteringSettings::default();
@@ -198,7 +198,7 @@ impl LimiterCore {
         (MAX_LOOKAHEAD_MS * 1e-3 * MAX_SAMPLE_RATE_HZ) as usize + 256
     }
 
-    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
+    fn prepare_core(&mut self, sample_rate_hz: f32, num_channels: usize) {
         self.sample_rate_hz = sample_rate_hz;
         self.num_channels = num_channels.clamp(1, 2);
         self.input_gain.prepare(sample_rate_hz);
@@ -393,149 +393,100 @@ impl ChunkEngine for LimiterCore {
     }
 }
 
-/// The mastering limiter: the core behind the shared runner.
-pub struct LimiterEngine {
-    runner: Runner,
-    core: LimiterCore,
-}
+/// The mastering limiter: [`LimiterCore`] behind the shared runner
+/// (`shared_dsp::runner::Engine`); its loudness and Learn are the core's methods.
+pub type LimiterEngine = Engine<LimiterCore>;
 
-impl Default for LimiterEngine {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl LimiterEngine {
-    /// Creates the engine and allocates everything it will ever need (any host block size,
-    /// every lookahead and oversampling factor up to 384 kHz).
-    pub fn new() -> Self {
-        let mut e = Self {
-            runner: Runner::new(LimiterCore::max_latency()),
-            core: LimiterCore::new(),
-        };
-        e.prepare(48_000.0);
-        e
-    }
-
-    /// Sets the sample rate (22.05–384 kHz) for stereo and clears the memory. Not realtime.
-    pub fn prepare(&mut self, sample_rate_hz: f32) {
-        self.prepare_channels(sample_rate_hz, 2);
-    }
-
-    /// Sets the sample rate and the channel count (1 or 2; the meters and the learner are
-    /// built for it) and clears the memory. Not realtime (allocates the meters).
-    pub fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize) {
-        self.core.prepare(sample_rate_hz, num_channels);
-        self.runner.prepare(sample_rate_hz);
-    }
-
-    /// Clears all audio memory and ends every ramp (meters keep their readings). Realtime-safe.
-    pub fn reset(&mut self) {
-        self.core.reset();
-        self.runner.reset();
-    }
-
-    /// Sets new targets (sanitised). Realtime-safe and cheap when nothing changed; call it
-    /// before every block.
-    pub fn set_settings(&mut self, s: &MasteringSettings) {
-        let s = sanitize_settings(s);
-        if s != self.core.settings {
-            self.core.apply_settings(&s, false);
-        }
-        self.runner.set_bypass(s.bypass);
-    }
-
-    /// The latency in samples (see `LookaheadLimiter::latency_samples`; the same while
-    /// bypassed).
-    pub fn latency_samples(&self) -> u32 {
-        self.core.latency_samples()
-    }
-
-    /// The sample rate last passed to [`LimiterEngine::prepare`].
-    pub fn sample_rate_hz(&self) -> f32 {
-        self.core.sample_rate_hz
-    }
-
-    /// Processes one host block in place: 1 or 2 channels, any length. Never allocates.
-    pub fn process_block(&mut self, audio: &mut [&mut [f32]]) {
-        self.core.min_gain = 1.0;
-        self.runner.process(&mut self.core, audio, None);
-        let levels = self.runner.levels();
-        let gr_db = 20.0 * self.core.min_gain.max(1e-10).log10();
-        self.core.readings = BlockReadings {
-            input: levels.input,
-            output: levels.output,
-            gain_db: [gr_db, 0.0],
-            detector_db: shared_dsp::db::MINUS_INFINITY_DB,
-        };
-    }
-
-    /// Meter readings of the last [`LimiterEngine::process_block`] call.
+impl LimiterCore {
+    /// Meter readings of the last host block.
     pub fn readings(&self) -> &BlockReadings {
-        &self.core.readings
+        &self.readings
     }
 
-    /// Loudness of input and master since the last [`LimiterEngine::reset_loudness`].
+    /// Loudness of input and master since the last `reset_loudness`.
     /// Computing the integrated values walks the gating histograms: call it a few times a
     /// second, not per block.
     pub fn loudness(&self) -> LoudnessSnapshot {
         LoudnessSnapshot {
-            momentary_lufs: self.core.meter_out.momentary_lufs(),
-            short_term_lufs: self.core.meter_out.short_term_lufs(),
-            output: self.core.meter_out.readings(),
-            input: self.core.meter_in.readings(),
+            momentary_lufs: self.meter_out.momentary_lufs(),
+            short_term_lufs: self.meter_out.short_term_lufs(),
+            output: self.meter_out.readings(),
+            input: self.meter_in.readings(),
         }
     }
 
     /// Short-term loudness of the master, LUFS (cheap).
     pub fn short_term_lufs(&self) -> f64 {
-        self.core.meter_out.short_term_lufs()
+        self.meter_out.short_term_lufs()
     }
 
     /// Restarts the loudness meters (integrated, LRA, true-peak maximum). Realtime-safe.
     pub fn reset_loudness(&mut self) {
-        self.core.meter_in.reset();
-        self.core.meter_out.reset();
+        self.meter_in.reset();
+        self.meter_out.reset();
     }
 
     /// Starts a "Learn" pass: from now on the input is measured through the shadow limiters.
     pub fn start_learning(&mut self) {
-        self.core.learner.reset();
-        self.core.learning = true;
+        self.learner.reset();
+        self.learning = true;
     }
 
     /// Whether a "Learn" pass is running.
     pub fn is_learning(&self) -> bool {
-        self.core.learning
+        self.learning
     }
 
     /// Ends the "Learn" pass and returns the input gain (dB) that brings the master to
     /// `target_lufs`, or why there is none. The engine does not apply it: the caller sets the
     /// input-gain parameter (so the host and the editor see it).
     pub fn finish_learning(&mut self, target_lufs: f64) -> Result<f32, LearnError> {
-        self.core.learning = false;
-        self.core.learner.suggest(target_lufs)
+        self.learning = false;
+        self.learner.suggest(target_lufs)
     }
 }
 
-/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
-impl shared_dsp::runner::PluginEngine for LimiterEngine {
+impl EngineCore for LimiterCore {
     type Settings = MasteringSettings;
 
-    fn set_settings(&mut self, settings: &MasteringSettings) {
-        LimiterEngine::set_settings(self, settings);
+    fn new() -> Self {
+        LimiterCore::new_core()
     }
-
-    fn prepare_channels(&mut self, sample_rate_hz: f32, num_channels: usize) {
-        LimiterEngine::prepare_channels(self, sample_rate_hz, num_channels);
+    fn max_latency_samples(&self) -> usize {
+        LimiterCore::max_latency()
     }
-
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.process_block(audio);
+    fn prepare(&mut self, sample_rate_hz: f32, num_channels: usize) {
+        self.prepare_core(sample_rate_hz, num_channels);
     }
-
-    fn latency_samples(&self) -> u32 {
-        LimiterEngine::latency_samples(self)
+    fn sanitize(settings: &MasteringSettings) -> MasteringSettings {
+        sanitize_settings(settings)
+    }
+    fn apply(&mut self, s: &MasteringSettings) {
+        if *s != self.settings {
+            self.apply_settings(s, false);
+        }
+    }
+    fn bypass(settings: &MasteringSettings) -> bool {
+        settings.bypass
+    }
+    fn settings(&self) -> &MasteringSettings {
+        &self.settings
+    }
+    fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+    fn begin_block(&mut self) {
+        self.min_gain = 1.0;
+    }
+    fn end_block(&mut self, runner: &mut Runner) {
+        let levels = runner.levels();
+        let gr_db = 20.0 * self.min_gain.max(1e-10).log10();
+        self.readings = BlockReadings {
+            input: levels.input,
+            output: levels.output,
+            gain_db: [gr_db, 0.0],
+            detector_db: shared_dsp::db::MINUS_INFINITY_DB,
+        };
     }
     fn dithered_bits(settings: &MasteringSettings) -> Option<u32> {
         (settings.dither != DitherMode::Off && !settings.bypass).then(|| settings.bits.bits())

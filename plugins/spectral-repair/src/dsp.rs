@@ -26,7 +26,7 @@ use shared_dsp::repair::dehum::{Dehum, DehumSettings};
 use shared_dsp::repair::denoise::{Denoise, DenoiseSettings, PROFILE_POINTS};
 use shared_dsp::repair::deplosive::{Deplosive, DeplosiveSettings};
 use shared_dsp::repair::RepairUnit;
-use shared_dsp::runner::{ChunkEngine, Runner, MAX_CHANNELS, MAX_CHUNK};
+use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner, MAX_CHANNELS, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::{BlockReadings, SpectrumTaps};
 use std::sync::Arc;
@@ -318,10 +318,15 @@ pub struct RepairCore {
     new_profile_ready: bool,
     /// The assistant's analysis, fed the input while it runs.
     analyser: Analyser,
+    /// Meter readings and module activity of the last host block.
+    readings: BlockReadings,
+    last_activity: RepairActivity,
+    /// Input samples the runner skipped as leading silence since its reset.
+    silent_lead: u64,
 }
 
 impl RepairCore {
-    fn new() -> Self {
+    fn new_core() -> Self {
         let lin = |ms, v| Smoother::new(SmoothingStyle::Linear(ms), v);
         Self {
             sample_rate_hz: 48_000.0,
@@ -341,6 +346,9 @@ impl RepairCore {
             new_profile: vec![0.0; PROFILE_POINTS],
             new_profile_ready: false,
             analyser: Analyser::new(),
+            readings: BlockReadings::default(),
+            last_activity: RepairActivity::default(),
+            silent_lead: 0,
         }
     }
 
@@ -352,7 +360,7 @@ impl RepairCore {
             + self.dehum.latency_samples()
     }
 
-    fn prepare(&mut self, sample_rate_hz: f32) {
+    fn prepare_core(&mut self, sample_rate_hz: f32) {
         self.sample_rate_hz = sample_rate_hz;
         let s = self.settings;
         self.apply_settings(&s);
@@ -455,7 +463,7 @@ impl RepairCore {
         }
     }
 
-    fn activity(&self) -> RepairActivity {
+    fn compute_activity(&self) -> RepairActivity {
         let mut a = RepairActivity::default();
         for c in 0..MAX_CHANNELS {
             let dcl = &self.declip.units[c];
@@ -586,181 +594,125 @@ fn prepare_slot<U: RepairUnit>(slot: &mut Slot<U>, sample_rate_hz: f32) {
     slot.prepare(sample_rate_hz, latency);
 }
 
-/// Spectral repair: the core behind the shared runner.
-pub struct RepairEngine {
-    runner: Runner,
-    core: RepairCore,
-    readings: BlockReadings,
-    activity: RepairActivity,
-}
+/// Spectral repair: [`RepairCore`] behind the shared runner (`shared_dsp::runner::Engine`);
+/// the noise profile, the assistant and the module activity are the core's methods.
+pub type RepairEngine = Engine<RepairCore>;
 
-impl Default for RepairEngine {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl RepairEngine {
-    /// Creates the engine and allocates what it needs at 48 kHz (`prepare` sizes the delay
-    /// lines for other rates).
-    pub fn new() -> Self {
-        let mut e = Self {
-            runner: Runner::new(0),
-            core: RepairCore::new(),
-            readings: BlockReadings::default(),
-            activity: RepairActivity::default(),
-        };
-        e.prepare(48_000.0);
-        e
-    }
-
-    /// Sets the sample rate (22.05–384 kHz) and clears the memory. Not realtime: it sizes the
-    /// delay lines for this rate (called from the host's activate).
-    pub fn prepare(&mut self, sample_rate_hz: f32) {
-        self.core.prepare(sample_rate_hz);
-        let max_latency = self.core.fixed_latency() + MAX_DENOISE_LATENCY;
-        self.runner = Runner::new(max_latency);
-        self.runner.prepare(sample_rate_hz);
-        let bypass = self.core.settings.bypass;
-        self.runner.set_bypass(bypass);
-        self.runner.reset();
-    }
-
-    /// Clears all audio memory and ends every ramp (a learned noise profile stays).
-    /// Realtime-safe.
-    pub fn reset(&mut self) {
-        self.core.reset();
-        self.runner.reset();
-    }
-
-    /// Sets new targets (sanitised). Realtime-safe and cheap when nothing changed; call it
-    /// before every block.
-    pub fn set_settings(&mut self, s: &RepairSettings) {
-        let s = sanitize_settings(s);
-        if s != self.core.settings {
-            self.core.apply_settings(&s);
-        }
-        self.runner.set_bypass(s.bypass);
-    }
-
+impl RepairCore {
     /// The settings in force.
     pub fn settings(&self) -> &RepairSettings {
-        &self.core.settings
-    }
-
-    /// The latency in samples: the sum of the modules' latencies, whichever are on (the same
-    /// while bypassed; it changes only with the de-noise's FFT size and overlap).
-    pub fn latency_samples(&self) -> u32 {
-        self.core.latency_samples()
-    }
-
-    /// The sample rate last passed to [`RepairEngine::prepare`].
-    pub fn sample_rate_hz(&self) -> f32 {
-        self.core.sample_rate_hz
+        &self.settings
     }
 
     /// Sends the input and output to these taps (the editor's spectrum).
     pub fn set_taps(&mut self, taps: Arc<SpectrumTaps>) {
-        self.core.taps = Some(taps);
+        self.taps = Some(taps);
     }
 
     /// Loads a learned noise profile (e.g. from a restored session) into both channels'
     /// de-noise. Realtime-safe.
     pub fn set_noise_profile(&mut self, points: &[f32], learned_at_hz: f32) {
-        for u in self.core.denoise.units.iter_mut() {
+        for u in self.denoise.units.iter_mut() {
             u.set_profile(points, learned_at_hz);
         }
         for c in 0..MAX_CHANNELS {
-            self.core.profile_generation[c] = self.core.denoise.units[c].profile_generation();
+            self.profile_generation[c] = self.denoise.units[c].profile_generation();
         }
     }
 
     /// A noise profile learned since the last call (the mean over the channels), to save in
     /// the session, with the rate it was learned at.
     pub fn take_new_noise_profile(&mut self) -> Option<(&[f32], f32)> {
-        if !self.core.new_profile_ready {
+        if !self.new_profile_ready {
             return None;
         }
-        self.core.new_profile_ready = false;
-        Some((&self.core.new_profile, self.core.sample_rate_hz))
+        self.new_profile_ready = false;
+        Some((&self.new_profile, self.sample_rate_hz))
     }
 
-    /// Processes one host block in place: 1 or 2 channels, any length. Never allocates.
-    pub fn process_block(&mut self, audio: &mut [&mut [f32]]) {
-        self.runner.process(&mut self.core, audio, None);
-        let levels = self.runner.levels();
-        self.activity = self.core.activity();
-        let a = &self.activity;
-        self.readings = BlockReadings {
-            input: levels.input,
-            output: levels.output,
-            gain_db: [-a.plosive_reduction_db, -a.noise_reduction_db],
-            detector_db: a.noise_floor_db,
-        };
-    }
-
-    /// Meter readings of the last [`RepairEngine::process_block`] call.
+    /// Meter readings of the last host block.
     pub fn readings(&self) -> &BlockReadings {
         &self.readings
     }
 
-    /// Module activity after the last [`RepairEngine::process_block`] call.
+    /// Module activity after the last host block.
     pub fn activity(&self) -> &RepairActivity {
-        &self.activity
+        &self.last_activity
     }
 
     /// Starts the assistant's analysis of the input from now on (it stops by itself after
     /// `shared_dsp::repair::assist::MAX_ANALYSIS_S`). Realtime-safe.
     pub fn start_analysis(&mut self) {
-        self.core.analyser.start();
+        self.analyser.start();
     }
 
     /// Stops the analysis; its findings stay readable. Realtime-safe.
     pub fn stop_analysis(&mut self) {
-        self.core.analyser.stop();
+        self.analyser.stop();
     }
 
     /// Whether the analysis is running.
     pub fn analysis_running(&self) -> bool {
-        self.core.analyser.is_running()
+        self.analyser.is_running()
     }
 
     /// What the analysis found so far. Realtime-safe.
     pub fn findings(&self) -> Findings {
-        self.core.analyser.findings()
+        self.analyser.findings()
     }
 
     /// The de-click units (tests read the events they found).
     pub fn declick_units_mut(&mut self) -> &mut [Declick; MAX_CHANNELS] {
-        &mut self.core.declick.units
+        &mut self.declick.units
     }
 
     /// Where a de-click event found at `unit_sample` (its own sample count) lies in the
     /// engine's input since the last reset: the units start at the first sound (the runner
     /// skips leading silence) and see the input through the de-clip's latency.
     pub fn declick_event_input_sample(&self, unit_sample: u64) -> u64 {
-        (unit_sample + self.runner.silent_lead_samples())
-            .saturating_sub(self.core.declip.latency_samples() as u64)
+        (unit_sample + self.silent_lead).saturating_sub(self.declip.latency_samples() as u64)
     }
 }
 
-/// The engine as the tests and the command line drive it (see `shared_dsp::runner::Fixed`).
-impl shared_dsp::runner::PluginEngine for RepairEngine {
+impl EngineCore for RepairCore {
     type Settings = RepairSettings;
 
-    fn set_settings(&mut self, settings: &RepairSettings) {
-        RepairEngine::set_settings(self, settings);
+    fn new() -> Self {
+        RepairCore::new_core()
     }
-
-    fn prepare_channels(&mut self, sample_rate_hz: f32, _num_channels: usize) {
-        self.prepare(sample_rate_hz);
+    fn max_latency_samples(&self) -> usize {
+        self.fixed_latency() + MAX_DENOISE_LATENCY
     }
-
-    fn process(&mut self, audio: &mut [&mut [f32]]) {
-        self.process_block(audio);
+    fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
+        self.prepare_core(sample_rate_hz);
     }
-
-    fn latency_samples(&self) -> u32 {
-        RepairEngine::latency_samples(self)
+    fn sanitize(settings: &RepairSettings) -> RepairSettings {
+        sanitize_settings(settings)
+    }
+    fn apply(&mut self, s: &RepairSettings) {
+        if *s != self.settings {
+            self.apply_settings(s);
+        }
+    }
+    fn bypass(settings: &RepairSettings) -> bool {
+        settings.bypass
+    }
+    fn settings(&self) -> &RepairSettings {
+        &self.settings
+    }
+    fn sample_rate_hz(&self) -> f32 {
+        self.sample_rate_hz
+    }
+    fn end_block(&mut self, runner: &mut Runner) {
+        let levels = runner.levels();
+        self.last_activity = self.compute_activity();
+        let a = &self.last_activity;
+        self.readings = BlockReadings {
+            input: levels.input,
+            output: levels.output,
+            gain_db: [-a.plosive_reduction_db, -a.noise_reduction_db],
+            detector_db: a.noise_floor_db,
+        };
+        self.silent_lead = runner.silent_lead_samples();
     }
 }
