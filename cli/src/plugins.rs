@@ -331,6 +331,16 @@ mod tests {
             let e = k.configure(&params, None, &[set.into()]).unwrap_err();
             assert!(e.contains(wants), "{set}: {e}");
         }
+        // Choices and switches in any case.
+        k.configure(
+            &params,
+            None,
+            &["eq1_shape=bell".into(), "hpf_on=ON".into()],
+        )
+        .unwrap();
+        let s = params.settings();
+        assert!(s.hpf_on);
+        assert_eq!(s.eq[0].shape, channel_strip::dsp::EqShape::Bell);
         // At the edge (what the plugin shows for its maximum) is in range.
         k.configure(&params, None, &["trim=24".into(), "eq2_freq=20 kHz".into()])
             .unwrap();

@@ -51,6 +51,51 @@ impl OversamplingFactor {
     }
 }
 
+/// An oversampling choice, none included: what a plugin's oversampling control sets (the
+/// bus compressor offers 1×–4×, the limiter 1×–8×). [`OversamplingFactor`] is the
+/// [`Oversampler`]'s own configuration, which always has at least one stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Oversampling {
+    /// None (no latency).
+    X1,
+    /// 2×.
+    X2,
+    /// 4×.
+    X4,
+    /// 8×.
+    X8,
+}
+
+impl Oversampling {
+    /// Every factor, lowest first.
+    pub const ALL: [Self; 4] = [Self::X1, Self::X2, Self::X4, Self::X8];
+
+    /// The ratio (1, 2, 4 or 8).
+    pub fn ratio(self) -> usize {
+        match self {
+            Self::X1 => 1,
+            Self::X2 => 2,
+            Self::X4 => 4,
+            Self::X8 => 8,
+        }
+    }
+
+    /// The oversampler's configuration, `None` at 1×.
+    pub fn factor(self) -> Option<OversamplingFactor> {
+        match self {
+            Self::X1 => None,
+            Self::X2 => Some(OversamplingFactor::X2),
+            Self::X4 => Some(OversamplingFactor::X4),
+            Self::X8 => Some(OversamplingFactor::X8),
+        }
+    }
+
+    /// Latency of the oversampling filters, samples at the base rate (0 at 1×).
+    pub fn latency_samples(self) -> u32 {
+        self.factor().map_or(0, Oversampler::latency_samples_for)
+    }
+}
+
 /// Half-length of stage A (centre tap index, odd).
 const K_A: usize = 79;
 /// Kaiser β of stage A.

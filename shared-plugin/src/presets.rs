@@ -213,6 +213,12 @@ pub fn set_from_text(params: &dyn Params, id: &str, text: &str) -> Result<(), St
     // SAFETY: the pointer comes from `params`, which outlives this call; the caller owns the
     // parameters (no host or audio thread reads them concurrently).
     unsafe {
+        // A choice is found by its name in any case ("off", "OFF" for "Off").
+        let text = row
+            .choices
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(text.trim()))
+            .map_or(text, |c| c.as_str());
         let normalized = ptr
             .string_to_normalized_value(text)
             .filter(|n| n.is_finite())

@@ -55,7 +55,7 @@ fn main() {
         ("Classic (Auto release)", classic),
         ("Modern RMS, mix 70 %", modern),
     ] {
-        for os in [Oversampling::Off, Oversampling::X4] {
+        for os in [Oversampling::X1, Oversampling::X4] {
             let mut s = base;
             s.oversampling = os;
             cases.push((format!("{name}, oversampling {os:?}"), s));

@@ -36,36 +36,7 @@ pub const MATCH_TIME_MS: f32 = 1000.0;
 /// Largest correction of the level-matched bypass, dB.
 pub const MATCH_LIMIT_DB: f32 = 24.0;
 
-/// Oversampling of the gain stage and soft clip.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Oversampling {
-    /// None: no latency.
-    Off,
-    /// 2×.
-    X2,
-    /// 4×.
-    X4,
-}
-
-impl Oversampling {
-    /// The factor (1, 2 or 4).
-    pub fn ratio(self) -> usize {
-        match self {
-            Self::Off => 1,
-            Self::X2 => 2,
-            Self::X4 => 4,
-        }
-    }
-
-    /// The latency this factor adds, samples at the base rate.
-    pub fn latency_samples(self) -> u32 {
-        match self {
-            Self::Off => 0,
-            Self::X2 => Oversampler::latency_samples_for(OversamplingFactor::X2),
-            Self::X4 => Oversampler::latency_samples_for(OversamplingFactor::X4),
-        }
-    }
-}
+pub use shared_dsp::oversampling::Oversampling;
 
 /// Every setting of the bus compressor in plain units (the host wrapper copies its
 /// parameters here).
@@ -111,7 +82,7 @@ impl Default for BusCompSettings {
             external_key: false,
             sidechain_listen: false,
             soft_clip: false,
-            oversampling: Oversampling::Off,
+            oversampling: Oversampling::X1,
             delta: false,
             output_gain: 1.0,
             bypass: false,
@@ -185,7 +156,7 @@ impl BusCompCore {
             settings: BusCompSettings::default(),
             comp: Compressor::new(sr),
             oversampler: [Oversampler::new(MAX_CHUNK), Oversampler::new(MAX_CHUNK)],
-            factor: Oversampling::Off,
+            factor: Oversampling::X1,
             dry_delay: [DelayLine::new(max_latency), DelayLine::new(max_latency)],
             listen_state: Default::default(),
             mix: lin(1.0),

@@ -318,7 +318,7 @@ impl BusCompParams {
             sidechain_listen: self.sidechain_listen.value(),
             soft_clip: self.soft_clip.value(),
             oversampling: match self.oversampling.value() {
-                OversamplingParam::Off => Oversampling::Off,
+                OversamplingParam::Off => Oversampling::X1,
                 OversamplingParam::X2 => Oversampling::X2,
                 OversamplingParam::X4 => Oversampling::X4,
             },

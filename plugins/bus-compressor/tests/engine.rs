@@ -236,7 +236,7 @@ fn external_key_drives_the_gain_and_only_the_key() {
 
 #[test]
 fn mix_zero_and_neutral_settings_null_below_minus_120_db() {
-    for os in [Oversampling::Off, Oversampling::X2, Oversampling::X4] {
+    for os in [Oversampling::X1, Oversampling::X2, Oversampling::X4] {
         let mut mix0 = modern(-40.0, 10.0, 0.0, Detector::Peak);
         mix0.mix = 0.0;
         mix0.oversampling = os;
@@ -248,7 +248,7 @@ fn mix_zero_and_neutral_settings_null_below_minus_120_db() {
             let db = engine_checks::null_db(&mut Fixed(BusCompEngine::new(), s), SR, &input);
             println!("{what}, {os:?}: null {db:.1} dB");
             assert!(db < -120.0, "{what} {os:?}: {db} dB");
-            if os == Oversampling::Off {
+            if os == Oversampling::X1 {
                 assert_eq!(db, -400.0, "{what}: bit-exact without oversampling");
             }
         }
@@ -279,7 +279,7 @@ fn mid_only_input_in_mid_side_mode_leaves_the_side_silent() {
 
 #[test]
 fn reported_latency_is_measured_at_every_factor_also_while_bypassed() {
-    for os in [Oversampling::Off, Oversampling::X2, Oversampling::X4] {
+    for os in [Oversampling::X1, Oversampling::X2, Oversampling::X4] {
         for bypass in [false, true] {
             let mut s = modern(10.0, 1.0, 0.0, Detector::Peak);
             s.oversampling = os;
@@ -325,7 +325,7 @@ fn delta_is_what_the_compressor_removes() {
 
 #[test]
 fn soft_clip_holds_the_output_near_full_scale() {
-    for os in [Oversampling::Off, Oversampling::X4] {
+    for os in [Oversampling::X1, Oversampling::X4] {
         let mut s = modern(10.0, 1.0, 0.0, Detector::Peak);
         s.soft_clip = true;
         s.oversampling = os;
@@ -356,7 +356,7 @@ fn shared_engine_checks() {
     busy.comp.stereo_mode = StereoMode::MidSide;
     busy.comp.stereo_link = 0.5;
     busy.comp.sidechain_hpf_hz = 80.0;
-    for os in [Oversampling::Off, Oversampling::X4] {
+    for os in [Oversampling::X1, Oversampling::X4] {
         busy.oversampling = os;
         let input = engine_checks::programme(48_000, SR);
         let diff =
@@ -374,7 +374,7 @@ fn shared_engine_checks() {
     f.prepare(SR, 2);
     let allocs = engine_checks::allocations(&mut f, |e, pass| {
         let mut s = params.settings();
-        s.oversampling = [Oversampling::Off, Oversampling::X2, Oversampling::X4][pass];
+        s.oversampling = [Oversampling::X1, Oversampling::X2, Oversampling::X4][pass];
         s.bypass = pass == 1;
         e.1 = s;
         ballistics.publish(e.0.readings(), 0.01, &shared);

@@ -8,7 +8,7 @@
 
 use mastering_limiter::dsp::{LimiterEngine, MasteringSettings};
 use shared_dsp::db::db_to_gain;
-use shared_dsp::dynamics::limiter::LimiterOversampling;
+use shared_dsp::dynamics::limiter::Oversampling;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -49,7 +49,7 @@ fn main() {
         input_gain: db_to_gain(8.0),
         ..MasteringSettings::default()
     };
-    for os in LimiterOversampling::ALL {
+    for os in Oversampling::ALL {
         base.limiter.oversampling = os;
         let t = time_engine(&base, &l, &r);
         println!(

@@ -20,7 +20,7 @@ use shared_dsp::delay::DelayLine;
 use shared_dsp::dither::{DitherBits, DitherCoeffs, DitherMode, DitherState};
 use shared_dsp::dynamics::limiter::learn::{GainLearner, LearnError};
 use shared_dsp::dynamics::limiter::{
-    LimiterOversampling, LimiterSettings, LookaheadLimiter, MAX_LOOKAHEAD_MS, MAX_SAMPLE_RATE_HZ,
+    LimiterSettings, LookaheadLimiter, Oversampling, MAX_LOOKAHEAD_MS, MAX_SAMPLE_RATE_HZ,
     MIN_LOOKAHEAD_MS,
 };
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
@@ -76,7 +76,7 @@ impl Default for MasteringSettings {
         Self {
             input_gain: 1.0,
             limiter: LimiterSettings {
-                oversampling: LimiterOversampling::X4,
+                oversampling: Oversampling::X4,
                 ..LimiterSettings::default()
             },
             dither: DitherMode::Off,

@@ -14,7 +14,7 @@ pub mod params;
 
 use nice_plug::prelude::*;
 use shared_dsp::dynamics::limiter::learn::LearnError;
-use shared_dsp::dynamics::limiter::LimiterOversampling;
+use shared_dsp::dynamics::limiter::Oversampling;
 use shared_plugin::meters::MeterBallistics;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -51,7 +51,7 @@ pub struct MasteringLimiter {
     ballistics: MeterBallistics,
     /// The latency reported and the lookahead and oversampling it depends on (held until a
     /// CLAP restart).
-    latency: shared_plugin::latency::LatencyGate<(f32, LimiterOversampling)>,
+    latency: shared_plugin::latency::LatencyGate<(f32, Oversampling)>,
     since_publish_s: f32,
 }
 

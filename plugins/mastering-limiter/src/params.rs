@@ -5,7 +5,7 @@
 use nice_plug::prelude::*;
 use shared_dsp::db::db_to_gain;
 use shared_dsp::dither::{DitherBits, DitherMode};
-use shared_dsp::dynamics::limiter::{LimiterOversampling, LimiterSettings};
+use shared_dsp::dynamics::limiter::{LimiterSettings, Oversampling};
 use shared_dsp::loudness::targets::PLATFORMS;
 use shared_dsp::monitor::MonitorSystem;
 use shared_plugin::params as p;
@@ -252,10 +252,10 @@ impl LimiterParams {
                 auto_release: self.auto_release.value(),
                 link: self.link.engine_value(),
                 oversampling: match self.oversampling.value() {
-                    OversamplingParam::X1 => LimiterOversampling::X1,
-                    OversamplingParam::X2 => LimiterOversampling::X2,
-                    OversamplingParam::X4 => LimiterOversampling::X4,
-                    OversamplingParam::X8 => LimiterOversampling::X8,
+                    OversamplingParam::X1 => Oversampling::X1,
+                    OversamplingParam::X2 => Oversampling::X2,
+                    OversamplingParam::X4 => Oversampling::X4,
+                    OversamplingParam::X8 => Oversampling::X8,
                 },
             },
             dither: match self.dither.value() {

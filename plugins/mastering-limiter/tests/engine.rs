@@ -12,7 +12,7 @@ use engine_checks::sine;
 use mastering_limiter::dsp::{LimiterEngine, Listen, MasteringSettings};
 use shared_dsp::db::db_to_gain;
 use shared_dsp::dither::{DitherBits, DitherMode};
-use shared_dsp::dynamics::limiter::LimiterOversampling;
+use shared_dsp::dynamics::limiter::Oversampling;
 use shared_dsp::loudness::reference::true_peak_16x;
 use shared_dsp::loudness::LoudnessMeter;
 use shared_dsp::monitor::MonitorSystem;
@@ -167,7 +167,7 @@ fn learn_reaches_the_targets_on_real_music() {
 /// oversampling factor, through the runner, and does not change when bypassed.
 #[test]
 fn reported_latency_is_measured_latency() {
-    for os in LimiterOversampling::ALL {
+    for os in Oversampling::ALL {
         for bypass in [false, true] {
             let mut s = MasteringSettings::default();
             s.limiter.oversampling = os;
@@ -370,7 +370,7 @@ fn controls_do_what_they_say() {
 /// allocation.
 #[test]
 fn shared_engine_checks() {
-    for os in LimiterOversampling::ALL {
+    for os in Oversampling::ALL {
         let mut s = MasteringSettings::default();
         s.limiter.oversampling = os;
         let [a, b] = engine_checks::programme(48_000, SR);

@@ -38,7 +38,7 @@
 //! of lookahead and 8× oversampling.
 
 use crate::loudness::true_peak::{interpolator_phases, INTERPOLATOR_PHASE_TAPS};
-use crate::oversampling::{Oversampler, OversamplingFactor};
+use crate::oversampling::Oversampler;
 use crate::runner::{MAX_CHANNELS, MAX_CHUNK};
 use crate::simd::{avx2_fma_available, madd};
 
@@ -70,47 +70,7 @@ const SAFETY_MARGIN: f32 = 0.99977;
 /// excess between 4× points of a signal band-limited to fs/2 is below 8 %).
 const MAX_REFINEMENT: f32 = 0.08;
 
-/// Oversampling of the limiter's gain stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum LimiterOversampling {
-    /// None: peaks detected with the 4× interpolator, gain applied at the base rate.
-    X1,
-    /// 2×.
-    X2,
-    /// 4×.
-    X4,
-    /// 8×.
-    X8,
-}
-
-impl LimiterOversampling {
-    /// Every factor, lowest first.
-    pub const ALL: [Self; 4] = [Self::X1, Self::X2, Self::X4, Self::X8];
-
-    /// The ratio (1, 2, 4 or 8).
-    pub fn ratio(self) -> usize {
-        match self {
-            Self::X1 => 1,
-            Self::X2 => 2,
-            Self::X4 => 4,
-            Self::X8 => 8,
-        }
-    }
-
-    fn factor(self) -> Option<OversamplingFactor> {
-        match self {
-            Self::X1 => None,
-            Self::X2 => Some(OversamplingFactor::X2),
-            Self::X4 => Some(OversamplingFactor::X4),
-            Self::X8 => Some(OversamplingFactor::X8),
-        }
-    }
-
-    /// Latency of the oversampling filters, samples at the base rate (0 at 1×).
-    pub fn filter_latency_samples(self) -> u32 {
-        self.factor().map_or(0, Oversampler::latency_samples_for)
-    }
-}
+pub use crate::oversampling::Oversampling;
 
 /// Settings of a [`LookaheadLimiter`] in plain units.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -126,7 +86,7 @@ pub struct LimiterSettings {
     /// Stereo link, 0 (independent channels) to 1 (both channels get the same gain).
     pub link: f32,
     /// Oversampling of the gain stage.
-    pub oversampling: LimiterOversampling,
+    pub oversampling: Oversampling,
 }
 
 impl Default for LimiterSettings {
@@ -137,7 +97,7 @@ impl Default for LimiterSettings {
             release_ms: 100.0,
             auto_release: false,
             link: 1.0,
-            oversampling: LimiterOversampling::X1,
+            oversampling: Oversampling::X1,
         }
     }
 }
@@ -583,10 +543,10 @@ impl LookaheadLimiter {
         Self::latency_for(self.lookahead_samples(), self.settings.oversampling)
     }
 
-    fn latency_for(lookahead: usize, os: LimiterOversampling) -> u32 {
+    fn latency_for(lookahead: usize, os: Oversampling) -> u32 {
         let a = match os {
-            LimiterOversampling::X1 => lookahead + CENTRE,
-            _ => lookahead + 1 + os.filter_latency_samples() as usize,
+            Oversampling::X1 => lookahead + CENTRE,
+            _ => lookahead + 1 + os.latency_samples() as usize,
         };
         (a + Self::safety_delay()) as u32
     }
@@ -722,7 +682,7 @@ impl LookaheadLimiter {
             let m = n * ratio;
             let step = 1.0 / ratio as f32;
             let dry_delay =
-                self.delay_a_samples / ratio + s.oversampling.filter_latency_samples() as usize;
+                self.delay_a_samples / ratio + s.oversampling.latency_samples() as usize;
             for c in 0..nc {
                 let ring = &mut self.delay_a[c];
                 let mut pos = self.pos_a;
@@ -753,7 +713,7 @@ impl LookaheadLimiter {
                 // decimator's half of the filter delay ago (the lowest over a few frames around
                 // it, as the filters spread each frame over its neighbours).
                 let hist = &mut self.gain_history[c];
-                let back = s.oversampling.filter_latency_samples() as usize / 2;
+                let back = s.oversampling.latency_samples() as usize / 2;
                 let frames = audio[c][..n]
                     .iter_mut()
                     .zip(&reduction[..n])

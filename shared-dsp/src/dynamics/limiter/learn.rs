@@ -9,7 +9,7 @@
 //! two gains that bracket the target. It costs about 13 limiters of CPU while learning and
 //! nothing otherwise. The answer is set once; nothing rides the gain afterwards.
 
-use super::{LimiterOversampling, LimiterSettings, LookaheadLimiter};
+use super::{LimiterSettings, LookaheadLimiter, Oversampling};
 use crate::loudness::LoudnessMeter;
 use crate::runner::MAX_CHUNK;
 
@@ -93,7 +93,7 @@ impl GainLearner {
     /// Uses the real limiter's settings (at 1×). Realtime-safe.
     pub fn set_settings(&mut self, s: &LimiterSettings) {
         let s = LimiterSettings {
-            oversampling: LimiterOversampling::X1,
+            oversampling: Oversampling::X1,
             ..*s
         };
         for sh in &mut self.shadows {
@@ -241,7 +241,7 @@ mod tests {
             let g = 10f32.powf(gain_db / 20.0);
             let mut lim = LookaheadLimiter::new(rate);
             lim.set_settings(&LimiterSettings {
-                oversampling: LimiterOversampling::X4,
+                oversampling: Oversampling::X4,
                 ..settings
             });
             let mut meter = LoudnessMeter::new(48_000, 2).unwrap();

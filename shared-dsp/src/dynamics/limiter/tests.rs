@@ -168,7 +168,7 @@ fn true_peak_ceiling_holds_on_worst_cases() {
     let mut failures = Vec::new();
     for rate in [44_100u32, 48_000, 96_000] {
         let signals = worst_cases(rate as f64, 0.25);
-        for os in LimiterOversampling::ALL {
+        for os in Oversampling::ALL {
             for ceiling_db in [-1.0f32, -0.1] {
                 let ceiling = 10f32.powf(ceiling_db / 20.0);
                 for (name, l, r) in &signals {
@@ -187,12 +187,8 @@ fn true_peak_ceiling_holds_on_worst_cases() {
                     worst_4x = worst_4x.max(over4);
                     // At 1× the 16× bound is looser (see `worst_16x_at_1x`): the detector is the
                     // meter's 4× interpolator, whose passband ends just below 20 kHz at 44.1 kHz.
-                    let bound16 = if os == LimiterOversampling::X1 {
-                        0.25
-                    } else {
-                        0.1
-                    };
-                    if os == LimiterOversampling::X1 {
+                    let bound16 = if os == Oversampling::X1 { 0.25 } else { 0.1 };
+                    if os == Oversampling::X1 {
                         worst_16x_at_1x = worst_16x_at_1x.max(over16);
                     } else {
                         worst_16x = worst_16x.max(over16);
@@ -217,7 +213,7 @@ fn true_peak_ceiling_holds_on_worst_cases() {
 #[test]
 fn latency_is_exact() {
     for rate in [44_100.0f32, 48_000.0, 96_000.0, 384_000.0] {
-        for os in LimiterOversampling::ALL {
+        for os in Oversampling::ALL {
             for la_ms in [0.5f32, 1.5, 10.0] {
                 let mut lim = LookaheadLimiter::new(rate);
                 lim.set_settings(&LimiterSettings {
@@ -242,8 +238,8 @@ fn latency_is_exact() {
                 assert!((peak.1 - 0.5).abs() < 1e-6, "{rate} {os:?}: {}", peak.1);
                 let want = (la_ms * 1e-3 * rate).round() as usize
                     + match os {
-                        LimiterOversampling::X1 => 16,
-                        _ => 1 + os.filter_latency_samples() as usize,
+                        Oversampling::X1 => 16,
+                        _ => 1 + os.latency_samples() as usize,
                     }
                     + 45;
                 assert_eq!(lat, want, "{rate} {os:?} {la_ms}");
@@ -263,7 +259,7 @@ fn nulls_below_threshold() {
     let r: Vec<f32> = (0..n)
         .map(|i| 0.5 * (2.0 * PI * 997.0 * i as f64 / 48_000.0).sin() as f32)
         .collect();
-    for os in LimiterOversampling::ALL {
+    for os in Oversampling::ALL {
         let mut lim = LookaheadLimiter::new(rate);
         lim.set_settings(&LimiterSettings {
             oversampling: os,
@@ -340,7 +336,7 @@ fn thd_db(y: &[f32], rate: f64, freq: f64) -> f64 {
 }
 
 /// A limited sine and its THD at a given gain reduction (ceiling fixed at −1 dBTP).
-fn limited_thd(rate: f64, freq: f64, gr_db: f64, os: LimiterOversampling) -> f64 {
+fn limited_thd(rate: f64, freq: f64, gr_db: f64, os: Oversampling) -> f64 {
     let ceiling = 10f32.powf(-1.0 / 20.0);
     let amp = ceiling as f64 * 10f64.powf(gr_db / 20.0);
     let n = (rate * 2.0) as usize;
@@ -369,7 +365,7 @@ fn bass_is_cleaner_than_a_hard_clip() {
         .map(|i| ((amp * (2.0 * PI * 40.0 * i as f64 / rate).sin()) as f32).clamp(-clip, clip))
         .collect();
     let thd_clip = thd_db(&clipped[n / 2..], rate, 40.0);
-    let thd_lim = limited_thd(rate, 40.0, 6.0 + 1.0, LimiterOversampling::X1);
+    let thd_lim = limited_thd(rate, 40.0, 6.0 + 1.0, Oversampling::X1);
     println!("40 Hz, 6 dB: hard clip THD {thd_clip:.1} dB, limiter {thd_lim:.1} dB");
     assert!(thd_lim <= thd_clip - 20.0, "{thd_lim} vs {thd_clip}");
 }
@@ -380,7 +376,7 @@ fn bass_is_cleaner_than_a_hard_clip() {
 fn thd_table() {
     for freq in [50.0, 1000.0] {
         for gr in [3.0, 6.0, 12.0] {
-            let thd = limited_thd(48_000.0, freq, gr, LimiterOversampling::X4);
+            let thd = limited_thd(48_000.0, freq, gr, Oversampling::X4);
             println!("THD {freq} Hz at {gr} dB GR: {thd:.1} dB");
             assert!(thd < -20.0, "{freq} Hz {gr} dB: {thd}");
         }
