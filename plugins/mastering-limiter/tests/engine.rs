@@ -396,7 +396,26 @@ fn shared_engine_checks() {
     assert!(failures.is_empty(), "{failures:#?}");
     let mut fixed = Fixed(LimiterEngine::new(), loud);
     fixed.prepare(SR, 2);
+    // What the plugin does around the blocks, counted too: a Learn pass started and finished,
+    // the loudness read for the editor (integrated, LRA: the gating histograms walked) and
+    // reset, the meter ballistics published.
+    let meters = shared_plugin::meters::SharedMeters::default();
+    let mut ballistics = shared_plugin::meters::MeterBallistics::default();
+    let mut learned = None;
     let allocs = engine_checks::allocations(&mut fixed, |e, i| {
+        match i {
+            0 => e.0.start_learning(),
+            1 => {
+                let l = e.0.loudness();
+                assert!(l.output.integrated_lufs.is_finite() || l.short_term_lufs.is_finite());
+                let _ = e.0.short_term_lufs();
+            }
+            _ => {
+                learned = Some(e.0.finish_learning(-14.0));
+                e.0.reset_loudness();
+            }
+        }
+        ballistics.publish(e.0.readings(), 0.01, &meters);
         // Settings changes between blocks must not allocate either.
         let mut s = loud;
         s.limiter.ceiling_gain = db_to_gain(-1.0 - (i % 3) as f32);
@@ -408,6 +427,7 @@ fn shared_engine_checks() {
         e.1 = s;
     });
     assert_eq!(allocs, 0);
+    assert!(learned.is_some(), "the Learn pass did not finish");
 }
 
 #[test]

@@ -334,6 +334,13 @@ fn shared_engine_checks() {
     assert!(failures.is_empty(), "{failures:#?}");
     let mut fixed = Fixed(RepairEngine::new(), s);
     fixed.prepare(SR, 2);
+    // What the plugin does around each block, counted too: the meter ballistics, the module
+    // activity and the assistant's findings published to the editor (a learned profile saved
+    // and loaded: `a_learned_profile_is_saved_and_loaded_without_allocating`).
+    let meters = spectral_repair::meters::RepairMeters::default();
+    let assist = spectral_repair::assist::AssistShared::default();
+    let mut ballistics = shared_plugin::meters::MeterBallistics::default();
+    let mut publisher = spectral_repair::meters::ActivityPublisher::default();
     let allocs = engine_checks::allocations(&mut fixed, |e, i| {
         // Switching modules, FFT sizes and learning between blocks must not allocate either,
         // nor the assistant's analysis running beside them, read and stopped.
@@ -346,6 +353,12 @@ fn shared_engine_checks() {
             }
             _ => {}
         }
+        ballistics.publish(e.0.readings(), 0.01, &meters.levels);
+        publisher.publish(e.0.activity(), 0.01, &meters);
+        assist.publish(
+            spectral_repair::assist::AssistState::Running,
+            &e.0.findings(),
+        );
         let mut s = all_on();
         s.declick_on = i % 2 == 0;
         s.denoise.fft_size = [2048, 512, 8192][i % 3];
@@ -358,6 +371,44 @@ fn shared_engine_checks() {
         };
         e.1 = s;
     });
+    assert_eq!(allocs, 0);
+}
+
+/// What the plugin does with a learned noise profile, counted: taken for the session into room
+/// reserved beforehand (as its `activate` reserves it) and loaded back into the de-noise.
+#[test]
+fn a_learned_profile_is_saved_and_loaded_without_allocating() {
+    let mut s = RepairSettings {
+        denoise_on: true,
+        ..RepairSettings::default()
+    };
+    s.denoise.learn = true;
+    let mut e = RepairEngine::new();
+    e.set_settings(&s);
+    e.prepare(SR);
+    let noise = engine_checks::noise(SR as usize, 3, 0.05);
+    let mut block = [noise.clone(), noise];
+    let run = |e: &mut RepairEngine, block: &mut [Vec<f32>; 2]| {
+        let [l, r] = block;
+        for (a, b) in l.chunks_mut(512).zip(r.chunks_mut(512)) {
+            e.process_block(&mut [a, b]);
+        }
+    };
+    run(&mut e, &mut block);
+    s.denoise.learn = false;
+    e.set_settings(&s);
+    run(&mut e, &mut block);
+    let mut stored: Vec<f32> = Vec::with_capacity(shared_dsp::repair::denoise::PROFILE_POINTS);
+    let mut took = false;
+    let allocs = alloc_guard::count_allocs(|| {
+        if let Some((points, _)) = e.take_new_noise_profile() {
+            stored.clear();
+            stored.extend_from_slice(points);
+            took = true;
+        }
+        e.set_noise_profile(&stored, SR);
+    });
+    assert!(took, "nothing learned from 1 s of noise");
     assert_eq!(allocs, 0);
 }
 
