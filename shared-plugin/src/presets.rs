@@ -35,13 +35,19 @@ pub struct FactoryPreset {
 
 /// What a factory preset promises, in numbers its test checks: run on a real recording from
 /// `tests/data`, the output level (RMS over the whole file, latency removed) moves by an amount
-/// within `level_change_db` relative to the input.
+/// within `level_change_db` relative to the input, and, where that range allows no change at
+/// all, the change itself (output − input, latency removed) lies within `change_db` of the
+/// input: a preset that promises to compress or equalise cannot pass by doing nothing.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Expectation {
     /// The recording's file name in `tests/data` without extension ("04_drums_groove").
     pub recording: String,
     /// Lowest and highest output-minus-input RMS level change, dB.
     pub level_change_db: [f64; 2],
+    /// Lowest and highest energy of output − input relative to the input, dB (required when
+    /// `level_change_db` includes 0 dB).
+    #[serde(default)]
+    pub change_db: Option<[f64; 2]>,
 }
 
 /// Parses a plugin's embedded factory preset file.

@@ -27,6 +27,9 @@ pub struct PresetCase<E> {
     pub recording: String,
     /// Lowest and highest allowed output-minus-input RMS level change, dB.
     pub level_change_db: [f64; 2],
+    /// Lowest and highest energy of output − input relative to the input, dB (required when
+    /// the level range includes 0 dB, so a preset cannot pass by doing nothing).
+    pub change_db: Option<[f64; 2]>,
     /// A fresh engine that applies the preset's settings on every block (it is prepared here,
     /// at the recording's sample rate).
     pub engine: E,
@@ -37,6 +40,9 @@ pub struct PresetCase<E> {
 pub struct PresetMeasurement {
     /// Output-minus-input RMS level change over both channels with the latency removed, dB.
     pub level_change_db: f64,
+    /// Energy of output − input relative to the input, both channels, latency removed, dB
+    /// (−400 when the output is the input).
+    pub change_db: f64,
     /// Largest absolute output sample (printed for information: the level is what is checked).
     pub output_peak: f32,
 }
@@ -102,8 +108,16 @@ pub fn measure<E: FixedEngine>(
         .iter()
         .flatten()
         .fold(0.0f32, |peak, v| peak.max(v.abs()));
+    let diff: [Vec<f32>; 2] = [0, 1].map(|c| {
+        out[c][latency..latency + len]
+            .iter()
+            .zip(&input[c][..len])
+            .map(|(y, x)| y - x)
+            .collect()
+    });
     Ok(PresetMeasurement {
         level_change_db: rms_db(&out, latency, len) - rms_db(input, 0, len),
+        change_db: rms_db(&diff, 0, len) - rms_db(input, 0, len),
         output_peak,
     })
 }
@@ -117,6 +131,16 @@ pub fn bank_failures<E>(cases: &[PresetCase<E>]) -> Vec<String> {
             "{} presets, want at least {MIN_PRESETS}",
             cases.len()
         ));
+    }
+    for case in cases {
+        let [lo, hi] = case.level_change_db;
+        if lo <= 0.0 && hi >= 0.0 && case.change_db.is_none() {
+            failures.push(format!(
+                "\"{}\": its level range [{lo:+.1}, {hi:+.1}] passes a preset that does nothing: \
+                 add change_db",
+                case.name
+            ));
+        }
     }
     for (i, case) in cases.iter().enumerate() {
         if case.name.trim().is_empty() {
@@ -178,6 +202,16 @@ pub fn check_factory_bank<E: FixedEngine>(cases: Vec<PresetCase<E>>, max_seconds
                         case.name, case.recording, m.level_change_db
                     ));
                 }
+                eprintln!("{:<36}    change {:+7.2} dB re input", "", m.change_db);
+                if let Some([clo, chi]) = case.change_db {
+                    if !(clo..=chi).contains(&m.change_db) {
+                        failures.push(format!(
+                            "\"{}\" on {}: changes it by {:+.2} dB re input, outside \
+                             [{clo:+.1}, {chi:+.1}]",
+                            case.name, case.recording, m.change_db
+                        ));
+                    }
+                }
             }
             Err(e) => failures.push(format!("\"{}\" on {}: {e}", case.name, case.recording)),
         }
@@ -219,6 +253,7 @@ macro_rules! factory_preset_tests {
                         description: preset.description.clone(),
                         recording: preset.expect.recording.clone(),
                         level_change_db: preset.expect.level_change_db,
+                        change_db: preset.expect.change_db,
                         engine: $engine,
                     }
                 })
@@ -281,6 +316,7 @@ mod tests {
             description: "A gain.".to_string(),
             recording: "05_speech_male_en".to_string(),
             level_change_db,
+            change_db: None,
             engine: DelayedGain::new(gain_db, 100),
         }
     }
@@ -291,6 +327,11 @@ mod tests {
         let input = stereo_excerpt(&rec, 3.0);
         let m = measure(&mut DelayedGain::new(-3.0, 100), 48_000.0, &input).unwrap();
         assert!((m.level_change_db + 3.0).abs() < 1e-3, "{m:?}");
+        // y − x = (g − 1)·x: 20·log10(1 − 10^(−3/20)) = −10.69 dB re the input.
+        let want = 20.0 * (1.0 - 10f64.powf(-3.0 / 20.0)).log10();
+        assert!((m.change_db - want).abs() < 1e-3, "{m:?}");
+        let m = measure(&mut DelayedGain::new(0.0, 100), 48_000.0, &input).unwrap();
+        assert!(m.change_db < -300.0, "a pure delay changes nothing: {m:?}");
         assert!(load_recording("no_such_file").is_err());
     }
 
@@ -299,10 +340,36 @@ mod tests {
         let mut cases: Vec<_> = (0..5)
             .map(|i| case(&format!("p{i}"), 0.0, [-1.0, 1.0]))
             .collect();
+        for c in cases.iter_mut() {
+            c.change_db = Some([-20.0, -5.0]);
+        }
         cases.push(case("p0", 0.0, [1.0, -1.0]));
         cases[1].description = "two\nlines".to_string();
         let failures = bank_failures(&cases);
         assert_eq!(failures.len(), 3, "{failures:#?}");
+        // A level range that allows no change needs a change_db promise.
+        cases[2].change_db = None;
+        let failures = bank_failures(&cases);
+        assert!(
+            failures
+                .iter()
+                .any(|f| f.contains("p2") && f.contains("change_db")),
+            "{failures:#?}"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "re input")]
+    fn a_preset_that_changes_nothing_fails_its_change_promise() {
+        let mut cases: Vec<_> = (0..6)
+            .map(|i| case(&format!("p{i}"), -3.0, [-4.0, 1.0]))
+            .collect();
+        for c in cases.iter_mut() {
+            c.change_db = Some([-12.0, -9.0]);
+        }
+        cases[5] = case("does nothing", 0.0, [-4.0, 1.0]);
+        cases[5].change_db = Some([-12.0, -9.0]);
+        check_factory_bank(cases, 3.0);
     }
 
     #[test]
@@ -312,6 +379,9 @@ mod tests {
             .map(|i| case(&format!("p{i}"), 0.0, [-1.0, 1.0]))
             .collect();
         cases.push(case("louder than promised", 2.0, [-1.0, 1.0]));
+        for c in cases.iter_mut() {
+            c.change_db = Some([-500.0, 0.0]);
+        }
         check_factory_bank(cases, 3.0);
     }
 }
