@@ -8,7 +8,7 @@
 //! `cargo test --release -p lathe-clap-host-tests`.
 
 use lathe_clap_host_tests::signal::{impulse, peak_index, rms_db, sine, stereo_test_signal};
-use lathe_clap_host_tests::{Harness, PortInfo};
+use lathe_clap_host_tests::{Harness, PortInfo, BUS_COMPRESSOR};
 
 const SAMPLE_RATE: f64 = 48_000.0;
 
@@ -18,7 +18,7 @@ const DESIGN_GAIN_DB: f64 = -7.5;
 
 /// A bus compressor with `settings` (typed text) flushed before activation.
 fn active_with(settings: &[(&str, &str)]) -> Harness {
-    let mut h = Harness::bus_compressor();
+    let mut h = BUS_COMPRESSOR.harness();
     let changes: Vec<_> = settings
         .iter()
         .map(|(name, text)| h.change_from_text(name, text))
@@ -44,7 +44,7 @@ fn stereo(x: Vec<f32>) -> [Vec<f32>; 2] {
 
 #[test]
 fn audio_ports_are_stereo_main_and_a_stereo_sidechain_input() {
-    let mut h = Harness::bus_compressor();
+    let mut h = BUS_COMPRESSOR.harness();
     let (inputs, outputs) = h.audio_ports();
     let port = |name: &str, is_main| PortInfo {
         name: name.to_string(),
@@ -65,7 +65,7 @@ fn audio_ports_are_stereo_main_and_a_stereo_sidechain_input() {
 
 #[test]
 fn the_output_port_is_named_output() {
-    let mut h = Harness::bus_compressor();
+    let mut h = BUS_COMPRESSOR.harness();
     let (_, outputs) = h.audio_ports();
     assert_eq!(outputs[0].name, "Output");
 }

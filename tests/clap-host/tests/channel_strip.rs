@@ -30,7 +30,7 @@ fn gain_db(input: &[f32], output: &[f32], latency: usize, start: usize, end: usi
 
 #[test]
 fn one_stereo_port_each_way() {
-    let mut h = Harness::channel_strip();
+    let mut h = CHANNEL_STRIP.harness();
     let (inputs, outputs) = h.audio_port_channels();
     assert_eq!(inputs, [2], "one stereo input port");
     assert_eq!(outputs, [2], "one stereo output port");
@@ -38,7 +38,7 @@ fn one_stereo_port_each_way() {
 
 #[test]
 fn text_entry_accepts_plain_numbers_and_units() {
-    let mut h = Harness::channel_strip();
+    let mut h = CHANNEL_STRIP.harness();
     let mut failures = Vec::new();
     for (name, typed, shown) in [
         ("Input Trim", "-3 dB", "-3.00 dB"),
@@ -289,7 +289,7 @@ fn saved_state_restores_identical_output() {
         .collect();
 
     // Instance B: loads that state before activation.
-    let mut b = Harness::channel_strip();
+    let mut b = CHANNEL_STRIP.harness();
     b.load_state(&state);
     for (name, value) in &values_a {
         let id = b.param(name).id;
@@ -308,7 +308,7 @@ fn saved_state_restores_identical_output() {
     a.activate();
 
     // Instance C: the same changes delivered by a parameter flush before activation.
-    let mut c = Harness::channel_strip();
+    let mut c = CHANNEL_STRIP.harness();
     c.flush_inactive(&changes);
     c.activate();
 

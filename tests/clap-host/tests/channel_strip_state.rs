@@ -78,7 +78,7 @@ fn write_channel_strip_v1_fixture() {
     if std::env::var_os("LATHE_WRITE_STATE_FIXTURE").is_none() {
         return;
     }
-    let mut h = Harness::channel_strip();
+    let mut h = CHANNEL_STRIP.harness();
     let changes: Vec<_> = V1_SETTINGS
         .iter()
         .map(|(name, typed, _)| h.change_from_text(name, typed))
@@ -106,7 +106,7 @@ fn the_fixture_is_a_version_1_state() {
 #[test]
 fn version_1_fixture_loads_every_setting() {
     // Before activation (a host opening a session)…
-    let mut h = Harness::channel_strip();
+    let mut h = CHANNEL_STRIP.harness();
     h.load_state(&fixture());
     assert_shows_the_v1_settings(&mut h, "loaded inactive");
     h.activate();
@@ -150,7 +150,7 @@ fn future_version_loads_what_this_build_understands() {
     let mut json = state_json(&fixture());
     json["fields"]["version"] = "99".into();
     json["params"]["tape_age"] = serde_json::json!({ "f32": 0.5 });
-    let mut h = Harness::channel_strip();
+    let mut h = CHANNEL_STRIP.harness();
     // `migrate` sees 99 > 1 and leaves the state as it is (with a warning); nice-plug skips
     // unknown parameter IDs, so the load succeeds and every parameter both builds share is
     // restored.
@@ -229,7 +229,7 @@ fn corrupt_states_are_refused_without_crashing() {
         // A fresh instance refuses the state (clap_plugin_state::load returns false: nice-plug
         // cannot read the length or parse the JSON, so `filter_state` and no parameter are ever
         // touched) and keeps its defaults.
-        let mut h = Harness::channel_strip();
+        let mut h = CHANNEL_STRIP.harness();
         assert!(!h.try_load_state(bytes), "{what}: accepted");
         assert_shows_the_defaults(&mut h, what);
         eprintln!(
@@ -247,7 +247,7 @@ fn corrupt_states_are_refused_without_crashing() {
         }
 
         // An instance with settings keeps them: a refused state changes nothing.
-        let mut set = Harness::channel_strip();
+        let mut set = CHANNEL_STRIP.harness();
         set.load_state(&good);
         assert!(!set.try_load_state(bytes), "{what}: accepted");
         assert_shows_the_v1_settings(&mut set, what);

@@ -30,7 +30,7 @@ const CEILING_DBTP: f64 = -1.0;
 
 /// A limiter with `settings` (typed text) flushed before activation.
 fn active_with(settings: &[(&str, &str)]) -> Harness {
-    let mut h = Harness::mastering_limiter();
+    let mut h = MASTERING_LIMITER.harness();
     let changes: Vec<_> = settings
         .iter()
         .map(|(name, text)| h.change_from_text(name, text))
@@ -286,7 +286,7 @@ fn state_round_trip_restores_every_parameter_exactly() {
     let state = a.save_state();
 
     // Instance B, fresh: loads the state before activation and shows every value exactly.
-    let mut b = Harness::mastering_limiter();
+    let mut b = MASTERING_LIMITER.harness();
     b.load_state(&state);
     for (name, value, text) in &shown_a {
         let id = b.param(name).id;
@@ -308,7 +308,7 @@ fn state_round_trip_restores_every_parameter_exactly() {
         shown_a.len()
     );
     // Saving again gives the same values: loading did not move any of them.
-    let mut c = Harness::mastering_limiter();
+    let mut c = MASTERING_LIMITER.harness();
     c.load_state(&b.save_state());
     for (name, value, _) in &shown_a {
         let id = c.param(name).id;

@@ -18,7 +18,7 @@ const SAMPLE_RATE: f64 = 48_000.0;
 
 /// A spectral repair with `settings` (typed text) flushed before activation.
 fn active_with(settings: &[(&str, &str)]) -> Harness {
-    let mut h = Harness::spectral_repair();
+    let mut h = SPECTRAL_REPAIR.harness();
     let changes: Vec<_> = settings
         .iter()
         .map(|(name, text)| h.change_from_text(name, text))
@@ -119,7 +119,7 @@ fn learned_noise_profile_survives_a_state_round_trip() {
     };
     let mut outs = Vec::new();
     for _ in 0..2 {
-        let mut b = Harness::spectral_repair();
+        let mut b = SPECTRAL_REPAIR.harness();
         b.load_state(&state);
         b.activate();
         assert_eq!(b.current_text("De-noise Mode"), "Learned");
