@@ -4,6 +4,7 @@
 use super::*;
 use crate::presets::parse_factory;
 use crate::testing::{FakeHost, HostEvent};
+use nice_plug::context::gui::GuiContext;
 
 #[derive(Params)]
 struct TestParams {
