@@ -220,7 +220,14 @@ pub fn ratio_skewed(
             if infinity && r >= max {
                 "inf".to_string()
             } else {
-                format_fixed(r, 1)
+                let text = format_fixed(r, 1);
+                if infinity && text == format_fixed(max, 1) {
+                    // Just under ∞ would round to the maximum's number, which reads back as
+                    // ∞: show it rounded down (49.96 → "49.9", not "50.0" → "inf").
+                    format_fixed((r * 10.0).floor() / 10.0, 1)
+                } else {
+                    text
+                }
             }
         }))
         .with_string_to_value(Arc::new(move |s| {
@@ -346,6 +353,21 @@ impl CommonParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A ratio just under its ∞ maximum shows a number that reads back as a number (found by
+    /// clap-validator's fuzzer: 0.99985 showed "50.0:1", which read back as ∞).
+    #[test]
+    fn a_ratio_just_under_infinity_reads_back_as_itself() {
+        let p = ratio("Ratio", 4.0, 1.0, 50.0, true);
+        for n in [0.9990f32, 0.99985, 0.99999] {
+            let text = p.normalized_value_to_string(n, false);
+            let back = p.string_to_normalized_value(&text).unwrap();
+            let again = p.normalized_value_to_string(back, false);
+            assert_eq!(text, again, "{n}: {text} → {back} → {again}");
+            assert_ne!(text, "inf", "{n}");
+        }
+        assert_eq!(p.normalized_value_to_string(1.0, false), "inf");
+    }
 
     #[test]
     fn numbers_units_and_prefixes_parse() {
