@@ -29,19 +29,7 @@ pub fn enable(ctx: &Context) {
 
 /// Records a control or display if the probe is on.
 pub fn record(ui: &Ui, kind: &'static str, name: &str, rect: Rect) {
-    ui.ctx().data_mut(|d| {
-        if let Some(v) = d
-            .get_temp_mut_or_default::<Option<Vec<Placed>>>(probe_id())
-            .as_mut()
-        {
-            v.push(Placed {
-                kind,
-                name: name.to_string(),
-                rect,
-                clip: ui.clip_rect(),
-            });
-        }
-    });
+    record_in(ui, kind, name, rect, ui.clip_rect());
 }
 
 /// Records something drawn inside another item (a display's axis label) with that item's
