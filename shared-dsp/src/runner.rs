@@ -213,11 +213,6 @@ impl<C: EngineCore> Engine<C> {
     pub fn process_block(&mut self, audio: &mut [&mut [f32]]) {
         self.process_block_keyed(audio, None);
     }
-
-    /// The runner (its levels, leading silence).
-    pub fn runner(&self) -> &Runner {
-        &self.runner
-    }
 }
 
 impl<C: EngineCore> std::ops::Deref for Engine<C> {
