@@ -14,6 +14,7 @@ pub mod loudness;
 pub mod meter;
 pub mod monitor;
 pub mod oversampling;
+pub mod range;
 pub mod repair;
 pub mod runner;
 pub mod saturation;

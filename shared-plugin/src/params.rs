@@ -12,6 +12,7 @@
 use nice_plug::prelude::*;
 use shared_dsp::db::{db_to_gain, gain_to_db};
 use shared_dsp::dynamics::compressor::Detector;
+pub use shared_dsp::range::Range;
 use std::sync::Arc;
 
 /// A compressor's level detector as a choice parameter (ids `peak`, `rms`).
@@ -158,18 +159,7 @@ pub fn level(
 
 /// A gain stored linear and shown in dB, ±`range_db`, default 0 dB.
 pub fn gain(name: impl Into<String>, range_db: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        1.0,
-        FloatRange::Skewed {
-            min: db_to_gain(-range_db),
-            max: db_to_gain(range_db),
-            factor: FloatRange::gain_skew_factor(-range_db, range_db),
-        },
-    )
-    .with_unit(" dB")
-    .with_value_to_string(Arc::new(|g| format_fixed(gain_to_db(g), 2)))
-    .with_string_to_value(Arc::new(|s| parse_number(s, "db").map(db_to_gain)))
+    gain_in(name, Range::new(-range_db, range_db, 0.0))
 }
 
 /// A fraction `0..=max` shown as a percentage with no decimals (1.0 shows `100`).
@@ -190,6 +180,46 @@ pub fn ratio(
     infinity: bool,
 ) -> FloatParam {
     ratio_skewed(name, default, min, max, -2.0, infinity)
+}
+
+/// [`hz`] over a range written once (`shared_dsp::range::Range`, which the engine's
+/// sanitiser clamps to).
+pub fn hz_in(name: impl Into<String>, r: Range) -> FloatParam {
+    hz(name, r.default, r.min, r.max)
+}
+
+/// [`ms`] over a range written once.
+pub fn ms_in(name: impl Into<String>, r: Range) -> FloatParam {
+    ms(name, r.default, r.min, r.max)
+}
+
+/// [`db`] over a range written once.
+pub fn db_in(name: impl Into<String>, r: Range) -> FloatParam {
+    db(name, r.default, r.min, r.max)
+}
+
+/// [`percent`] over a range written once (a fraction from 0: `r.min` must be 0).
+pub fn percent_in(name: impl Into<String>, r: Range) -> FloatParam {
+    assert!(r.min == 0.0, "a percentage starts at 0 %");
+    percent(name, r.default, r.max)
+}
+
+/// A gain stored linear and shown in dB over a range in dB written once (the engine clamps
+/// the linear gain with `Range::clamp_gain`); for a symmetric range with a 0 dB default it is
+/// [`gain`].
+pub fn gain_in(name: impl Into<String>, r: Range) -> FloatParam {
+    FloatParam::new(
+        name,
+        db_to_gain(r.default),
+        FloatRange::Skewed {
+            min: db_to_gain(r.min),
+            max: db_to_gain(r.max),
+            factor: FloatRange::gain_skew_factor(r.min, r.max),
+        },
+    )
+    .with_unit(" dB")
+    .with_value_to_string(Arc::new(|g| format_fixed(gain_to_db(g), 2)))
+    .with_string_to_value(Arc::new(|s| parse_number(s, "db").map(db_to_gain)))
 }
 
 /// A plain number (no unit, e.g. a Q) on a logarithmic-feeling range, about three digits.

@@ -218,16 +218,17 @@ def test_bypass_is_bit_exact(info):
 def state_settings(info):
     """Non-default settings chosen from the table: the first three float parameters at their
     maximum (minimum where that is the default), the first bool flipped, the first list at its
-    other end."""
+    other end (those the plugin has)."""
 
     def other_end(r):
         return r["max_text"] if r["max_text"] != r["default_text"] else r["min_text"]
 
     settings = [(r["name"], other_end(r)) for r in info.rows("float")[:3]]
-    b = next(r for r in info.rows("bool") if not r["bypass"])
-    settings.append((b["name"], "Off" if b["default_text"] == "On" else "On"))
-    c = info.rows("choice")[0]
-    settings.append((c["name"], other_end(c)))
+    for b in [r for r in info.rows("bool") if not r["bypass"]][:1]:
+        settings.append((b["name"], "Off" if b["default_text"] == "On" else "On"))
+    for c in info.rows("choice")[:1]:
+        settings.append((c["name"], other_end(c)))
+    assert settings, f"{info.name} has no parameter to carry"
     return settings
 
 
