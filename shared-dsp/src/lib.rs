@@ -5,6 +5,7 @@
 //! `process*` are realtime-safe and never allocate.
 
 #![warn(missing_docs)]
+pub mod crossfade;
 pub mod db;
 pub mod delay;
 pub mod dither;

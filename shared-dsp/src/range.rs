@@ -33,6 +33,18 @@ impl Range {
         finite_clamp(v, self.min, self.max, self.default)
     }
 
+    /// `v` clamped to the range, or the default when `v` is NaN; unlike [`Range::clamp`] an
+    /// infinite value is clamped too, so a range whose bound is infinite (a compression
+    /// ratio up to ∞:1) keeps it.
+    #[inline]
+    pub fn clamp_keeping_infinity(self, v: f32) -> f32 {
+        if v.is_nan() {
+            self.default
+        } else {
+            v.clamp(self.min, self.max)
+        }
+    }
+
     /// For a range in dB whose setting is carried as a linear gain: `gain` clamped to the
     /// range's linear bounds, or the default's gain when `gain` is NaN or infinite.
     #[inline]
@@ -62,5 +74,9 @@ mod tests {
         assert_eq!(r.clamp_gain(0.0), db_to_gain(-24.0));
         assert_eq!(r.clamp_gain(f32::NAN), 1.0);
         assert_eq!(r.clamp_gain(2.0), 2.0);
+        let ratio = Range::new(1.0, f32::INFINITY, 4.0);
+        assert_eq!(ratio.clamp_keeping_infinity(f32::INFINITY), f32::INFINITY);
+        assert_eq!(ratio.clamp_keeping_infinity(0.5), 1.0);
+        assert_eq!(ratio.clamp_keeping_infinity(f32::NAN), 4.0);
     }
 }

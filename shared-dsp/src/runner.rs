@@ -24,6 +24,7 @@
 //! It knows nothing of hosts: the plugin wrapper, the tests and the command line all drive
 //! engines through it.
 
+use crate::crossfade::Crossfade;
 use crate::db::{all_finite, sanitize};
 use crate::delay::DelayLine;
 use crate::meter::BlockLevel;
@@ -317,7 +318,7 @@ pub struct RunnerLevels {
 /// See the module docs.
 pub struct Runner {
     position: u64,
-    bypass: Smoother,
+    bypass: Crossfade,
     /// Gain of the bypass path (1 = plain bypass; level-matched bypass sets it).
     bypass_gain: Smoother,
     dry_delay: [DelayLine; MAX_CHANNELS],
@@ -336,7 +337,7 @@ impl Runner {
     pub fn new(max_latency_samples: usize) -> Self {
         Self {
             position: 0,
-            bypass: Smoother::new(SmoothingStyle::Linear(BYPASS_FADE_MS), 0.0),
+            bypass: Crossfade::new(BYPASS_FADE_MS),
             bypass_gain: Smoother::new(SmoothingStyle::Linear(BYPASS_GAIN_RAMP_MS), 1.0),
             dry_delay: [
                 DelayLine::new(max_latency_samples),
@@ -360,8 +361,7 @@ impl Runner {
 
     /// Clears the dry path, ends the bypass fade and restarts the grid. Realtime-safe.
     pub fn reset(&mut self) {
-        let t = self.bypass.target();
-        self.bypass.reset(t);
+        self.bypass.settle();
         let g = self.bypass_gain.target();
         self.bypass_gain.reset(g);
         for d in self.dry_delay.iter_mut() {
@@ -386,7 +386,7 @@ impl Runner {
     /// Sets the bypass target; the output crossfades to the delayed input over
     /// [`BYPASS_FADE_MS`].
     pub fn set_bypass(&mut self, bypass: bool) {
-        self.bypass.set_target(if bypass { 1.0 } else { 0.0 });
+        self.bypass.set_target(bypass);
     }
 
     /// Sets the linear gain of the bypass path (ramped over [`BYPASS_GAIN_RAMP_MS`]): 1 for a
@@ -454,8 +454,7 @@ impl Runner {
                     start = i;
                     self.silent_lead += i as u64;
                     self.pristine = false;
-                    let t = self.bypass.target();
-                    self.bypass.reset(t);
+                    self.bypass.settle();
                     let g = self.bypass_gain.target();
                     self.bypass_gain.reset(g);
                     engine.reset();
@@ -531,18 +530,7 @@ impl Runner {
         }
 
         // Bypass: exactly the dry path once faded in, exactly the engine once faded out.
-        if self.bypass.is_smoothing() {
-            for i in 0..n {
-                let b = self.bypass.next();
-                for (c, x) in ch.iter_mut().enumerate() {
-                    x[i] = (1.0 - b) * x[i] + b * self.dry[c][i];
-                }
-            }
-        } else if self.bypass.current() == 1.0 {
-            for (c, x) in ch.iter_mut().enumerate() {
-                x.copy_from_slice(&self.dry[c][..n]);
-            }
-        }
+        self.bypass.mix_into_a(ch, &self.dry);
         for c in ch.iter() {
             self.levels.output.add(c);
         }

@@ -15,7 +15,6 @@
 //! implicit look-ahead. The runner (`shared_dsp::runner`) around the engine chunks host
 //! blocks, sanitises input, crossfades the bypass and keeps the latency while bypassed.
 
-use shared_dsp::db::finite_clamp;
 use shared_dsp::db::{db_to_gain, MINUS_INFINITY_DB};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
@@ -25,6 +24,7 @@ use shared_dsp::dynamics::compressor::{
 use shared_dsp::filter::biquad::BiquadState;
 use shared_dsp::meter::BlockLevel;
 use shared_dsp::oversampling::{Oversampler, OversamplingFactor};
+use shared_dsp::range::Range;
 use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner, MAX_CHANNELS, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
@@ -91,36 +91,65 @@ impl Default for BusCompSettings {
     }
 }
 
-/// Threshold range, dBFS: the parameter's, and what the engine clamps a setting to.
-pub const THRESHOLD_RANGE_DB: (f32, f32) = (-40.0, 10.0);
+/// Each float setting's range and default, written once: the parameters (`crate::params`)
+/// offer exactly these and [`sanitize_settings`] clamps to them. Classic mode's stepped
+/// values lie inside the Modern ranges.
+pub mod ranges {
+    use shared_dsp::range::Range;
 
-/// Clamps settings to the documented ranges and replaces non-finite values by defaults, so a
-/// corrupt preset or a host sending garbage cannot destabilise the engine.
+    /// Threshold, dBFS.
+    pub const THRESHOLD_DB: Range = Range::new(-40.0, 10.0, -10.0);
+    /// Modern ratio.
+    pub const RATIO: Range = Range::new(1.0, 20.0, 4.0);
+    /// Modern attack time constant, ms.
+    pub const ATTACK_MS: Range = Range::new(0.05, 100.0, 10.0);
+    /// Modern release after transients (peak release), ms.
+    pub const RELEASE_MS: Range = Range::new(10.0, 3000.0, 200.0);
+    /// Modern release after sustained compression (RMS release), ms. The engine also takes 0
+    /// (Classic's fixed releases: single-stage, as any value at or below the peak release).
+    pub const RMS_RELEASE_MS: Range = Range::new(10.0, 3000.0, 1000.0);
+    /// Modern knee, dB.
+    pub const KNEE_DB: Range = Range::new(0.0, 18.0, 6.0);
+    /// Largest gain reduction, dB.
+    pub const RANGE_DB: Range = Range::new(0.0, 40.0, 40.0);
+    /// Make-up gain, dB.
+    pub const MAKEUP_DB: Range = Range::new(0.0, 24.0, 0.0);
+    /// Wet/dry mix, 0–1.
+    pub const MIX: Range = Range::new(0.0, 1.0, 1.0);
+    /// Sidechain high-pass, Hz. The engine also takes 0 (no filter).
+    pub const SIDECHAIN_HPF_HZ: Range = Range::new(20.0, 500.0, 20.0);
+    /// Stereo link, 0–1.
+    pub const LINK: Range = Range::new(0.0, 1.0, 1.0);
+    /// Output gain, dB (carried as a linear gain).
+    pub const OUTPUT_GAIN_DB: Range = Range::new(-24.0, 24.0, 0.0);
+}
+
+/// Clamps settings to the parameters' ranges ([`ranges`]) and replaces non-finite values by
+/// defaults, so a corrupt preset or a host sending garbage cannot destabilise the engine.
 pub fn sanitize_settings(s: &BusCompSettings) -> BusCompSettings {
-    let d = BusCompSettings::default();
+    use ranges::*;
     let mut o = *s;
-    let (c, dc) = (&mut o.comp, &d.comp);
-    let (lo, hi) = THRESHOLD_RANGE_DB;
-    c.threshold_db = finite_clamp(c.threshold_db, lo, hi, dc.threshold_db);
-    c.ratio = if c.ratio.is_nan() {
-        dc.ratio
-    } else {
-        c.ratio.max(1.0)
-    };
-    c.knee_db = finite_clamp(c.knee_db, 0.0, 24.0, dc.knee_db);
-    c.attack_ms = finite_clamp(c.attack_ms, 0.0, 1000.0, dc.attack_ms);
-    c.release_ms = finite_clamp(c.release_ms, 1.0, 10_000.0, dc.release_ms);
-    c.slow_release_ms = finite_clamp(c.slow_release_ms, 0.0, 10_000.0, dc.slow_release_ms);
-    c.stereo_link = finite_clamp(c.stereo_link, 0.0, 1.0, 1.0);
-    c.sidechain_hpf_hz = finite_clamp(c.sidechain_hpf_hz, 0.0, 2000.0, dc.sidechain_hpf_hz);
-    c.range_db = if c.range_db.is_nan() {
-        dc.range_db
-    } else {
-        c.range_db.max(0.0)
-    };
-    c.makeup_db = finite_clamp(c.makeup_db, -24.0, 48.0, 0.0);
-    o.mix = finite_clamp(o.mix, 0.0, 1.0, 1.0);
-    o.output_gain = finite_clamp(o.output_gain, 0.0, 16.0, 1.0);
+    let c = &mut o.comp;
+    c.threshold_db = THRESHOLD_DB.clamp(c.threshold_db);
+    c.ratio = RATIO.clamp(c.ratio);
+    c.knee_db = KNEE_DB.clamp(c.knee_db);
+    c.attack_ms = ATTACK_MS.clamp(c.attack_ms);
+    c.release_ms = RELEASE_MS.clamp(c.release_ms);
+    c.slow_release_ms = Range {
+        min: 0.0,
+        ..RMS_RELEASE_MS
+    }
+    .clamp(c.slow_release_ms);
+    c.stereo_link = LINK.clamp(c.stereo_link);
+    c.sidechain_hpf_hz = Range {
+        min: 0.0,
+        ..SIDECHAIN_HPF_HZ
+    }
+    .clamp(c.sidechain_hpf_hz);
+    c.range_db = RANGE_DB.clamp(c.range_db);
+    c.makeup_db = MAKEUP_DB.clamp(c.makeup_db);
+    o.mix = MIX.clamp(o.mix);
+    o.output_gain = OUTPUT_GAIN_DB.clamp_gain(o.output_gain);
     o
 }
 

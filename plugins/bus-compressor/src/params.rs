@@ -8,6 +8,7 @@ use shared_plugin::params as p;
 use shared_plugin::params::DetectorParam;
 use shared_plugin::params::EngineValue;
 
+use crate::dsp::ranges::*;
 use crate::dsp::{BusCompSettings, Oversampling};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
@@ -226,34 +227,29 @@ impl Default for BusCompParams {
             common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             match_bypass: BoolParam::new("Level-Matched Bypass", false),
             mode: EnumParam::new("Mode", ModeParam::Classic),
-            threshold_db: p::db(
-                "Threshold",
-                -10.0,
-                crate::dsp::THRESHOLD_RANGE_DB.0,
-                crate::dsp::THRESHOLD_RANGE_DB.1,
-            ),
+            threshold_db: p::db_in("Threshold", THRESHOLD_DB),
             classic_ratio: EnumParam::new("Classic Ratio", ClassicRatio::R4),
             classic_attack: EnumParam::new("Classic Attack", ClassicAttack::A10),
             classic_release: EnumParam::new("Classic Release", ClassicRelease::Auto),
-            ratio: p::ratio("Ratio", 4.0, 1.0, 20.0, false),
-            attack_ms: p::ms("Attack", 10.0, 0.05, 100.0),
-            release_ms: p::ms("Peak Release", 200.0, 10.0, 3000.0),
-            rms_release_ms: p::ms("RMS Release", 1000.0, 10.0, 3000.0),
-            knee_db: p::db("Knee", 6.0, 0.0, 18.0),
+            ratio: p::ratio("Ratio", RATIO.default, RATIO.min, RATIO.max, false),
+            attack_ms: p::ms_in("Attack", ATTACK_MS),
+            release_ms: p::ms_in("Peak Release", RELEASE_MS),
+            rms_release_ms: p::ms_in("RMS Release", RMS_RELEASE_MS),
+            knee_db: p::db_in("Knee", KNEE_DB),
             detector: EnumParam::new("Detector", DetectorParam::Peak),
-            range_db: p::db("Range", 40.0, 0.0, 40.0),
-            makeup_db: p::db("Makeup", 0.0, 0.0, 24.0),
+            range_db: p::db_in("Range", RANGE_DB),
+            makeup_db: p::db_in("Makeup", MAKEUP_DB),
             auto_makeup: BoolParam::new("Auto Makeup", false),
-            mix: p::percent("Mix", 1.0, 1.0),
+            mix: p::percent_in("Mix", MIX),
             external_key: BoolParam::new("External Sidechain", false),
-            sidechain_hpf_hz: p::hz("Sidechain HPF", 20.0, 20.0, 500.0),
-            link: p::percent("Stereo Link", 1.0, 1.0),
+            sidechain_hpf_hz: p::hz_in("Sidechain HPF", SIDECHAIN_HPF_HZ),
+            link: p::percent_in("Stereo Link", LINK),
             stereo: EnumParam::new("Stereo Mode", StereoParam::LeftRight),
             sidechain_listen: BoolParam::new("Sidechain Listen", false),
             soft_clip: BoolParam::new("Soft Clip", false),
             oversampling: EnumParam::new("Oversampling", OversamplingParam::Off),
             delta: BoolParam::new("Delta Listen", false),
-            output_gain: p::gain("Output Gain", 24.0),
+            output_gain: p::gain_in("Output Gain", OUTPUT_GAIN_DB),
         }
     }
 }

@@ -15,7 +15,7 @@
 //! latency is the 4× oversampler's and is the same whatever is switched on; every path that
 //! skips the oversampler (saturation off, bypass) goes through an equal delay line.
 
-use shared_dsp::db::finite_clamp;
+use shared_dsp::crossfade::Crossfade;
 use shared_dsp::db::{db_to_gain, db_to_gain_fast, flush_denormal};
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dynamics::compressor::{
@@ -97,20 +97,6 @@ pub struct BlockMeters {
     pub comp_gain_db: f32,
 }
 
-/// A module's on/off crossfade: 0 = off (module skipped), 1 = fully on.
-#[derive(Clone, Copy, Debug)]
-struct Fader(Smoother);
-
-impl Fader {
-    fn new() -> Self {
-        Self(Smoother::new(SmoothingStyle::Linear(FADE_MS), 0.0))
-    }
-    /// `true` when the module has to run this chunk.
-    fn active(&self) -> bool {
-        self.0.current() > 0.0 || self.0.target() > 0.0
-    }
-}
-
 /// The channel strip's DSP between the runner's input sanitising and its bypass (see
 /// [`ChannelStripEngine`]).
 pub struct StripCore {
@@ -129,11 +115,11 @@ pub struct StripCore {
     sat_mix: Smoother,
     sat_drive_db: Smoother,
 
-    hpf_fade: Fader,
-    lpf_fade: Fader,
-    gate_fade: Fader,
-    comp_fade: Fader,
-    sat_fade: Fader,
+    hpf_fade: Crossfade,
+    lpf_fade: Crossfade,
+    gate_fade: Crossfade,
+    comp_fade: Crossfade,
+    sat_fade: Crossfade,
 
     hpf_freq: Smoother,
     lpf_freq: Smoother,
@@ -209,11 +195,11 @@ impl StripCore {
             out_matrix: output_matrix(s.output_mode).map(|v| lin(FADE_MS, v)),
             sat_mix: lin(15.0, s.sat_mix),
             sat_drive_db: lin(20.0, s.sat_drive_db),
-            hpf_fade: Fader::new(),
-            lpf_fade: Fader::new(),
-            gate_fade: Fader::new(),
-            comp_fade: Fader::new(),
-            sat_fade: Fader::new(),
+            hpf_fade: Crossfade::new(FADE_MS),
+            lpf_fade: Crossfade::new(FADE_MS),
+            gate_fade: Crossfade::new(FADE_MS),
+            comp_fade: Crossfade::new(FADE_MS),
+            sat_fade: Crossfade::new(FADE_MS),
             hpf_freq: log(60.0, s.hpf_freq_hz),
             lpf_freq: log(60.0, s.lpf_freq_hz),
             hpf: ButterworthCoeffs::bypass(sr),
@@ -268,11 +254,25 @@ impl StripCore {
         for s in self.smoothers_mut() {
             s.prepare(sample_rate_hz);
         }
+        for f in self.fades_mut() {
+            f.prepare(sample_rate_hz);
+        }
         self.sat_dc = BiquadCoeffs::first_order_highpass(sample_rate_hz, SAT_DC_BLOCK_HZ);
         self.comp.prepare(sample_rate_hz);
         let s = self.settings;
         self.apply_static_settings(&s);
         self.reset_all();
+    }
+
+    /// The modules' on/off crossfades (input at A, the module's output at B).
+    fn fades_mut(&mut self) -> [&mut Crossfade; 5] {
+        [
+            &mut self.hpf_fade,
+            &mut self.lpf_fade,
+            &mut self.gate_fade,
+            &mut self.comp_fade,
+            &mut self.sat_fade,
+        ]
     }
 
     fn smoothers_mut(&mut self) -> impl Iterator<Item = &mut Smoother> {
@@ -284,11 +284,6 @@ impl StripCore {
             &mut self.width,
             &mut self.sat_mix,
             &mut self.sat_drive_db,
-            &mut self.hpf_fade.0,
-            &mut self.lpf_fade.0,
-            &mut self.gate_fade.0,
-            &mut self.comp_fade.0,
-            &mut self.sat_fade.0,
             &mut self.hpf_freq,
             &mut self.lpf_freq,
         ]
@@ -304,6 +299,9 @@ impl StripCore {
         for s in self.smoothers_mut() {
             let t = s.target();
             s.reset(t);
+        }
+        for f in self.fades_mut() {
+            f.settle();
         }
         self.clear_audio_state();
         self.coeffs_dirty = true;
@@ -336,7 +334,6 @@ impl StripCore {
     /// Sets new targets (already sanitised).
     fn set_settings(&mut self, s: &Settings) {
         let s = *s;
-        let on = |b: bool| if b { 1.0 } else { 0.0 };
         self.trim.set_target(s.trim_gain);
         self.polarity
             .set_target(if s.polarity_invert { -1.0 } else { 1.0 });
@@ -348,11 +345,11 @@ impl StripCore {
         }
         self.sat_mix.set_target(s.sat_mix);
         self.sat_drive_db.set_target(s.sat_drive_db);
-        self.hpf_fade.0.set_target(on(s.hpf_on));
-        self.lpf_fade.0.set_target(on(s.lpf_on));
-        self.gate_fade.0.set_target(on(s.gate_on));
-        self.comp_fade.0.set_target(on(s.comp_on));
-        self.sat_fade.0.set_target(on(s.sat_on));
+        self.hpf_fade.set_target(s.hpf_on);
+        self.lpf_fade.set_target(s.lpf_on);
+        self.gate_fade.set_target(s.gate_on);
+        self.comp_fade.set_target(s.comp_on);
+        self.sat_fade.set_target(s.sat_on);
         self.hpf_freq.set_target(s.hpf_freq_hz);
         self.lpf_freq.set_target(s.lpf_freq_hz);
         for (i, b) in s.eq.iter().enumerate() {
@@ -603,22 +600,13 @@ impl StripCore {
         }
     }
 
-    /// `x = pre + f·(x − pre)` with the fader's per-sample ramp; nothing to do at f = 1.
+    /// `x = pre + f·(x − pre)` with the module's crossfade; nothing to do at f = 1.
     fn apply_fade(
-        fader: &mut Fader,
+        fade: &mut Crossfade,
         pre: &[[f32; MAX_CHUNK]; MAX_CHANNELS],
         ch: &mut [&mut [f32]],
     ) {
-        if !fader.0.is_smoothing() && fader.0.current() == 1.0 {
-            return;
-        }
-        let n = ch[0].len();
-        for i in 0..n {
-            let f = fader.0.next();
-            for (c, x) in ch.iter_mut().enumerate() {
-                x[i] = pre[c][i] + f * (x[i] - pre[c][i]);
-            }
-        }
+        fade.mix_into_b(pre, ch);
     }
 }
 

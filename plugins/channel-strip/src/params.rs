@@ -9,6 +9,7 @@ use shared_plugin::params as p;
 use shared_plugin::params::DetectorParam;
 use shared_plugin::params::EngineValue;
 
+use crate::dsp::ranges::*;
 use crate::dsp::{DynamicsOrder, EqShape, OutputMode, SatCurve, Settings};
 use shared_dsp::dynamics::gate::GateMode;
 use shared_dsp::filter::butterworth::FilterSlope;
@@ -160,17 +161,12 @@ pub struct EqBandParams {
 }
 
 impl EqBandParams {
-    fn new(index: usize, freq_hz: f32) -> Self {
+    fn new(index: usize) -> Self {
         Self {
             on: BoolParam::new(format!("EQ {index} On"), true),
-            freq_hz: p::hz(format!("EQ {index} Freq"), freq_hz, 20.0, 20000.0),
-            gain_db: p::db(format!("EQ {index} Gain"), 0.0, -18.0, 18.0),
-            q: p::number(
-                format!("EQ {index} Q"),
-                std::f32::consts::FRAC_1_SQRT_2,
-                0.1,
-                10.0,
-            ),
+            freq_hz: p::hz_in(format!("EQ {index} Freq"), EQ_FREQ_HZ[index - 1]),
+            gain_db: p::db_in(format!("EQ {index} Gain"), EQ_GAIN_DB),
+            q: p::number(format!("EQ {index} Q"), EQ_Q.default, EQ_Q.min, EQ_Q.max),
         }
     }
 }
@@ -333,58 +329,71 @@ impl Default for ChannelStripParams {
     fn default() -> Self {
         Self {
             common: shared_plugin::params::CommonParams::new(STATE_VERSION),
-            trim: p::gain("Input Trim", 24.0),
+            trim: p::gain_in("Input Trim", TRIM_DB),
             polarity: BoolParam::new("Polarity Invert", false),
 
             hpf_on: BoolParam::new("HPF On", false),
-            hpf_freq_hz: p::hz("HPF Freq", 80.0, 10.0, 1000.0),
+            hpf_freq_hz: p::hz_in("HPF Freq", HPF_FREQ_HZ),
             hpf_slope: EnumParam::new("HPF Slope", SlopeParam::Db12),
             lpf_on: BoolParam::new("LPF On", false),
-            lpf_freq_hz: p::hz("LPF Freq", 18000.0, 1000.0, 22000.0),
+            lpf_freq_hz: p::hz_in("LPF Freq", LPF_FREQ_HZ),
             lpf_slope: EnumParam::new("LPF Slope", SlopeParam::Db12),
 
             eq1_shape: EnumParam::new("EQ 1 Shape", ShapeParam::Shelf),
             eq4_shape: EnumParam::new("EQ 4 Shape", ShapeParam::Shelf),
-            eq1: EqBandParams::new(1, 100.0),
-            eq2: EqBandParams::new(2, 400.0),
-            eq3: EqBandParams::new(3, 2500.0),
-            eq4: EqBandParams::new(4, 8000.0),
+            eq1: EqBandParams::new(1),
+            eq2: EqBandParams::new(2),
+            eq3: EqBandParams::new(3),
+            eq4: EqBandParams::new(4),
 
             gate_on: BoolParam::new("Gate On", false),
             gate_mode: EnumParam::new("Gate Mode", GateModeParam::Gate),
-            gate_threshold_db: p::db("Gate Threshold", -50.0, -80.0, 0.0),
-            gate_range_db: p::db("Gate Range", 40.0, 0.0, 80.0),
-            gate_ratio: p::ratio_skewed("Gate Ratio", 2.0, 1.0, 10.0, -1.0, false),
-            gate_attack_ms: p::ms("Gate Attack", 0.5, 0.01, 50.0),
-            gate_hold_ms: p::ms("Gate Hold", 20.0, 0.0, 500.0),
-            gate_release_ms: p::ms("Gate Release", 100.0, 5.0, 3000.0),
-            gate_hysteresis_db: p::db("Gate Hysteresis", 3.0, 0.0, 12.0),
+            gate_threshold_db: p::db_in("Gate Threshold", GATE_THRESHOLD_DB),
+            gate_range_db: p::db_in("Gate Range", GATE_RANGE_DB),
+            gate_ratio: p::ratio_skewed(
+                "Gate Ratio",
+                GATE_RATIO.default,
+                GATE_RATIO.min,
+                GATE_RATIO.max,
+                -1.0,
+                false,
+            ),
+            gate_attack_ms: p::ms_in("Gate Attack", GATE_ATTACK_MS),
+            gate_hold_ms: p::ms_in("Gate Hold", GATE_HOLD_MS),
+            gate_release_ms: p::ms_in("Gate Release", GATE_RELEASE_MS),
+            gate_hysteresis_db: p::db_in("Gate Hysteresis", GATE_HYSTERESIS_DB),
             gate_key_on: BoolParam::new("Gate Key Filter", false),
-            gate_key_hpf_hz: p::hz("Gate Key HPF", 100.0, 20.0, 4000.0),
-            gate_key_lpf_hz: p::hz("Gate Key LPF", 10000.0, 200.0, 20000.0),
+            gate_key_hpf_hz: p::hz_in("Gate Key HPF", GATE_KEY_HPF_HZ),
+            gate_key_lpf_hz: p::hz_in("Gate Key LPF", GATE_KEY_LPF_HZ),
 
             comp_on: BoolParam::new("Comp On", false),
-            comp_threshold_db: p::db("Comp Threshold", -18.0, -60.0, 0.0),
-            comp_ratio: p::ratio("Comp Ratio", 4.0, 1.0, RATIO_INFINITY, true),
-            comp_knee_db: p::db("Comp Knee", 6.0, 0.0, 24.0),
-            comp_attack_ms: p::ms("Comp Attack", 10.0, 0.1, 100.0),
-            comp_release_ms: p::ms("Comp Release", 150.0, 5.0, 3000.0),
+            comp_threshold_db: p::db_in("Comp Threshold", COMP_THRESHOLD_DB),
+            comp_ratio: p::ratio(
+                "Comp Ratio",
+                COMP_RATIO.default,
+                COMP_RATIO.min,
+                RATIO_INFINITY,
+                true,
+            ),
+            comp_knee_db: p::db_in("Comp Knee", COMP_KNEE_DB),
+            comp_attack_ms: p::ms_in("Comp Attack", COMP_ATTACK_MS),
+            comp_release_ms: p::ms_in("Comp Release", COMP_RELEASE_MS),
             comp_detector: EnumParam::new("Comp Detector", DetectorParam::Peak),
             comp_auto_makeup: BoolParam::new("Comp Auto Makeup", false),
-            comp_makeup: p::db("Comp Makeup", 0.0, 0.0, 24.0),
-            comp_sc_hpf_hz: p::hz("Comp SC HPF", 20.0, 20.0, 500.0),
+            comp_makeup: p::db_in("Comp Makeup", COMP_MAKEUP_DB),
+            comp_sc_hpf_hz: p::hz_in("Comp SC HPF", COMP_SC_HPF_HZ),
 
             order: EnumParam::new("Dynamics Order", OrderParam::EqThenDynamics),
 
             sat_on: BoolParam::new("Sat On", false),
             sat_curve: EnumParam::new("Sat Curve", CurveParam::Soft),
-            sat_drive_db: p::db("Sat Drive", 6.0, 0.0, 24.0),
-            sat_mix: p::percent("Sat Mix", 1.0, 1.0),
+            sat_drive_db: p::db_in("Sat Drive", SAT_DRIVE_DB),
+            sat_mix: p::percent_in("Sat Mix", SAT_MIX),
 
             pan: p::pan("Pan"),
-            width: p::percent("Width", 1.0, 2.0),
+            width: p::percent_in("Width", WIDTH),
             output_mode: EnumParam::new("Output Mode", OutputModeParam::Stereo),
-            output_gain: p::gain("Output Gain", 24.0),
+            output_gain: p::gain_in("Output Gain", OUTPUT_GAIN_DB),
         }
     }
 }

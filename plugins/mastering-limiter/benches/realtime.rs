@@ -11,7 +11,6 @@ use shared_dsp::db::db_to_gain;
 use shared_dsp::dynamics::limiter::Oversampling;
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 const SR: f32 = 48000.0;
 const SECONDS: usize = 10;
@@ -20,25 +19,9 @@ fn signal(n: usize, seed: u64) -> Vec<f32> {
     engine_checks::bench_signal(n, seed, SR, 55.0, [0.6, 0.1, 0.1])
 }
 
-/// Best-of-five wall time to process `l`/`r` in 512-sample blocks with `settings`.
+/// Best-of-5 wall time to process `l`/`r` in 512-sample blocks with `settings`.
 fn time_engine(settings: &MasteringSettings, l: &[f32], r: &[f32]) -> f64 {
-    let mut engine = LimiterEngine::new();
-    engine.set_settings(settings);
-    engine.prepare(SR);
-    let (mut a, mut b) = (l.to_vec(), r.to_vec());
-    let mut best = f64::MAX;
-    for _ in 0..5 {
-        a.copy_from_slice(l);
-        b.copy_from_slice(r);
-        let t0 = Instant::now();
-        for (p, q) in a.chunks_mut(512).zip(b.chunks_mut(512)) {
-            let mut chans: [&mut [f32]; 2] = [p, q];
-            engine.process_block(&mut chans);
-        }
-        best = best.min(t0.elapsed().as_secs_f64());
-    }
-    std::hint::black_box(&a);
-    best
+    engine_checks::best_time(LimiterEngine::new(), settings, SR, l, r, 5)
 }
 
 fn main() {

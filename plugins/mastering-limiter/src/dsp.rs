@@ -15,13 +15,11 @@
 //! the latency while bypassed.
 
 use shared_dsp::db::db_to_gain;
-use shared_dsp::db::finite_clamp;
 use shared_dsp::delay::DelayLine;
 use shared_dsp::dither::{DitherBits, DitherCoeffs, DitherMode, DitherState};
 use shared_dsp::dynamics::limiter::learn::{GainLearner, LearnError};
 use shared_dsp::dynamics::limiter::{
     LimiterSettings, LookaheadLimiter, Oversampling, MAX_LOOKAHEAD_MS, MAX_SAMPLE_RATE_HZ,
-    MIN_LOOKAHEAD_MS,
 };
 use shared_dsp::filter::biquad::{BiquadCoeffs, BiquadState};
 use shared_dsp::loudness::{LoudnessMeter, LoudnessReadings};
@@ -89,27 +87,37 @@ impl Default for MasteringSettings {
     }
 }
 
-/// Clamps settings to the documented ranges and replaces non-finite values by defaults, so a
-/// corrupt preset or a host sending garbage cannot destabilise the engine.
+/// Each float setting's range and default, written once: the parameters (`crate::params`)
+/// offer exactly these and [`sanitize_settings`] clamps to them.
+pub mod ranges {
+    use shared_dsp::dynamics::limiter::{MAX_INPUT_GAIN_DB, MAX_LOOKAHEAD_MS, MIN_LOOKAHEAD_MS};
+    use shared_dsp::range::Range;
+
+    /// Input gain, dB (carried as a linear gain); its top is also Learn's largest gain.
+    pub const INPUT_GAIN_DB: Range = Range::new(0.0, MAX_INPUT_GAIN_DB, 0.0);
+    /// Ceiling, dBTP (carried as a linear gain).
+    pub const CEILING_DB: Range = Range::new(-12.0, 0.0, -1.0);
+    /// Look-ahead, ms.
+    pub const LOOKAHEAD_MS: Range = Range::new(MIN_LOOKAHEAD_MS, MAX_LOOKAHEAD_MS, 1.5);
+    /// Release, ms.
+    pub const RELEASE_MS: Range = Range::new(1.0, 1000.0, 100.0);
+    /// Stereo link, 0–1.
+    pub const LINK: Range = Range::new(0.0, 1.0, 1.0);
+    /// Custom loudness target, LUFS.
+    pub const CUSTOM_TARGET_LUFS: Range = Range::new(-30.0, -5.0, -14.0);
+}
+
+/// Clamps settings to the parameters' ranges ([`ranges`]) and replaces non-finite values by
+/// defaults, so a corrupt preset or a host sending garbage cannot destabilise the engine.
 pub fn sanitize_settings(s: &MasteringSettings) -> MasteringSettings {
-    let d = MasteringSettings::default();
+    use ranges::*;
     let mut o = *s;
-    o.input_gain = finite_clamp(
-        o.input_gain,
-        1.0,
-        db_to_gain(shared_dsp::dynamics::limiter::MAX_INPUT_GAIN_DB),
-        1.0,
-    );
-    let (l, dl) = (&mut o.limiter, &d.limiter);
-    l.ceiling_gain = finite_clamp(l.ceiling_gain, db_to_gain(-12.0), 1.0, dl.ceiling_gain);
-    l.lookahead_ms = finite_clamp(
-        l.lookahead_ms,
-        MIN_LOOKAHEAD_MS,
-        MAX_LOOKAHEAD_MS,
-        dl.lookahead_ms,
-    );
-    l.release_ms = finite_clamp(l.release_ms, 1.0, 1000.0, dl.release_ms);
-    l.link = finite_clamp(l.link, 0.0, 1.0, 1.0);
+    o.input_gain = INPUT_GAIN_DB.clamp_gain(o.input_gain);
+    let l = &mut o.limiter;
+    l.ceiling_gain = CEILING_DB.clamp_gain(l.ceiling_gain);
+    l.lookahead_ms = LOOKAHEAD_MS.clamp(l.lookahead_ms);
+    l.release_ms = RELEASE_MS.clamp(l.release_ms);
+    l.link = LINK.clamp(l.link);
     o
 }
 

@@ -11,6 +11,7 @@ use shared_dsp::monitor::MonitorSystem;
 use shared_plugin::params as p;
 use shared_plugin::params::EngineValue;
 
+use crate::dsp::ranges::*;
 use crate::dsp::{Listen, MasteringSettings};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
@@ -212,22 +213,18 @@ impl Default for LimiterParams {
     fn default() -> Self {
         Self {
             common: shared_plugin::params::CommonParams::new(STATE_VERSION),
-            input_db: p::db(
-                "Input Gain",
-                0.0,
-                0.0,
-                shared_dsp::dynamics::limiter::MAX_INPUT_GAIN_DB,
+            input_db: p::db_in("Input Gain", INPUT_GAIN_DB),
+            ceiling_db: p::level(
+                "Ceiling",
+                CEILING_DB.default,
+                CEILING_DB.min,
+                CEILING_DB.max,
+                "dBTP",
             ),
-            ceiling_db: p::level("Ceiling", -1.0, -12.0, 0.0, "dBTP"),
-            lookahead_ms: p::ms(
-                "Lookahead",
-                1.5,
-                shared_dsp::dynamics::limiter::MIN_LOOKAHEAD_MS,
-                shared_dsp::dynamics::limiter::MAX_LOOKAHEAD_MS,
-            ),
-            release_ms: p::ms("Release", 100.0, 1.0, 1000.0),
+            lookahead_ms: p::ms_in("Lookahead", LOOKAHEAD_MS),
+            release_ms: p::ms_in("Release", RELEASE_MS),
             auto_release: BoolParam::new("Auto Release", false),
-            link: p::percent("Stereo Link", 1.0, 1.0),
+            link: p::percent_in("Stereo Link", LINK),
             oversampling: EnumParam::new("Oversampling", OversamplingParam::X4),
             dither: EnumParam::new("Dither", DitherParam::Off),
             bits: EnumParam::new("Dither Bits", BitsParam::B24),
@@ -235,7 +232,13 @@ impl Default for LimiterParams {
             listen: EnumParam::new("Listen", ListenParam::Normal),
             monitor: EnumParam::new("Monitor", MonitorParam::Off),
             target: EnumParam::new("Target", TargetParam::Spotify),
-            custom_target_lufs: p::level("Custom Target", -14.0, -30.0, -5.0, "LUFS"),
+            custom_target_lufs: p::level(
+                "Custom Target",
+                CUSTOM_TARGET_LUFS.default,
+                CUSTOM_TARGET_LUFS.min,
+                CUSTOM_TARGET_LUFS.max,
+                "LUFS",
+            ),
         }
     }
 }

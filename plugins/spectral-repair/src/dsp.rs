@@ -17,8 +17,10 @@
 //! engine chunks host blocks, sanitises input, crossfades the bypass and keeps the latency
 //! while bypassed.
 
-use shared_dsp::db::{finite_clamp, MINUS_INFINITY_DB};
+use shared_dsp::crossfade::Crossfade;
+use shared_dsp::db::MINUS_INFINITY_DB;
 use shared_dsp::delay::DelayLine;
+use shared_dsp::range::Range;
 use shared_dsp::repair::assist::{Analyser, Findings};
 use shared_dsp::repair::declick::{Declick, DeclickSettings};
 use shared_dsp::repair::declip::{Declip, DeclipSettings};
@@ -106,13 +108,22 @@ impl Default for RepairSettings {
     }
 }
 
-/// Clamps the engine-level settings and replaces non-finite values by defaults, so a corrupt
-/// preset or a host sending garbage cannot destabilise the engine (the units clamp their own).
+/// Mix, 0–1 (the parameter's range, and what [`sanitize_settings`] clamps to).
+pub const MIX: Range = Range::new(0.0, 1.0, 1.0);
+/// Output gain, dB (carried as a linear gain).
+pub const OUTPUT_GAIN_DB: Range = Range::new(-24.0, 24.0, 0.0);
+/// De-clip's output gain, dB (carried as a linear gain): its reconstruction may exceed the
+/// clipped level.
+pub const DECLIP_GAIN_DB: Range = Range::new(-12.0, 0.0, 0.0);
+
+/// Clamps the engine-level settings to their parameters' ranges and replaces non-finite
+/// values by defaults, so a corrupt preset or a host sending garbage cannot destabilise the
+/// engine (the units clamp their own, to the ranges they publish).
 pub fn sanitize_settings(s: &RepairSettings) -> RepairSettings {
     let mut o = *s;
-    o.mix = finite_clamp(s.mix, 0.0, 1.0, 1.0);
-    o.output_gain = finite_clamp(s.output_gain, 0.0, 16.0, 1.0);
-    o.declip_gain = finite_clamp(s.declip_gain, 0.0, 1.0, 1.0);
+    o.mix = MIX.clamp(s.mix);
+    o.output_gain = OUTPUT_GAIN_DB.clamp_gain(s.output_gain);
+    o.declip_gain = DECLIP_GAIN_DB.clamp_gain(s.declip_gain);
     o
 }
 
@@ -121,7 +132,7 @@ pub fn sanitize_settings(s: &RepairSettings) -> RepairSettings {
 pub struct Slot<U> {
     units: [U; MAX_CHANNELS],
     dry: [DelayLine; MAX_CHANNELS],
-    fade: Smoother,
+    fade: Crossfade,
     /// Samples the unit still needs to fill its latency before it may be heard.
     priming: usize,
     enabled: bool,
@@ -133,7 +144,7 @@ impl<U: RepairUnit> Slot<U> {
         Self {
             units,
             dry: [DelayLine::new(0), DelayLine::new(0)],
-            fade: Smoother::new(SmoothingStyle::Linear(SWITCH_FADE_MS), 0.0),
+            fade: Crossfade::new(SWITCH_FADE_MS),
             priming: 0,
             enabled: false,
             wet: [[0.0; MAX_CHUNK]; MAX_CHANNELS],
@@ -161,7 +172,7 @@ impl<U: RepairUnit> Slot<U> {
             d.reset();
         }
         // A reset ends every fade: the slot is simply on or off.
-        self.fade.reset(if self.enabled { 1.0 } else { 0.0 });
+        self.fade.jump(self.enabled);
         self.priming = 0;
     }
 
@@ -171,7 +182,7 @@ impl<U: RepairUnit> Slot<U> {
 
     /// Whether the unit runs (on, or fading out).
     fn is_running(&self) -> bool {
-        self.enabled || self.fade.current() > 0.0 || self.fade.is_smoothing()
+        self.enabled || self.fade.position() > 0.0 || self.fade.is_fading()
     }
 
     fn set_enabled(&mut self, on: bool) {
@@ -179,21 +190,21 @@ impl<U: RepairUnit> Slot<U> {
             return;
         }
         if on {
-            if self.fade.current() > 0.0 {
+            if self.fade.position() > 0.0 {
                 // Still audible from a moment ago: fade straight back in.
-                self.fade.set_target(1.0);
+                self.fade.set_target(true);
             } else {
                 for u in self.units.iter_mut() {
                     u.reset();
                 }
                 self.priming = self.latency_samples();
                 if self.priming == 0 {
-                    self.fade.set_target(1.0);
+                    self.fade.set_target(true);
                 }
             }
         } else {
             self.priming = 0;
-            self.fade.set_target(0.0);
+            self.fade.set_target(false);
         }
         self.enabled = on;
     }
@@ -232,25 +243,11 @@ impl<U: RepairUnit> Slot<U> {
         if self.enabled && self.priming > 0 {
             self.priming = self.priming.saturating_sub(n);
             if self.priming == 0 {
-                self.fade.set_target(1.0);
+                self.fade.set_target(true);
             }
         }
-        if !self.fade.is_smoothing() {
-            if self.fade.current() >= 1.0 {
-                for (ch, w) in audio.iter_mut().zip(self.wet.iter()).take(nc) {
-                    ch[..n].copy_from_slice(&w[..n]);
-                }
-            }
-            // Fully off (still priming): the dry signal stays.
-            return;
-        }
-        let mut f = [0.0f32; MAX_CHUNK];
-        self.fade.next_block(&mut f[..n]);
-        for (ch, w) in audio.iter_mut().zip(self.wet.iter()).take(nc) {
-            for ((y, w), f) in ch[..n].iter_mut().zip(&w[..n]).zip(&f[..n]) {
-                *y += f * (w - *y);
-            }
-        }
+        // Fully off (still priming), the dry signal stays; fully on, the wet replaces it.
+        self.fade.mix_into_a(&mut audio[..nc], &self.wet);
     }
 }
 

@@ -11,11 +11,12 @@ use shared_dsp::repair::declip::DeclipSettings;
 use shared_dsp::repair::dehum::{DehumSettings, HumBase};
 use shared_dsp::repair::denoise::{DenoiseSettings, NoiseMode};
 use shared_dsp::repair::deplosive::DeplosiveSettings;
+use shared_dsp::repair::{declick, declip, denoise, deplosive};
 use shared_plugin::params as p;
 use shared_plugin::params::EngineValue;
 use std::sync::Mutex;
 
-use crate::dsp::{OutputMode, RepairSettings};
+use crate::dsp::{OutputMode, RepairSettings, DECLIP_GAIN_DB, MIX, OUTPUT_GAIN_DB};
 
 /// Layout version of the saved state (see `shared_plugin::state`).
 ///
@@ -232,35 +233,39 @@ pub struct RepairParams {
 impl Default for RepairParams {
     fn default() -> Self {
         let declip = DeclipSettings::default();
-        let declick = DeclickSettings::default();
-        let deplosive = DeplosiveSettings::default();
         let dehum = DehumSettings::default();
         let denoise = DenoiseSettings::default();
         Self {
             common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             noise_profile: Mutex::new(StoredNoiseProfile::default()),
             output: EnumParam::new("Output", OutputParam::Processed),
-            mix: p::percent("Mix", 1.0, 1.0),
-            output_gain: p::gain("Output Gain", 24.0),
+            mix: p::percent_in("Mix", MIX),
+            output_gain: p::gain_in("Output Gain", OUTPUT_GAIN_DB),
             declip_on: BoolParam::new("De-clip", false),
             declip_auto: BoolParam::new("De-clip Auto Level", declip.auto_level),
-            declip_level_db: p::level("De-clip Level", declip.clip_level_db, -30.0, 0.0, "dBFS"),
-            declip_gain_db: p::db("De-clip Output", 0.0, -12.0, 0.0),
+            declip_level_db: p::level(
+                "De-clip Level",
+                declip::CLIP_LEVEL_DB.default,
+                declip::CLIP_LEVEL_DB.min,
+                declip::CLIP_LEVEL_DB.max,
+                "dBFS",
+            ),
+            declip_gain_db: p::db_in("De-clip Output", DECLIP_GAIN_DB),
             declick_on: BoolParam::new("De-click", false),
             declick_sensitivity: p::percent(
                 "De-click Sensitivity",
-                declick.sensitivity / 100.0,
-                1.0,
+                declick::SENSITIVITY.default / 100.0,
+                declick::SENSITIVITY.max / 100.0,
             ),
-            declick_max_ms: p::ms("De-click Length", declick.max_event_ms, 0.1, 10.0),
+            declick_max_ms: p::ms_in("De-click Length", declick::MAX_EVENT_MS_RANGE),
             deplosive_on: BoolParam::new("De-plosive", false),
             deplosive_sensitivity: p::percent(
                 "De-plosive Sensitivity",
-                deplosive.sensitivity / 100.0,
-                1.0,
+                deplosive::SENSITIVITY.default / 100.0,
+                deplosive::SENSITIVITY.max / 100.0,
             ),
-            deplosive_freq_hz: p::hz("De-plosive Frequency", deplosive.freq_limit_hz, 50.0, 400.0),
-            deplosive_strength_db: p::db("De-plosive Strength", deplosive.strength_db, 0.0, 30.0),
+            deplosive_freq_hz: p::hz_in("De-plosive Frequency", deplosive::FREQ_LIMIT_HZ),
+            deplosive_strength_db: p::db_in("De-plosive Strength", deplosive::STRENGTH_DB),
             dehum_on: BoolParam::new("De-hum", false),
             dehum_base: EnumParam::new(
                 "De-hum Base",
@@ -277,7 +282,7 @@ impl Default for RepairParams {
             ),
             dehum_track_drift: BoolParam::new("De-hum Drift", dehum.track_drift),
             denoise_on: BoolParam::new("De-noise", false),
-            denoise_reduction_db: p::db("De-noise Reduction", denoise.reduction_db, 0.0, 40.0),
+            denoise_reduction_db: p::db_in("De-noise Reduction", denoise::REDUCTION_DB),
             denoise_mode: EnumParam::new(
                 "De-noise Mode",
                 match denoise.mode {
@@ -286,7 +291,7 @@ impl Default for RepairParams {
                 },
             ),
             denoise_learn: BoolParam::new("De-noise Learn", false),
-            denoise_smoothing: p::percent("De-noise Smoothing", denoise.smoothing, 1.0),
+            denoise_smoothing: p::percent_in("De-noise Smoothing", denoise::SMOOTHING),
             denoise_keep_transients: BoolParam::new(
                 "De-noise Keep Transients",
                 denoise.keep_transients,

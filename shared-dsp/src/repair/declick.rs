@@ -30,6 +30,7 @@
 //! most 32 candidates and `2·hop` trial unknowns per hop, rebuilt samples at most one hop.
 
 use super::ar::{prediction_error, ArCoeffs, ArFitter, HopFramer, LsarInterpolator};
+use crate::range::Range;
 
 /// Highest supported sample rate (sizes the buffers).
 const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
@@ -47,10 +48,12 @@ const SUB_BLOCK_MS: f32 = 32.0 / 48.0;
 const SCALE_SPAN_BLOCKS: usize = 8;
 /// Residual rows the F test looks at beyond the rebuilt span and the model's reach, ms.
 const TEST_ROWS_MS: f32 = 1.125;
+/// Range of the `sensitivity` setting, % (a parameter offers this one).
+pub const SENSITIVITY: Range = Range::new(0.0, 100.0, 50.0);
+/// Range of the `max_event_ms` setting, ms (a parameter offers this one).
+pub const MAX_EVENT_MS_RANGE: Range = Range::new(0.1, 10.0, 2.0);
 /// Longest `max_event_ms` setting (sizes the lookahead, so the latency never moves).
-const MAX_EVENT_MS: f32 = 10.0;
-/// Shortest `max_event_ms` setting.
-const MIN_EVENT_MS: f32 = 0.1;
+const MAX_EVENT_MS: f32 = MAX_EVENT_MS_RANGE.max;
 /// Capacity of the event ring.
 const EVENT_RING: usize = 1024;
 /// Peak `|ε|` over the local scale (amplitude ratio) a candidate needs, at 50 % sensitivity.
@@ -88,8 +91,8 @@ pub struct DeclickSettings {
 impl Default for DeclickSettings {
     fn default() -> Self {
         Self {
-            sensitivity: 50.0,
-            max_event_ms: 2.0,
+            sensitivity: SENSITIVITY.default,
+            max_event_ms: MAX_EVENT_MS_RANGE.default,
         }
     }
 }
@@ -545,8 +548,8 @@ fn geometry(fs: f32) -> (usize, usize, usize) {
 }
 
 fn config(fs: f32, s: &DeclickSettings) -> Config {
-    let sens = crate::db::finite_clamp(s.sensitivity, 0.0, 100.0, 50.0);
-    let ev_ms = crate::db::finite_clamp(s.max_event_ms, MIN_EVENT_MS, MAX_EVENT_MS, 2.0);
+    let sens = SENSITIVITY.clamp(s.sensitivity);
+    let ev_ms = MAX_EVENT_MS_RANGE.clamp(s.max_event_ms);
     // Each 50 % of sensitivity halves both thresholds (amplitude ratios).
     let f = 2f32.powf((50.0 - sens) / 50.0);
     Config {

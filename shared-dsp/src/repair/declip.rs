@@ -29,6 +29,7 @@
 //! Clean material (no flat runs) costs two comparisons per sample and passes bit-exact.
 
 use super::ar::{ArCoeffs, ArFitter, HopFramer, LsarInterpolator};
+use crate::range::Range;
 
 /// Highest supported sample rate (sizes the buffers).
 const MAX_SAMPLE_RATE_HZ: f32 = 384_000.0;
@@ -56,8 +57,8 @@ const MAX_PASSES: usize = 4;
 /// Largest rebuilt magnitude, relative to the clip level (+12 dB).
 const MAX_OVERSHOOT: f32 = 4.0;
 /// Manual clip level range, dBFS.
-const MIN_LEVEL_DB: f32 = -30.0;
-const MAX_LEVEL_DB: f32 = 0.0;
+/// Range of the manual `clip_level_db` setting, dBFS (a parameter offers this one).
+pub const CLIP_LEVEL_DB: Range = Range::new(-30.0, 0.0, -0.1);
 
 /// De-clip settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -72,7 +73,7 @@ impl Default for DeclipSettings {
     fn default() -> Self {
         Self {
             auto_level: true,
-            clip_level_db: -0.1,
+            clip_level_db: CLIP_LEVEL_DB.default,
         }
     }
 }
@@ -385,11 +386,7 @@ fn ms_to_samples(ms: f32, fs: f32) -> usize {
 }
 
 fn manual_level_db(s: &DeclipSettings) -> f32 {
-    if s.clip_level_db.is_finite() {
-        s.clip_level_db.clamp(MIN_LEVEL_DB, MAX_LEVEL_DB)
-    } else {
-        -0.1
-    }
+    CLIP_LEVEL_DB.clamp(s.clip_level_db)
 }
 
 /// `(left, hop, right)` frame geometry at `fs`: the lookahead covers a maximal run and the

@@ -55,6 +55,7 @@
 
 use realfft::num_complex::Complex32;
 
+use crate::range::Range;
 use crate::stft::{SpectralFrame, StftProcessor, MAX_FFT_SIZE};
 
 /// Largest ratio of a sub-window's minimum to the window's for which the rise is followed at
@@ -80,8 +81,10 @@ const MS_RISE_MIN: f32 = 1.26;
 
 /// Points of a [`NoiseProfile`], uniformly spaced from 0 Hz to Nyquist.
 pub const PROFILE_POINTS: usize = 513;
-/// Largest `reduction_db`, dB.
-pub const MAX_REDUCTION_DB: f32 = 40.0;
+/// Range of the `reduction_db` setting, dB (a parameter offers this one).
+pub const REDUCTION_DB: Range = Range::new(0.0, 40.0, 18.0);
+/// Range of the `smoothing` setting, 0–1 (a parameter offers this one).
+pub const SMOOTHING: Range = Range::new(0.0, 1.0, 0.5);
 /// Least audio a profile must be learned from, s.
 pub const MIN_LEARN_S: f32 = 0.3;
 /// Sub-windows of the minimum-statistics search (Martin 2001: U = 8).
@@ -194,10 +197,10 @@ pub struct DenoiseSettings {
 impl Default for DenoiseSettings {
     fn default() -> Self {
         Self {
-            reduction_db: 18.0,
+            reduction_db: REDUCTION_DB.default,
             mode: NoiseMode::Adaptive,
             learn: false,
-            smoothing: 0.5,
+            smoothing: SMOOTHING.default,
             fft_size: 2048,
             overlap: 4,
             keep_transients: true,
@@ -483,7 +486,7 @@ impl DenoiseFrame {
 
     fn update_smoothing(&mut self) {
         let e = self.hop_s / REFERENCE_HOP_S;
-        let s = self.smoothing.clamp(0.0, 1.0);
+        let s = SMOOTHING.clamp(self.smoothing);
         self.alpha_dd = (0.90 + 0.085 * s).powf(e);
         self.gain_fall = (0.6 * s).powf(e);
     }
@@ -948,7 +951,7 @@ impl Denoise {
         let old = self.settings;
         self.settings = *s;
         let f = &mut self.frame;
-        let reduction_db = s.reduction_db.clamp(0.0, MAX_REDUCTION_DB);
+        let reduction_db = REDUCTION_DB.clamp(s.reduction_db);
         f.floor_gain = 10f32.powf(-reduction_db / 20.0);
         f.mode = s.mode;
         f.keep_transients = s.keep_transients;

@@ -40,9 +40,9 @@
 //! (`2·√2/ω_c`), so that inside the band `x − low` nearly nulls. The gain is smoothed (attack
 //! 1.5 ms, release 45 ms) after the delay line, on its way to the output.
 
-use crate::db::finite_clamp;
 use crate::dynamics::envelope::one_pole_coeff;
 use crate::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
+use crate::range::Range;
 
 /// How long a burst is held undecided (voice or drum), milliseconds.
 pub const DECISION_MS: f32 = 90.0;
@@ -87,6 +87,13 @@ const HOLD_RATIO: f32 = 0.25;
 /// Margin above the thresholds (dB) at which the full strength is applied.
 const FULL_EXCESS_DB: f32 = 3.0;
 
+/// Range of the `sensitivity` setting, % (a parameter offers this one).
+pub const SENSITIVITY: Range = Range::new(0.0, 100.0, 50.0);
+/// Range of the `freq_limit_hz` setting, Hz (a parameter offers this one).
+pub const FREQ_LIMIT_HZ: Range = Range::new(50.0, 400.0, 180.0);
+/// Range of the `strength_db` setting, dB (a parameter offers this one).
+pub const STRENGTH_DB: Range = Range::new(0.0, 30.0, 18.0);
+
 /// De-plosive settings in plain units; `Default` = the plugin's defaults.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DeplosiveSettings {
@@ -101,9 +108,9 @@ pub struct DeplosiveSettings {
 impl Default for DeplosiveSettings {
     fn default() -> Self {
         Self {
-            sensitivity: 50.0,
-            freq_limit_hz: 180.0,
-            strength_db: 18.0,
+            sensitivity: SENSITIVITY.default,
+            freq_limit_hz: FREQ_LIMIT_HZ.default,
+            strength_db: STRENGTH_DB.default,
         }
     }
 }
@@ -278,9 +285,9 @@ impl Deplosive {
 
     fn apply_settings(&mut self) {
         let s = &mut self.settings;
-        s.sensitivity = finite_clamp(s.sensitivity, 0.0, 100.0, 50.0);
-        s.freq_limit_hz = finite_clamp(s.freq_limit_hz, 50.0, 400.0, 180.0);
-        s.strength_db = finite_clamp(s.strength_db, 0.0, 30.0, 18.0);
+        s.sensitivity = SENSITIVITY.clamp(s.sensitivity);
+        s.freq_limit_hz = FREQ_LIMIT_HZ.clamp(s.freq_limit_hz);
+        s.strength_db = STRENGTH_DB.clamp(s.strength_db);
         self.lowpass = ButterworthCoeffs::lowpass(self.fs, s.freq_limit_hz, FilterSlope::Db12);
         // Group delay at DC of two cascaded Butterworth 2nd-order sections: 2·√2/ω_c.
         let gd = 2.0 * std::f32::consts::SQRT_2 / (2.0 * std::f32::consts::PI * s.freq_limit_hz);

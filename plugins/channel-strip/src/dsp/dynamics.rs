@@ -11,7 +11,7 @@ impl StripCore {
         let n = ch[0].len();
         let mut work = [0.0f32; MAX_CHUNK];
         let work = &mut work[..n];
-        if self.gate_fade.active() {
+        if self.gate_fade.b_audible() {
             // Key: the louder channel, through the key filter when it is on.
             let key_filter = self.settings.gate_key_filter_on;
             for (i, k) in work.iter_mut().enumerate() {
@@ -28,7 +28,7 @@ impl StripCore {
             }
             let deepest_db = work.iter().fold(0.0f32, |a, &b| a.min(b));
             self.meters.gate_gain_db = self.meters.gate_gain_db.min(deepest_db);
-            self.gate_fade.0.next_block(&mut self.scratch_gain[..n]);
+            self.gate_fade.next_block(&mut self.scratch_gain[..n]);
             for (g, f) in work.iter_mut().zip(&self.scratch_gain[..n]) {
                 *g = 1.0 + f * (db_to_gain_fast(*g) - 1.0);
             }
@@ -42,7 +42,7 @@ impl StripCore {
             self.key_state = Default::default();
         }
 
-        if self.comp_fade.active() {
+        if self.comp_fade.b_audible() {
             // The shared compressor (linked, L/R) computes the gains; the module fade blends
             // them towards unity.
             let mut key = [[0.0f32; COMP_BLOCK]; MAX_CHANNELS];
@@ -52,7 +52,7 @@ impl StripCore {
             self.comp.compute_gains(&key, ch.len(), n);
             let (gr_db, _) = self.comp.take_meter();
             self.meters.comp_gain_db = self.meters.comp_gain_db.min(-gr_db);
-            self.comp_fade.0.next_block(&mut self.scratch_gain[..n]);
+            self.comp_fade.next_block(&mut self.scratch_gain[..n]);
             let gains = self.comp.gains();
             for (c, x) in ch.iter_mut().enumerate() {
                 for ((v, g), f) in x

@@ -5,7 +5,7 @@ use super::*;
 
 impl StripCore {
     pub(super) fn process_filters(&mut self, ch: &mut [&mut [f32]]) {
-        if self.hpf_fade.active() {
+        if self.hpf_fade.b_audible() {
             self.save_pre(ch);
             match ch {
                 [l, r] => {
@@ -22,7 +22,7 @@ impl StripCore {
         } else {
             self.hpf_state = Default::default();
         }
-        if self.lpf_fade.active() {
+        if self.lpf_fade.b_audible() {
             self.save_pre(ch);
             match ch {
                 [l, r] => {

@@ -6,7 +6,7 @@ use super::*;
 impl StripCore {
     pub(super) fn process_saturation(&mut self, ch: &mut [&mut [f32]]) {
         let n = ch[0].len();
-        let running = self.sat_fade.active();
+        let running = self.sat_fade.b_audible();
         if running {
             if !self.sat_running {
                 // Starting from cold: the oversampler's history must fill (two latencies: up
@@ -72,8 +72,7 @@ impl StripCore {
             self.sat_delay[c].process_block(x);
         }
         if running {
-            let fade = &self.sat_fade.0;
-            if self.sat_warmup_left == 0 && !fade.is_smoothing() && fade.current() == 1.0 {
+            if self.sat_warmup_left == 0 && self.sat_fade.at_b() {
                 for (c, x) in ch.iter_mut().enumerate() {
                     x.copy_from_slice(&self.scratch_sat[c][..n]);
                 }
@@ -82,9 +81,9 @@ impl StripCore {
             for i in 0..n {
                 let f = if self.sat_warmup_left > 0 {
                     self.sat_warmup_left -= 1;
-                    self.sat_fade.0.current()
+                    self.sat_fade.position()
                 } else {
-                    self.sat_fade.0.next()
+                    self.sat_fade.next()
                 };
                 for (c, x) in ch.iter_mut().enumerate() {
                     x[i] += f * (self.scratch_sat[c][i] - x[i]);

@@ -63,6 +63,73 @@ pub struct EqBandSettings {
     pub q: f32,
 }
 
+/// Each float setting's range and default, written once: the parameters (`crate::params`)
+/// offer exactly these and [`sanitize_settings`] clamps to them.
+pub mod ranges {
+    use shared_dsp::range::Range;
+
+    /// Input trim, dB (carried as a linear gain).
+    pub const TRIM_DB: Range = Range::new(-24.0, 24.0, 0.0);
+    /// High-pass cutoff, Hz.
+    pub const HPF_FREQ_HZ: Range = Range::new(10.0, 1000.0, 80.0);
+    /// Low-pass cutoff, Hz.
+    pub const LPF_FREQ_HZ: Range = Range::new(1000.0, 22000.0, 18000.0);
+    /// EQ band frequencies (bands 1–4), Hz.
+    pub const EQ_FREQ_HZ: [Range; 4] = [
+        Range::new(20.0, 20000.0, 100.0),
+        Range::new(20.0, 20000.0, 400.0),
+        Range::new(20.0, 20000.0, 2500.0),
+        Range::new(20.0, 20000.0, 8000.0),
+    ];
+    /// EQ band gain, dB.
+    pub const EQ_GAIN_DB: Range = Range::new(-18.0, 18.0, 0.0);
+    /// EQ band Q.
+    pub const EQ_Q: Range = Range::new(0.1, 10.0, std::f32::consts::FRAC_1_SQRT_2);
+    /// Gate threshold, dBFS.
+    pub const GATE_THRESHOLD_DB: Range = Range::new(-80.0, 0.0, -50.0);
+    /// Gate range, dB.
+    pub const GATE_RANGE_DB: Range = Range::new(0.0, 80.0, 40.0);
+    /// Expander ratio.
+    pub const GATE_RATIO: Range = Range::new(1.0, 10.0, 2.0);
+    /// Gate attack, ms.
+    pub const GATE_ATTACK_MS: Range = Range::new(0.01, 50.0, 0.5);
+    /// Gate hold, ms.
+    pub const GATE_HOLD_MS: Range = Range::new(0.0, 500.0, 20.0);
+    /// Gate release, ms.
+    pub const GATE_RELEASE_MS: Range = Range::new(5.0, 3000.0, 100.0);
+    /// Gate hysteresis, dB.
+    pub const GATE_HYSTERESIS_DB: Range = Range::new(0.0, 12.0, 3.0);
+    /// Gate key high-pass, Hz.
+    pub const GATE_KEY_HPF_HZ: Range = Range::new(20.0, 4000.0, 100.0);
+    /// Gate key low-pass, Hz.
+    pub const GATE_KEY_LPF_HZ: Range = Range::new(200.0, 20000.0, 10000.0);
+    /// Compressor threshold, dBFS.
+    pub const COMP_THRESHOLD_DB: Range = Range::new(-60.0, 0.0, -18.0);
+    /// Compressor ratio as the engine takes it: the parameter's top
+    /// (`crate::params::RATIO_INFINITY`) means ∞:1.
+    pub const COMP_RATIO: Range = Range::new(1.0, f32::INFINITY, 4.0);
+    /// Compressor knee, dB.
+    pub const COMP_KNEE_DB: Range = Range::new(0.0, 24.0, 6.0);
+    /// Compressor attack, ms.
+    pub const COMP_ATTACK_MS: Range = Range::new(0.1, 100.0, 10.0);
+    /// Compressor release, ms.
+    pub const COMP_RELEASE_MS: Range = Range::new(5.0, 3000.0, 150.0);
+    /// Compressor make-up, dB.
+    pub const COMP_MAKEUP_DB: Range = Range::new(0.0, 24.0, 0.0);
+    /// Compressor sidechain high-pass, Hz.
+    pub const COMP_SC_HPF_HZ: Range = Range::new(20.0, 500.0, 20.0);
+    /// Saturation drive, dB.
+    pub const SAT_DRIVE_DB: Range = Range::new(0.0, 24.0, 6.0);
+    /// Saturation wet/dry mix, 0–1.
+    pub const SAT_MIX: Range = Range::new(0.0, 1.0, 1.0);
+    /// Pan, −1 (left) – +1 (right) (the parameter is `shared_plugin::params::pan`'s).
+    pub const PAN: Range = Range::new(-1.0, 1.0, 0.0);
+    /// Width, 0–2 (1 = unchanged).
+    pub const WIDTH: Range = Range::new(0.0, 2.0, 1.0);
+    /// Output gain, dB (carried as a linear gain).
+    pub const OUTPUT_GAIN_DB: Range = Range::new(-24.0, 24.0, 0.0);
+}
+
 /// Every setting of the strip, in plain units (the host wrapper copies its parameters here).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
@@ -152,58 +219,58 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        let band = |shape, freq_hz| EqBandSettings {
+        let band = |shape, i: usize| EqBandSettings {
             on: true,
             shape,
-            freq_hz,
-            gain_db: 0.0,
-            q: std::f32::consts::FRAC_1_SQRT_2,
+            freq_hz: ranges::EQ_FREQ_HZ[i].default,
+            gain_db: ranges::EQ_GAIN_DB.default,
+            q: ranges::EQ_Q.default,
         };
         Self {
             bypass: false,
             trim_gain: 1.0,
             polarity_invert: false,
             hpf_on: false,
-            hpf_freq_hz: 80.0,
+            hpf_freq_hz: ranges::HPF_FREQ_HZ.default,
             hpf_slope: FilterSlope::Db12,
             lpf_on: false,
-            lpf_freq_hz: 18000.0,
+            lpf_freq_hz: ranges::LPF_FREQ_HZ.default,
             lpf_slope: FilterSlope::Db12,
             eq: [
-                band(EqShape::LowShelf, 100.0),
-                band(EqShape::Bell, 400.0),
-                band(EqShape::Bell, 2500.0),
-                band(EqShape::HighShelf, 8000.0),
+                band(EqShape::LowShelf, 0),
+                band(EqShape::Bell, 1),
+                band(EqShape::Bell, 2),
+                band(EqShape::HighShelf, 3),
             ],
             gate_on: false,
             gate_mode: GateMode::Gate,
-            gate_threshold_db: -50.0,
-            gate_range_db: 40.0,
-            gate_ratio: 2.0,
-            gate_attack_ms: 0.5,
-            gate_hold_ms: 20.0,
-            gate_release_ms: 100.0,
-            gate_hysteresis_db: 3.0,
+            gate_threshold_db: ranges::GATE_THRESHOLD_DB.default,
+            gate_range_db: ranges::GATE_RANGE_DB.default,
+            gate_ratio: ranges::GATE_RATIO.default,
+            gate_attack_ms: ranges::GATE_ATTACK_MS.default,
+            gate_hold_ms: ranges::GATE_HOLD_MS.default,
+            gate_release_ms: ranges::GATE_RELEASE_MS.default,
+            gate_hysteresis_db: ranges::GATE_HYSTERESIS_DB.default,
             gate_key_filter_on: false,
-            gate_key_hpf_hz: 100.0,
-            gate_key_lpf_hz: 10000.0,
+            gate_key_hpf_hz: ranges::GATE_KEY_HPF_HZ.default,
+            gate_key_lpf_hz: ranges::GATE_KEY_LPF_HZ.default,
             comp_on: false,
-            comp_threshold_db: -18.0,
-            comp_ratio: 4.0,
-            comp_knee_db: 6.0,
-            comp_attack_ms: 10.0,
-            comp_release_ms: 150.0,
+            comp_threshold_db: ranges::COMP_THRESHOLD_DB.default,
+            comp_ratio: ranges::COMP_RATIO.default,
+            comp_knee_db: ranges::COMP_KNEE_DB.default,
+            comp_attack_ms: ranges::COMP_ATTACK_MS.default,
+            comp_release_ms: ranges::COMP_RELEASE_MS.default,
             comp_detector: CompDetector::Peak,
             comp_auto_makeup: false,
-            comp_makeup_db: 0.0,
-            comp_sc_hpf_hz: 20.0,
+            comp_makeup_db: ranges::COMP_MAKEUP_DB.default,
+            comp_sc_hpf_hz: ranges::COMP_SC_HPF_HZ.default,
             order: DynamicsOrder::EqThenDynamics,
             sat_on: false,
             sat_curve: SatCurve::Soft,
-            sat_drive_db: 6.0,
-            sat_mix: 1.0,
-            pan: 0.0,
-            width: 1.0,
+            sat_drive_db: ranges::SAT_DRIVE_DB.default,
+            sat_mix: ranges::SAT_MIX.default,
+            pan: ranges::PAN.default,
+            width: ranges::WIDTH.default,
             output_mode: OutputMode::Stereo,
             output_gain: 1.0,
         }
@@ -213,40 +280,36 @@ impl Default for Settings {
 /// Clamps settings to safe ranges and replaces non-finite values by defaults, so a corrupt
 /// preset or a host sending garbage can never destabilise the engine.
 pub fn sanitize_settings(s: &Settings) -> Settings {
-    let d = Settings::default();
+    use ranges::*;
     let mut o = *s;
-    o.trim_gain = finite_clamp(s.trim_gain, 0.0, 16.0, d.trim_gain);
-    o.hpf_freq_hz = finite_clamp(s.hpf_freq_hz, 10.0, 1000.0, d.hpf_freq_hz);
-    o.lpf_freq_hz = finite_clamp(s.lpf_freq_hz, 1000.0, 22000.0, d.lpf_freq_hz);
-    for (b, db) in o.eq.iter_mut().zip(d.eq.iter()) {
-        b.freq_hz = finite_clamp(b.freq_hz, 20.0, 20000.0, db.freq_hz);
-        b.gain_db = finite_clamp(b.gain_db, -18.0, 18.0, 0.0);
-        b.q = finite_clamp(b.q, 0.1, 10.0, db.q);
+    o.trim_gain = TRIM_DB.clamp_gain(s.trim_gain);
+    o.hpf_freq_hz = HPF_FREQ_HZ.clamp(s.hpf_freq_hz);
+    o.lpf_freq_hz = LPF_FREQ_HZ.clamp(s.lpf_freq_hz);
+    for (b, freq) in o.eq.iter_mut().zip(EQ_FREQ_HZ) {
+        b.freq_hz = freq.clamp(b.freq_hz);
+        b.gain_db = EQ_GAIN_DB.clamp(b.gain_db);
+        b.q = EQ_Q.clamp(b.q);
     }
-    o.gate_threshold_db = finite_clamp(s.gate_threshold_db, -80.0, 0.0, d.gate_threshold_db);
-    o.gate_range_db = finite_clamp(s.gate_range_db, 0.0, 80.0, d.gate_range_db);
-    o.gate_ratio = finite_clamp(s.gate_ratio, 1.0, 10.0, d.gate_ratio);
-    o.gate_attack_ms = finite_clamp(s.gate_attack_ms, 0.01, 50.0, d.gate_attack_ms);
-    o.gate_hold_ms = finite_clamp(s.gate_hold_ms, 0.0, 500.0, d.gate_hold_ms);
-    o.gate_release_ms = finite_clamp(s.gate_release_ms, 5.0, 3000.0, d.gate_release_ms);
-    o.gate_hysteresis_db = finite_clamp(s.gate_hysteresis_db, 0.0, 12.0, d.gate_hysteresis_db);
-    o.gate_key_hpf_hz = finite_clamp(s.gate_key_hpf_hz, 20.0, 4000.0, d.gate_key_hpf_hz);
-    o.gate_key_lpf_hz = finite_clamp(s.gate_key_lpf_hz, 200.0, 20000.0, d.gate_key_lpf_hz);
-    o.comp_threshold_db = finite_clamp(s.comp_threshold_db, -60.0, 0.0, d.comp_threshold_db);
-    o.comp_ratio = if s.comp_ratio.is_nan() {
-        d.comp_ratio
-    } else {
-        s.comp_ratio.max(1.0)
-    };
-    o.comp_knee_db = finite_clamp(s.comp_knee_db, 0.0, 24.0, d.comp_knee_db);
-    o.comp_attack_ms = finite_clamp(s.comp_attack_ms, 0.1, 100.0, d.comp_attack_ms);
-    o.comp_release_ms = finite_clamp(s.comp_release_ms, 5.0, 3000.0, d.comp_release_ms);
-    o.comp_makeup_db = finite_clamp(s.comp_makeup_db, 0.0, 24.0, 0.0);
-    o.comp_sc_hpf_hz = finite_clamp(s.comp_sc_hpf_hz, 20.0, 500.0, d.comp_sc_hpf_hz);
-    o.sat_drive_db = finite_clamp(s.sat_drive_db, 0.0, 24.0, d.sat_drive_db);
-    o.sat_mix = finite_clamp(s.sat_mix, 0.0, 1.0, d.sat_mix);
-    o.pan = finite_clamp(s.pan, -1.0, 1.0, 0.0);
-    o.width = finite_clamp(s.width, 0.0, 2.0, 1.0);
-    o.output_gain = finite_clamp(s.output_gain, 0.0, 16.0, d.output_gain);
+    o.gate_threshold_db = GATE_THRESHOLD_DB.clamp(s.gate_threshold_db);
+    o.gate_range_db = GATE_RANGE_DB.clamp(s.gate_range_db);
+    o.gate_ratio = GATE_RATIO.clamp(s.gate_ratio);
+    o.gate_attack_ms = GATE_ATTACK_MS.clamp(s.gate_attack_ms);
+    o.gate_hold_ms = GATE_HOLD_MS.clamp(s.gate_hold_ms);
+    o.gate_release_ms = GATE_RELEASE_MS.clamp(s.gate_release_ms);
+    o.gate_hysteresis_db = GATE_HYSTERESIS_DB.clamp(s.gate_hysteresis_db);
+    o.gate_key_hpf_hz = GATE_KEY_HPF_HZ.clamp(s.gate_key_hpf_hz);
+    o.gate_key_lpf_hz = GATE_KEY_LPF_HZ.clamp(s.gate_key_lpf_hz);
+    o.comp_threshold_db = COMP_THRESHOLD_DB.clamp(s.comp_threshold_db);
+    o.comp_ratio = COMP_RATIO.clamp_keeping_infinity(s.comp_ratio);
+    o.comp_knee_db = COMP_KNEE_DB.clamp(s.comp_knee_db);
+    o.comp_attack_ms = COMP_ATTACK_MS.clamp(s.comp_attack_ms);
+    o.comp_release_ms = COMP_RELEASE_MS.clamp(s.comp_release_ms);
+    o.comp_makeup_db = COMP_MAKEUP_DB.clamp(s.comp_makeup_db);
+    o.comp_sc_hpf_hz = COMP_SC_HPF_HZ.clamp(s.comp_sc_hpf_hz);
+    o.sat_drive_db = SAT_DRIVE_DB.clamp(s.sat_drive_db);
+    o.sat_mix = SAT_MIX.clamp(s.sat_mix);
+    o.pan = PAN.clamp(s.pan);
+    o.width = WIDTH.clamp(s.width);
+    o.output_gain = OUTPUT_GAIN_DB.clamp_gain(s.output_gain);
     o
 }
