@@ -116,6 +116,15 @@ impl Names {
             .replace("__NAME__", &self.display)
             .replace("__DESCRIPTION__", &self.description)
             .replace("__VST3_ID__", &self.vst3_id)
+            .replace("__MIN_WIDTH__", &format!("{:.1}", self.min_width()))
+            .replace("__DEFAULT_WIDTH__", &format!("{:.1}", self.min_width() + 40.0))
+    }
+
+    /// The editor's smallest width, points: the header holds the title, the preset bar, A/B
+    /// and undo, about 800 points plus 8.4 per character of the title (measured with the
+    /// kit's font), rounded up to 10 with a margin.
+    pub fn min_width(&self) -> f32 {
+        ((830.0 + 9.0 * self.display.chars().count() as f32) / 10.0).ceil() * 10.0
     }
 }
 
