@@ -117,7 +117,10 @@ impl Names {
             .replace("__DESCRIPTION__", &self.description)
             .replace("__VST3_ID__", &self.vst3_id)
             .replace("__MIN_WIDTH__", &format!("{:.1}", self.min_width()))
-            .replace("__DEFAULT_WIDTH__", &format!("{:.1}", self.min_width() + 40.0))
+            .replace(
+                "__DEFAULT_WIDTH__",
+                &format!("{:.1}", self.min_width() + 40.0),
+            )
     }
 
     /// The editor's smallest width, points: the header holds the title, the preset bar, A/B
