@@ -44,6 +44,12 @@ impl Default for SharedMeters {
 }
 
 impl SharedMeters {
+    /// Records the sample rate the plugin was activated at (for the editor's curves).
+    pub fn set_sample_rate(&self, sample_rate_hz: f32) {
+        self.sample_rate_hz
+            .store(sample_rate_hz, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Reads a value (for the editor).
     pub fn get(v: &AtomicF32) -> f32 {
         v.load(Ordering::Relaxed)
@@ -72,6 +78,20 @@ pub struct MeterBallistics {
 }
 
 impl MeterBallistics {
+    /// Folds one host block of `num_samples` at `sample_rate_hz` into the ballistics and
+    /// publishes the results; returns the block's duration, s.
+    pub fn publish_block(
+        &mut self,
+        block: &BlockReadings,
+        num_samples: usize,
+        sample_rate_hz: f32,
+        out: &SharedMeters,
+    ) -> f32 {
+        let seconds = num_samples as f32 / sample_rate_hz;
+        self.publish(block, seconds, out);
+        seconds
+    }
+
     /// Folds one block into the ballistics and publishes the results.
     pub fn publish(&mut self, block: &BlockReadings, block_seconds: f32, out: &SharedMeters) {
         self.input.update(&block.input, block_seconds);

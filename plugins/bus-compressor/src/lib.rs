@@ -88,10 +88,7 @@ impl Plugin for BusCompressor {
         self.engine.prepare(buffer_config.sample_rate);
         self.latency
             .report_activate(self.engine.latency_samples(), context);
-        self.meters.sample_rate_hz.store(
-            buffer_config.sample_rate,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.meters.set_sample_rate(buffer_config.sample_rate);
         true
     }
 
@@ -117,9 +114,12 @@ impl Plugin for BusCompressor {
         }
         let key = (num_key > 0).then_some(&key_refs[..num_key]);
         self.engine.process_block_keyed(buffer.as_slice(), key);
-        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
-        self.ballistics
-            .publish(self.engine.readings(), seconds, &self.meters);
+        self.ballistics.publish_block(
+            self.engine.readings(),
+            num_samples,
+            self.engine.sample_rate_hz(),
+            &self.meters,
+        );
         ProcessStatus::Normal
     }
 }

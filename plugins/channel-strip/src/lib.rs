@@ -85,10 +85,7 @@ impl Plugin for ChannelStrip {
         self.engine.set_settings(&self.params.settings());
         self.engine.prepare(buffer_config.sample_rate);
         context.set_latency_samples(self.engine.latency_samples());
-        self.meters.sample_rate_hz.store(
-            buffer_config.sample_rate,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.meters.set_sample_rate(buffer_config.sample_rate);
         true
     }
 
@@ -112,9 +109,12 @@ impl Plugin for ChannelStrip {
         if spectrum {
             self.taps.output.push_mean(channels, num_samples);
         }
-        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
-        self.ballistics
-            .publish(&self.engine.readings(), seconds, &self.meters);
+        self.ballistics.publish_block(
+            &self.engine.readings(),
+            num_samples,
+            self.engine.sample_rate_hz(),
+            &self.meters,
+        );
         ProcessStatus::Normal
     }
 }

@@ -142,10 +142,9 @@ impl Plugin for MasteringLimiter {
             .prepare_channels(buffer_config.sample_rate, channels);
         self.latency
             .report_activate(self.engine.latency_samples(), context);
-        self.meters.levels.sample_rate_hz.store(
-            buffer_config.sample_rate,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.meters
+            .levels
+            .set_sample_rate(buffer_config.sample_rate);
         true
     }
 
@@ -168,9 +167,12 @@ impl Plugin for MasteringLimiter {
         }
         self.follow_learn_request();
         self.engine.process_block(buffer.as_slice());
-        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
-        self.ballistics
-            .publish(self.engine.readings(), seconds, &self.meters.levels);
+        let seconds = self.ballistics.publish_block(
+            self.engine.readings(),
+            num_samples,
+            self.engine.sample_rate_hz(),
+            &self.meters.levels,
+        );
         self.since_publish_s += seconds;
         if self.since_publish_s >= LOUDNESS_PUBLISH_S {
             self.since_publish_s = 0.0;

@@ -146,10 +146,9 @@ impl Plugin for SpectralRepair {
         }
         self.latency
             .report_activate(self.engine.latency_samples(), context);
-        self.meters.levels.sample_rate_hz.store(
-            buffer_config.sample_rate,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.meters
+            .levels
+            .set_sample_rate(buffer_config.sample_rate);
         true
     }
 
@@ -181,9 +180,12 @@ impl Plugin for SpectralRepair {
         self.engine.process_block(buffer.as_slice());
         self.follow_analysis();
         self.save_learned_profile();
-        let seconds = num_samples as f32 / self.engine.sample_rate_hz();
-        self.ballistics
-            .publish(self.engine.readings(), seconds, &self.meters.levels);
+        let seconds = self.ballistics.publish_block(
+            self.engine.readings(),
+            num_samples,
+            self.engine.sample_rate_hz(),
+            &self.meters.levels,
+        );
         self.publisher
             .publish(self.engine.activity(), seconds, &self.meters);
         ProcessStatus::Normal
