@@ -599,15 +599,6 @@ impl StripCore {
             self.scratch_pre[c][..x.len()].copy_from_slice(x);
         }
     }
-
-    /// `x = pre + f·(x − pre)` with the module's crossfade; nothing to do at f = 1.
-    fn apply_fade(
-        fade: &mut Crossfade,
-        pre: &[[f32; MAX_CHUNK]; MAX_CHANNELS],
-        ch: &mut [&mut [f32]],
-    ) {
-        fade.mix_into_b(pre, ch);
-    }
 }
 
 /// The compressor settings of the strip: linked L/R, no range limit, single-stage release.

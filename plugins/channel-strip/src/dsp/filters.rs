@@ -18,7 +18,8 @@ impl StripCore {
                 }
                 _ => self.hpf_state[0].process_block(&self.hpf, ch[0]),
             }
-            Self::apply_fade(&mut self.hpf_fade, &self.scratch_pre, ch);
+            // x = pre + f·(x − pre): the filter crossfaded in over its switch.
+            self.hpf_fade.mix_into_b(&self.scratch_pre, ch);
         } else {
             self.hpf_state = Default::default();
         }
@@ -34,7 +35,7 @@ impl StripCore {
                 }
                 _ => self.lpf_state[0].process_block(&self.lpf, ch[0]),
             }
-            Self::apply_fade(&mut self.lpf_fade, &self.scratch_pre, ch);
+            self.lpf_fade.mix_into_b(&self.scratch_pre, ch);
         } else {
             self.lpf_state = Default::default();
         }
