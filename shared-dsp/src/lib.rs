@@ -17,6 +17,7 @@ pub mod monitor;
 pub mod oversampling;
 pub mod range;
 pub mod repair;
+pub mod reverb;
 pub mod runner;
 pub mod saturation;
 pub mod simd;
