@@ -1,3 +1,6 @@
-//! Artificial reverberation: the late reverberation of a feedback delay network ([`fdn`]).
+//! Artificial reverberation: the late reverberation of a feedback delay network ([`fdn`]) and
+//! the measurements that judge it ([`measure`]).
 
+pub mod absorption;
 pub mod fdn;
+pub mod measure;
