@@ -68,6 +68,9 @@ pub fn parse_number(text: &str, base: &str) -> Option<f32> {
         (u, b) if u == b => 1.0,
         ("k", "hz") | ("khz", "hz") => 1000.0,
         ("s", "ms") | ("sec", "ms") => 1000.0,
+        ("ms", "s") => 0.001,
+        ("sec", "s") => 1.0,
+        ("x", "×") => 1.0,
         ("us", "ms") | ("µs", "ms") => 0.001,
         ("hz", "hz") | ("ms", "ms") | ("db", "db") | ("%", "%") => 1.0,
         // A true-peak or loudness level also takes plain dB ("-1 dB" for a ceiling).
@@ -186,6 +189,24 @@ pub fn ratio(
 /// sanitiser clamps to).
 pub fn hz_in(name: impl Into<String>, r: Range) -> FloatParam {
     hz(name, r.default, r.min, r.max)
+}
+
+/// A time in seconds on a logarithmic-feeling range, shown with about three digits; text
+/// entry takes `s` and `ms`.
+pub fn seconds_in(name: impl Into<String>, r: Range) -> FloatParam {
+    FloatParam::new(name, r.default, skewed(r.min, r.max))
+        .with_unit(" s")
+        .with_value_to_string(Arc::new(format_adaptive))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "s")))
+}
+
+/// A multiplier (of a time, a level) on a logarithmic-feeling range, shown `1.50` with the
+/// unit `×`; text entry takes `×`, `x` or no unit.
+pub fn factor_in(name: impl Into<String>, r: Range) -> FloatParam {
+    FloatParam::new(name, r.default, skewed(r.min, r.max))
+        .with_unit(" ×")
+        .with_value_to_string(Arc::new(|v| format_fixed(v, 2)))
+        .with_string_to_value(Arc::new(|s| parse_number(s, "×")))
 }
 
 /// [`ms`] over a range written once.

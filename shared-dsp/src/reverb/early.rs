@@ -5,7 +5,7 @@
 //! reverberation business", Computer Music Journal 3(2), 1979: each tap one reflection, at its
 //! time and level. The pattern here is a deterministic set of [`NUM_TAPS`] taps per channel
 //! spread over a span that grows with the room's size: sparse first and denser later when
-//! the pattern's exponent is above 1 (the reflections of a large hall arrive one by one, then
+//! the pattern's exponent is below 1 (the reflections of a large hall arrive one by one, then
 //! crowd), levels falling by a set number of dB over the span, signs and times different in
 //! each channel so the early sound is already wide. The taps' energy sums to one per
 //! channel. Pre-delay and span glide over [`GLIDE_MS`] and the taps are read with linear
@@ -14,7 +14,7 @@
 use crate::smoothing::{Smoother, SmoothingStyle};
 
 /// Taps per channel.
-pub const NUM_TAPS: usize = 16;
+pub const NUM_TAPS: usize = 32;
 /// Longest pre-delay, ms.
 pub const MAX_PREDELAY_MS: f32 = 500.0;
 /// Longest span of the reflections, ms.

@@ -12,6 +12,8 @@
 //!   samples in a sliding window lying more than one standard deviation from zero, over the
 //!   share a Gaussian has (erfc(1/√2) ≈ 0.3173); 1 for Gaussian noise, near 0 for sparse
 //!   echoes.
+//! - [`bin_decay_rates`]: the decay rate of every STFT bin, whose outliers are ringing modes;
+//!   [`spectral_centroid_hz`]: the colour of a response in one number.
 
 use crate::filter::butterworth::{ButterworthCoeffs, ButterworthState, FilterSlope};
 
@@ -115,6 +117,105 @@ pub fn echo_density(ir: &[f32], sample_rate_hz: f32, window_ms: f32, hop: usize)
         .collect()
 }
 
+/// Per-bin decay rates of the responses `irs` (their powers summed, e.g. every input–output
+/// pair of a stereo reverberator), dB/s (negative), as `(frequency, rate)` for the bins
+/// `lo_hz`–`hi_hz`: an STFT (4096-point Hann, hop 1024), each bin's energy integrated
+/// backwards over the frames as Schroeder's method does for a whole response, and the −5 to
+/// −35 dB span of that curve fitted by least squares; NaN where it never falls 35 dB. A
+/// ringing mode shows as a bin decaying slower than its neighbours.
+pub fn bin_decay_rates(irs: &[&[f32]], sr: f32, lo_hz: f32, hi_hz: f32) -> Vec<(f32, f32)> {
+    let n = 4096;
+    let hop = 1024;
+    let len = irs.iter().map(|x| x.len()).min().unwrap_or(0);
+    let fft = realfft::RealFftPlanner::<f32>::new().plan_fft_forward(n);
+    let window: Vec<f32> = (0..n)
+        .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+        .collect();
+    let num_frames = len.saturating_sub(n) / hop;
+    let mut power = vec![vec![0.0f64; n / 2 + 1]; num_frames];
+    let mut spec = fft.make_output_vec();
+    for ir in irs {
+        for (f, row) in power.iter_mut().enumerate() {
+            let mut buf: Vec<f32> = (0..n).map(|i| ir[f * hop + i] * window[i]).collect();
+            fft.process(&mut buf, &mut spec).expect("lengths match");
+            for (p, c) in row.iter_mut().zip(spec.iter()) {
+                *p += c.norm_sqr() as f64;
+            }
+        }
+    }
+    let bins = (lo_hz / sr * n as f32) as usize..(hi_hz / sr * n as f32) as usize;
+    bins.map(|b| {
+        let mut edc = vec![0.0f64; num_frames];
+        let mut acc = 0.0;
+        for f in (0..num_frames).rev() {
+            acc += power[f][b];
+            edc[f] = acc;
+        }
+        let total = edc.first().copied().unwrap_or(0.0).max(f64::MIN_POSITIVE);
+        let (mut sx, mut sy, mut sxx, mut sxy, mut k) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for (f, e) in edc.iter().enumerate() {
+            let db = 10.0 * (e / total).max(1e-30).log10();
+            if (-35.0..=-5.0).contains(&db) {
+                let t = (f * hop) as f64 / sr as f64;
+                sx += t;
+                sy += db;
+                sxx += t * t;
+                sxy += t * db;
+                k += 1.0;
+            }
+        }
+        let slope = if k >= 3.0 {
+            (k * sxy - sx * sy) / (k * sxx - sx * sx)
+        } else {
+            f64::NAN
+        };
+        (b as f32 * sr / n as f32, slope as f32)
+    })
+    .collect()
+}
+
+/// The share of `rates` (from [`bin_decay_rates`]) whose decay time is more than `factor`
+/// times the median of their neighbourhood of `octaves` (centred), or that never decay.
+pub fn ringing_share(rates: &[(f32, f32)], octaves: f32, factor: f32) -> f32 {
+    let half = 2f32.powf(octaves / 2.0);
+    let slow = rates
+        .iter()
+        .filter(|&&(f, rate)| {
+            let lo = rates.partition_point(|x| x.0 < f / half);
+            let hi = rates.partition_point(|x| x.0 <= f * half);
+            let mut hood: Vec<f32> = rates[lo..hi]
+                .iter()
+                .filter(|x| x.1.is_finite())
+                .map(|x| x.1)
+                .collect();
+            if hood.is_empty() {
+                return true;
+            }
+            hood.sort_by(f32::total_cmp);
+            let median = hood[hood.len() / 2];
+            // Decay time ∝ 1/|rate|.
+            !rate.is_finite() || rate.abs() * factor < median.abs()
+        })
+        .count();
+    slow as f32 / rates.len().max(1) as f32
+}
+
+/// The spectral centroid of `x`, Hz: the power-weighted mean frequency of its spectrum.
+pub fn spectral_centroid_hz(x: &[f32], sample_rate_hz: f32) -> f32 {
+    let n = x.len();
+    let fft = realfft::RealFftPlanner::<f32>::new().plan_fft_forward(n);
+    let mut buf = x.to_vec();
+    let mut spec = fft.make_output_vec();
+    fft.process(&mut buf, &mut spec).expect("lengths match");
+    let (mut num, mut den) = (0.0f64, 0.0f64);
+    for (k, c) in spec.iter().enumerate() {
+        let p = c.norm_sqr() as f64;
+        num += p * k as f64 * sample_rate_hz as f64 / n as f64;
+        den += p;
+    }
+    (num / den.max(f64::MIN_POSITIVE)) as f32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +250,38 @@ mod tests {
             let t = t30_s(&octave_band(&ir, fs, fc), fs);
             assert!((t / t60 - 1.0).abs() < 0.05, "{fc} Hz: {t}");
         }
+    }
+
+    #[test]
+    fn exponentially_decaying_noise_has_no_ringing_bins() {
+        let fs = 48_000.0;
+        let t60 = 2.0f32;
+        let irs: Vec<Vec<f32>> = (0..4)
+            .map(|k| {
+                noise((2.5 * fs) as usize, 11 + k)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| x * 10f32.powf(-3.0 * i as f32 / (fs * t60)))
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f32]> = irs.iter().map(|v| v.as_slice()).collect();
+        let rates = bin_decay_rates(&refs, fs, 200.0, 8000.0);
+        let median = {
+            let mut r: Vec<f32> = rates.iter().map(|x| x.1).collect();
+            r.sort_by(f32::total_cmp);
+            r[r.len() / 2]
+        };
+        assert!((median / -30.0 - 1.0).abs() < 0.05, "{median} dB/s");
+        assert_eq!(ringing_share(&rates, 1.0 / 3.0, 1.5), 0.0);
+        // A sine decaying at a third of the rate stands out.
+        let mut ringing = irs.clone();
+        for (i, v) in ringing[0].iter_mut().enumerate() {
+            let t = i as f32 / fs;
+            *v += 0.3 * (2.0 * std::f32::consts::PI * 1000.0 * t).sin() * 10f32.powf(-t / t60);
+        }
+        let refs: Vec<&[f32]> = ringing.iter().map(|v| v.as_slice()).collect();
+        assert!(ringing_share(&bin_decay_rates(&refs, fs, 200.0, 8000.0), 1.0 / 3.0, 1.5) > 0.0);
     }
 
     #[test]

@@ -19,9 +19,9 @@ pub enum Algorithm {
     Room,
     /// A concert hall: long lines, early reflections sparse at first over 25–120 ms.
     Hall,
-    /// A plate: no early reflections, the densest diffusion, short lines, bright.
+    /// A plate: no early reflections, the densest diffusion, short lines, brighter.
     Plate,
-    /// An echo chamber: medium lines, dense early reflections over 10–60 ms, a darker start.
+    /// An echo chamber: medium lines, dense early reflections over 10–60 ms, darker.
     Chamber,
 }
 
@@ -40,7 +40,18 @@ pub struct Shape {
     pub early_pattern: EarlyPattern,
     /// Corner of the one-pole low-pass on the early reflections (their colour), Hz.
     pub early_lowpass_hz: f32,
+    /// The colour of the whole wet signal: a high shelf at [`TILT_HZ`], dB.
+    pub tilt_db: f32,
 }
+
+/// Corner of the algorithms' colour shelf, Hz.
+pub const TILT_HZ: f32 = 3000.0;
+
+/// Section lengths of the diffuser that smears each early reflection into a short dense
+/// burst, ms (a reflection off a real wall is never a single click).
+pub const EARLY_DIFFUSER_MS: [f32; NUM_STAGES] = [0.43, 1.07, 2.23, 3.71];
+/// Largest allpass gain of that diffuser (at diffusion 100 %).
+pub const EARLY_DIFFUSER_GAIN: f32 = 0.65;
 
 impl Algorithm {
     /// Every algorithm, in menu order.
@@ -62,14 +73,16 @@ impl Algorithm {
                 early_span_ms: lerp(8.0, 45.0),
                 early_pattern: EarlyPattern::new(1.0, 10.0),
                 early_lowpass_hz: 9000.0,
+                tilt_db: 0.0,
             },
             Self::Hall => Shape {
                 lines_ms: (lerp(14.0, 30.0), lerp(55.0, 100.0)),
                 diffuser_ms: [1.7, 2.6, 3.9, 5.8],
                 diffuser_gain: 0.7,
                 early_span_ms: lerp(25.0, 120.0),
-                early_pattern: EarlyPattern::new(1.6, 14.0),
+                early_pattern: EarlyPattern::new(0.7, 14.0),
                 early_lowpass_hz: 7000.0,
+                tilt_db: -1.5,
             },
             Self::Plate => Shape {
                 lines_ms: (lerp(5.0, 10.0), lerp(22.0, 40.0)),
@@ -78,6 +91,7 @@ impl Algorithm {
                 early_span_ms: 0.0,
                 early_pattern: EarlyPattern::new(1.0, 0.0),
                 early_lowpass_hz: 20000.0,
+                tilt_db: 2.0,
             },
             Self::Chamber => Shape {
                 lines_ms: (lerp(8.0, 18.0), lerp(30.0, 60.0)),
@@ -86,6 +100,7 @@ impl Algorithm {
                 early_span_ms: lerp(10.0, 60.0),
                 early_pattern: EarlyPattern::new(1.2, 8.0),
                 early_lowpass_hz: 5000.0,
+                tilt_db: -4.0,
             },
         }
     }
