@@ -332,8 +332,12 @@ impl ReverbCore {
         for d in self.early_diffusers.iter_mut() {
             d.set_lengths_ms(&EARLY_DIFFUSER_MS, fs);
         }
-        self.tilt_coeffs =
-            BiquadCoeffs::high_shelf(fs, TILT_HZ.min(0.4 * fs), 0.707_106_8, self.shape.tilt_db);
+        self.tilt_coeffs = BiquadCoeffs::high_shelf(
+            fs,
+            TILT_HZ.min(0.4 * fs),
+            std::f32::consts::FRAC_1_SQRT_2,
+            self.shape.tilt_db,
+        );
         self.early_lp_coeff = shared_dsp::dynamics::envelope::one_pole_coeff(
             1e3 / (2.0 * std::f32::consts::PI * self.shape.early_lowpass_hz.min(0.45 * fs)),
             fs,
@@ -347,9 +351,13 @@ impl ReverbCore {
 
     fn design_filters(&mut self) {
         let fs = self.sample_rate_hz;
-        self.low_cut_coeffs = BiquadCoeffs::highpass(fs, self.low_cut_hz.current(), 0.707_106_8);
+        self.low_cut_coeffs = BiquadCoeffs::highpass(
+            fs,
+            self.low_cut_hz.current(),
+            std::f32::consts::FRAC_1_SQRT_2,
+        );
         let hc = self.high_cut_hz.current().min(0.45 * fs);
-        self.high_cut_coeffs = BiquadCoeffs::lowpass(fs, hc, 0.707_106_8);
+        self.high_cut_coeffs = BiquadCoeffs::lowpass(fs, hc, std::f32::consts::FRAC_1_SQRT_2);
     }
 
     fn clear_state(&mut self) {
@@ -449,12 +457,15 @@ impl ChunkEngine for ReverbCore {
         let duck_depth = self.settings.duck_db;
         let duck_threshold = db_to_gain(self.settings.duck_threshold_db);
         let has_early = self.shape.early_span_ms > 0.0;
-        let mono = audio.len() == 1;
+        let (left, right) = audio.split_at_mut(1);
+        let left = &mut *left[0];
+        let mut right = right.first_mut().map(|r| &mut **r);
+        let mono = right.is_none();
         let mut wet_peak = self.wet_peak;
         let mut duck_min = self.duck_gain_db_min;
-        for i in 0..n {
-            let dl = audio[0][i];
-            let dr = if mono { dl } else { audio[1][i] };
+        for (i, left_sample) in left.iter_mut().enumerate() {
+            let dl = *left_sample;
+            let dr = right.as_ref().map_or(dl, |r| r[i]);
             let ([pl, pr], [el, er]) = self.early.process(dl, dr, has_early);
             let g_in = self.input_gain.next();
             let g_diff = self.diffusion.next();
@@ -499,9 +510,9 @@ impl ChunkEngine for ReverbCore {
             }
             let (dry, mix) = self.mix_gains;
             let out = self.output_gain.next();
-            audio[0][i] = (dry * dl + mix * if mono { 0.5 * (wl + wr) } else { wl }) * out;
-            if !mono {
-                audio[1][i] = (dry * dr + mix * wr) * out;
+            *left_sample = (dry * dl + mix * if mono { 0.5 * (wl + wr) } else { wl }) * out;
+            if let Some(r) = right.as_mut() {
+                r[i] = (dry * dr + mix * wr) * out;
             }
         }
         self.wet_peak = wet_peak;

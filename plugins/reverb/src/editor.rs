@@ -54,7 +54,7 @@ impl ReverbLayout {
                 .collect();
             self.drawn = Some((s, curve));
         }
-        &self.drawn.as_ref().map(|d| d.1.as_slice()).unwrap_or(&[])[..]
+        self.drawn.as_ref().map(|d| d.1.as_slice()).unwrap_or(&[])
     }
 
     /// RT60 against frequency on log–log axes, 0.1–40 s.

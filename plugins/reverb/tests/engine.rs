@@ -457,6 +457,9 @@ fn ducking_lowers_the_wet_under_the_dry_and_releases_after_it() {
     assert!(after.abs() < 0.5, "{after}");
 }
 
+/// Sets one control to the share `t` (0–1) of its travel.
+type Sweep = fn(&mut ReverbSettings, f32);
+
 /// The largest jump in a signal's high-frequency content: the peak of its second difference
 /// over the 95th percentile of that, in 1 ms windows.
 fn click_score(x: &[f32]) -> f32 {
@@ -487,7 +490,7 @@ fn automating_every_continuous_control_does_not_click_on_a_recording() {
         &rec.channels[0][..n],
         &rec.channels[1.min(rec.channels.len() - 1)][..n],
     );
-    let sweeps: [(&str, fn(&mut ReverbSettings, f32)); 16] = [
+    let sweeps: [(&str, Sweep); 16] = [
         ("predelay", |s, t| s.predelay_ms = 500.0 * t),
         ("decay", |s, t| s.decay_s = 0.1 * 200f32.powf(t)),
         ("low mult", |s, t| s.low_mult = 0.25 * 16f32.powf(t)),

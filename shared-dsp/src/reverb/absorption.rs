@@ -105,10 +105,11 @@ fn solve(m: &mut [[f64; NUM_BANDS]; NUM_BANDS], y: &mut [f64; NUM_BANDS], n: usi
         if d.abs() < 1e-300 {
             continue;
         }
+        let pivot_row = m[col];
         for row in col + 1..n {
             let f = m[row][col] / d;
-            for k in col..n {
-                m[row][k] -= f * m[col][k];
+            for (a, b) in m[row][col..n].iter_mut().zip(&pivot_row[col..n]) {
+                *a -= f * b;
             }
             y[row] -= f * y[col];
         }

@@ -474,7 +474,7 @@ impl Fdn {
             }
         }
         let mut v = [0.0f32; NUM_LINES];
-        for i in 0..NUM_LINES {
+        for (i, out) in v.iter_mut().enumerate() {
             // Delay = mean length + depth·sin: a fixed integer part (it moves only while the
             // size glides) and an allpass of delay d ∈ [0.5, 0.5 + 2·depth] at low
             // frequencies, so no integer step ever restarts the allpass mid-tail.
@@ -486,7 +486,7 @@ impl Fdn {
             let u1 = self.lines[base + ((self.write.wrapping_sub(m + 1)) & self.mask)];
             let x = eta * (u0 - self.allpass[i]) + u1;
             self.allpass[i] = x;
-            v[i] = x * c.gain[i];
+            *out = x * c.gain[i];
         }
         // Absorption equaliser: the active bands, all lines at once.
         for &k in &c.active[..c.num_active] {
