@@ -1,9 +1,14 @@
 //! Running an engine over a whole file offline: the output is aligned with the input (the
 //! plugin's reported latency removed) and as long as the input, the last `latency` samples
-//! flushed out of the engine by feeding silence after the end.
+//! flushed out of the engine by feeding silence after the end. A plugin with a tail (a
+//! reverb) goes on past the end for as long as it reports, at most [`MAX_TAIL_S`], and stops
+//! where its output has fallen to exact silence.
 
 use crate::decode::Audio;
 use crate::plugins::OfflineEngine;
+
+/// The longest tail rendered past the end of a file, s (a frozen reverb never ends).
+pub const MAX_TAIL_S: f64 = 60.0;
 
 /// Sample rates the engines support, Hz (as in the plugins).
 pub const SAMPLE_RATES_HZ: std::ops::RangeInclusive<u32> = 22_050..=384_000;
@@ -38,10 +43,12 @@ pub fn render(
     let num_channels = audio.planes.len();
     engine.prepare(audio.spec.sample_rate_hz as f32, num_channels);
     let latency = engine.latency_samples() as usize;
+    let tail =
+        (engine.tail_samples() as f64).min(MAX_TAIL_S * audio.spec.sample_rate_hz as f64) as usize;
     let block = block.max(1);
-    let mut out = vec![vec![0.0f32; n]; num_channels];
+    let mut out = vec![vec![0.0f32; n + tail]; num_channels];
     let mut scratch = vec![vec![0.0f32; block]; num_channels];
-    let total = n + latency;
+    let total = n + tail + latency;
     let mut pos = 0;
     while pos < total {
         let len = block.min(total - pos);
@@ -71,6 +78,14 @@ pub fn render(
         }
     }
     progress(1.0);
+    // The tail ends at its last sound.
+    let end = (n..n + tail)
+        .rev()
+        .find(|&i| out.iter().any(|o| o[i] != 0.0))
+        .map_or(n, |i| i + 1);
+    for o in out.iter_mut() {
+        o.truncate(end);
+    }
     if !out.iter().all(|p| crate::decode::all_finite(p)) {
         return Err("internal error: the engine produced non-finite samples".to_string());
     }

@@ -322,7 +322,7 @@ fn bad_requests_say_what_is_valid() {
     let out = dir.join("out.wav");
     for (args, wants) in [
         (
-            vec!["reverb"],
+            vec!["flanger"],
             vec!["unknown plugin", "channel-strip", "spectral-repair"],
         ),
         (
@@ -423,4 +423,65 @@ fn assist_analyses_first_switches_on_what_it_finds_and_says_why() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no assistant"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_reverb_renders_its_tail_past_the_end_of_the_file_and_stops_at_silence() {
+    // One second of drums through "Drum room" (0.8 s): the file grows by the tail, the tail is
+    // the engine's own output for the input followed by silence (at any block size), and it
+    // ends at the engine's exact zeros, within the tail the engine reports.
+    let dir = scratch("tail");
+    let (rate, input) = excerpt(DRUMS, 1.0);
+    let wav = dir.join("in.wav");
+    write_planar_f32(&wav, rate, &input);
+    let params = reverb::params::ReverbParams::default();
+    let presets = reverb::factory_presets();
+    let preset = presets.iter().find(|p| p.name == "Drum room").unwrap();
+    apply_without_host(&params, preset).unwrap();
+    let mut e = reverb::dsp::ReverbEngine::new();
+    e.set_settings(&params.settings());
+    e.prepare(rate as f32);
+    let tail = e.tail_samples() as usize;
+    let n = input[0].len();
+    let mut want: Vec<Vec<f32>> = input
+        .iter()
+        .map(|p| {
+            let mut v = p.clone();
+            v.resize(n + tail, 0.0);
+            v
+        })
+        .collect();
+    {
+        let mut refs: Vec<&mut [f32]> = want.iter_mut().map(|p| p.as_mut_slice()).collect();
+        e.process_block(&mut refs);
+    }
+    for block in ["7", "4096"] {
+        let out = dir.join(&format!("reverb-{block}.wav"));
+        let o = lathe(&[
+            "process",
+            "reverb",
+            wav.to_str().unwrap(),
+            "--preset",
+            "Drum room",
+            "--block",
+            block,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (_, got) = read_wav(&out);
+        let len = got[0].len();
+        assert!(
+            len > n + rate as usize / 2 && len < n + tail,
+            "{len} of {n} + {tail}"
+        );
+        for (g, w) in got.iter().zip(&want) {
+            let first_diff = g.iter().zip(&w[..len]).position(|(a, b)| a != b);
+            assert!(
+                first_diff.is_none(),
+                "block {block}: differs from sample {first_diff:?} of {len} (input {n})"
+            );
+            assert!(w[len..].iter().all(|v| *v == 0.0));
+        }
+    }
 }

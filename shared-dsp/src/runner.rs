@@ -84,6 +84,12 @@ pub trait PluginEngine {
     fn dithered_bits(_settings: &Self::Settings) -> Option<u32> {
         None
     }
+    /// How long the output goes on after the input stops, samples (a reverb's tail):
+    /// what a host is told to keep processing, and what the command line renders past the
+    /// end of a file. 0 for none, `u32::MAX` for never (a frozen reverb).
+    fn tail_samples(&self) -> u32 {
+        0
+    }
 }
 
 /// A plugin's DSP core as the generic [`Engine`] drives it: the [`ChunkEngine`] the runner
@@ -122,6 +128,10 @@ pub trait EngineCore: ChunkEngine {
     /// See [`PluginEngine::dithered_bits`].
     fn dithered_bits(_settings: &Self::Settings) -> Option<u32> {
         None
+    }
+    /// See [`PluginEngine::tail_samples`].
+    fn tail_samples(&self) -> u32 {
+        0
     }
 }
 
@@ -196,6 +206,11 @@ impl<C: EngineCore> Engine<C> {
         self.core.latency_samples()
     }
 
+    /// The tail after the input stops, samples (see [`PluginEngine::tail_samples`]).
+    pub fn tail_samples(&self) -> u32 {
+        EngineCore::tail_samples(&self.core)
+    }
+
     /// The sample rate last prepared.
     pub fn sample_rate_hz(&self) -> f32 {
         self.core.sample_rate_hz()
@@ -248,6 +263,9 @@ impl<C: EngineCore> PluginEngine for Engine<C> {
     fn dithered_bits(settings: &C::Settings) -> Option<u32> {
         C::dithered_bits(settings)
     }
+    fn tail_samples(&self) -> u32 {
+        Engine::tail_samples(self)
+    }
 }
 
 /// An engine whose settings are held fixed: set before `prepare` and before every block, as a
@@ -289,6 +307,10 @@ pub trait FixedEngine {
     fn dithered_bits(&self) -> Option<u32> {
         None
     }
+    /// The tail after the input stops, samples (see [`PluginEngine::tail_samples`]).
+    fn tail_samples(&self) -> u32 {
+        0
+    }
 }
 
 impl<E: PluginEngine> FixedEngine for Fixed<E> {
@@ -303,6 +325,9 @@ impl<E: PluginEngine> FixedEngine for Fixed<E> {
     }
     fn dithered_bits(&self) -> Option<u32> {
         E::dithered_bits(&self.1)
+    }
+    fn tail_samples(&self) -> u32 {
+        self.0.tail_samples()
     }
 }
 

@@ -42,4 +42,22 @@ fn main() {
         let t = time_engine(&s, &l, &r);
         println!("{name:<24} {:>8.0}x realtime", SECONDS as f64 / t);
     }
+    // The decay design the engine redoes (at most every 512 samples) while a decay control
+    // moves: its cost against the 512 samples' worth of audio time.
+    let fdn = reverb::dsp::fdn_settings(&ReverbSettings::default());
+    let runs = 50;
+    let t0 = std::time::Instant::now();
+    for k in 0..runs {
+        let s = shared_dsp::reverb::fdn::FdnSettings {
+            rt60_s: 1.0 + 0.01 * k as f32,
+            ..fdn
+        };
+        std::hint::black_box(shared_dsp::reverb::fdn::FdnCoeffs::design(&s, SR));
+    }
+    let per = t0.elapsed().as_secs_f64() / runs as f64;
+    println!(
+        "network redesign         {:>8.0} us ({:.1} % of the 512 samples it serves)",
+        per * 1e6,
+        100.0 * per / (512.0 / SR as f64)
+    );
 }

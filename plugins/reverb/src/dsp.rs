@@ -25,7 +25,7 @@ use shared_dsp::reverb::diffuser::Diffuser;
 use shared_dsp::reverb::early::EarlyReflections;
 use shared_dsp::reverb::fdn::{self, Fdn, FdnCoeffs, FdnSettings};
 use shared_dsp::reverb::{Algorithm, Shape, EARLY_DIFFUSER_GAIN, EARLY_DIFFUSER_MS, TILT_HZ};
-use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner};
+use shared_dsp::runner::{ChunkEngine, Engine, EngineCore, Runner, MAX_CHUNK};
 use shared_dsp::smoothing::{Smoother, SmoothingStyle};
 use shared_plugin::meters::BlockReadings;
 
@@ -35,7 +35,8 @@ pub const RAMP_MS: f32 = 20.0;
 pub const FILTER_GLIDE_MS: f32 = 50.0;
 /// Glide time of the decay controls (the design follows the glide), ms.
 pub const DECAY_GLIDE_MS: f32 = 100.0;
-/// The network is redesigned at most this often while its controls move, samples.
+/// The network is redesigned at most this often while its controls move, samples (a grid
+/// fixed to the sample position).
 pub const REDESIGN_SAMPLES: u32 = 512;
 /// Level below which a silent tail is cleared, dBFS.
 pub const SILENCE_DB: f32 = -150.0;
@@ -81,13 +82,66 @@ pub const MIX: Range = Range::new(0.0, 1.0, 0.25);
 /// Output gain, dB (carried as a linear gain).
 pub const OUTPUT_GAIN_DB: Range = Range::new(-24.0, 24.0, 0.0);
 
+/// Pre-delay as a note value at the host's tempo, or free in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PredelaySync {
+    /// The pre-delay control in ms.
+    Off,
+    /// A sixty-fourth note.
+    N64,
+    /// A thirty-second note.
+    N32,
+    /// A sixteenth note.
+    N16,
+    /// A dotted sixteenth.
+    N16Dotted,
+    /// An eighth note.
+    N8,
+    /// A dotted eighth.
+    N8Dotted,
+    /// A quarter note.
+    N4,
+}
+
+impl PredelaySync {
+    /// The note's length in quarter notes (beats); `None` when off.
+    pub fn beats(self) -> Option<f32> {
+        match self {
+            Self::Off => None,
+            Self::N64 => Some(1.0 / 16.0),
+            Self::N32 => Some(1.0 / 8.0),
+            Self::N16 => Some(0.25),
+            Self::N16Dotted => Some(0.375),
+            Self::N8 => Some(0.5),
+            Self::N8Dotted => Some(0.75),
+            Self::N4 => Some(1.0),
+        }
+    }
+}
+
+/// The pre-delay the settings ask for, ms: the note value at the host's tempo when synced
+/// and the tempo is known (clamped to the range), else the control.
+pub fn effective_predelay_ms(s: &ReverbSettings) -> f32 {
+    match s.predelay_sync.beats() {
+        Some(beats) if s.tempo_bpm > 0.0 && s.tempo_bpm.is_finite() => {
+            PREDELAY_MS.clamp(beats * 60_000.0 / s.tempo_bpm)
+        }
+        _ => s.predelay_ms,
+    }
+}
+
 /// Every setting of Lathe Reverb in plain units (the host wrapper copies its parameters here).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReverbSettings {
     /// Room, Hall, Plate or Chamber.
     pub algorithm: Algorithm,
-    /// Pre-delay, ms.
+    /// Pre-delay, ms (when not synced, or the tempo is unknown).
     pub predelay_ms: f32,
+    /// Pre-delay as a note value.
+    pub predelay_sync: PredelaySync,
+    /// The host's tempo, BPM (0: unknown). Not a parameter: the wrapper copies it from the
+    /// transport on every block.
+    pub tempo_bpm: f32,
     /// RT60 at mid frequencies, s.
     pub decay_s: f32,
     /// Low decay multiplier.
@@ -137,6 +191,8 @@ impl Default for ReverbSettings {
         Self {
             algorithm: Algorithm::Hall,
             predelay_ms: PREDELAY_MS.default,
+            predelay_sync: PredelaySync::Off,
+            tempo_bpm: 0.0,
             decay_s: DECAY_S.default,
             low_mult: LOW_MULT.default,
             low_xover_hz: LOW_XOVER_HZ.default,
@@ -168,6 +224,12 @@ pub fn sanitize_settings(s: &ReverbSettings) -> ReverbSettings {
     ReverbSettings {
         algorithm: s.algorithm,
         predelay_ms: PREDELAY_MS.clamp(s.predelay_ms),
+        predelay_sync: s.predelay_sync,
+        tempo_bpm: if s.tempo_bpm.is_finite() && s.tempo_bpm > 0.0 {
+            s.tempo_bpm.min(1000.0)
+        } else {
+            0.0
+        },
         decay_s: DECAY_S.clamp(s.decay_s),
         low_mult: LOW_MULT.clamp(s.low_mult),
         low_xover_hz: LOW_XOVER_HZ.clamp(s.low_xover_hz),
@@ -233,11 +295,14 @@ pub fn early_late_gains(b: f32) -> (f32, f32) {
 pub struct ReverbCore {
     sample_rate_hz: f32,
     settings: ReverbSettings,
-    /// The settings the network was last designed for (glided values), and when.
+    /// The settings the network was last designed for (glided values).
     designed: FdnSettings,
-    since_design: u32,
     shape: Shape,
     early: EarlyReflections,
+    /// The algorithm the units are shaped for (the settings' once a change has faded).
+    shape_algorithm: Algorithm,
+    pending_shape: bool,
+    switch_gain: Smoother,
     diffusers: [Diffuser; 2],
     early_diffusers: [Diffuser; 2],
     fdn: Fdn,
@@ -272,6 +337,9 @@ pub struct ReverbCore {
     idle: bool,
     silent_samples: u64,
     quiet_samples: u64,
+    /// Whether the current grid cell has had sound in, and its largest level in the network.
+    cell_loud: bool,
+    cell_peak: f32,
     // Readings.
     duck_gain_db_min: f32,
     wet_peak: f32,
@@ -288,20 +356,6 @@ impl ReverbCore {
         &self.readings
     }
 
-    /// The tail the host should keep running after the input stops, samples: pre-delay and
-    /// reflections, then the longest decay down 150 dB. `None` when frozen (infinite).
-    pub fn tail_samples(&self) -> Option<u32> {
-        if self.settings.freeze {
-            return None;
-        }
-        let longest = self.fdn.coeffs().longest_decay_s().max(
-            self.settings.decay_s * self.settings.low_mult.max(self.settings.high_mult).max(1.0),
-        );
-        let seconds = (self.settings.predelay_ms + self.shape.early_span_ms + 2.0 * 100.0) * 1e-3
-            + longest * (-SILENCE_DB / 60.0);
-        Some((seconds * self.sample_rate_hz).min(u32::MAX as f32 / 2.0) as u32)
-    }
-
     /// Whether the engine is idle: silent input, the tail cleared, nothing computed.
     pub fn is_idle(&self) -> bool {
         self.idle
@@ -312,6 +366,41 @@ impl ReverbCore {
         self.fdn.coeffs()
     }
 
+    /// Whether an algorithm change is fading the wet out or back in.
+    fn switching(&self) -> bool {
+        self.pending_shape || self.switch_gain.is_smoothing()
+    }
+
+    /// Advances an algorithm change by a chunk: once the wet has faded out, the new
+    /// algorithm's shape and network take over from silence and the wet fades back in.
+    fn step_switch(&mut self, _n: usize) {
+        if self.pending_shape && !self.switch_gain.is_smoothing() {
+            self.pending_shape = false;
+            self.shape_algorithm = self.settings.algorithm;
+            self.set_shape();
+            self.early.settle();
+            self.diffusion
+                .set_target(self.settings.diffusion * self.shape.diffuser_gain);
+            self.diffusion.reset(self.diffusion.target());
+            self.designed = self.glided_fdn_settings();
+            self.fdn
+                .jump_to(&FdnCoeffs::design(&self.designed, self.sample_rate_hz));
+            self.fdn.reset();
+            for d in self
+                .diffusers
+                .iter_mut()
+                .chain(self.early_diffusers.iter_mut())
+            {
+                d.reset();
+            }
+            self.early_lp = [0.0; 2];
+            for st in self.tilt.iter_mut() {
+                st.reset();
+            }
+            self.switch_gain.set_target(1.0);
+        }
+    }
+
     fn glided_fdn_settings(&self) -> FdnSettings {
         FdnSettings {
             rt60_s: self.decay.current(),
@@ -319,12 +408,15 @@ impl ReverbCore {
             high_mult: self.high_mult.current(),
             low_xover_hz: self.low_xover.current(),
             high_xover_hz: self.high_xover.current(),
-            ..fdn_settings(&self.settings)
+            ..fdn_settings(&ReverbSettings {
+                algorithm: self.shape_algorithm,
+                ..self.settings
+            })
         }
     }
 
     fn set_shape(&mut self) {
-        self.shape = self.settings.algorithm.shape(self.settings.size);
+        self.shape = self.shape_algorithm.shape(self.settings.size);
         let fs = self.sample_rate_hz;
         for d in self.diffusers.iter_mut() {
             d.set_lengths_ms(&self.shape.diffuser_ms, fs);
@@ -343,7 +435,7 @@ impl ReverbCore {
             fs,
         );
         self.early.set(
-            self.settings.predelay_ms,
+            effective_predelay_ms(&self.settings),
             self.shape.early_span_ms,
             &self.shape.early_pattern,
         );
@@ -385,7 +477,7 @@ impl ReverbCore {
     fn silence_needed(&self) -> u64 {
         ((fdn::MAX_LINE_MS
             + 2.0 * fdn::MOD_DEPTH_MS.max
-            + self.settings.predelay_ms
+            + effective_predelay_ms(&self.settings)
             + self.shape.early_span_ms
             + 4.0 * shared_dsp::reverb::diffuser::MAX_STAGE_MS)
             * 1e-3
@@ -415,44 +507,58 @@ impl ReverbCore {
 }
 
 impl ChunkEngine for ReverbCore {
-    fn process_chunk(&mut self, audio: &mut [&mut [f32]], _key: Option<&[&[f32]]>, _position: u64) {
+    fn process_chunk(&mut self, audio: &mut [&mut [f32]], _key: Option<&[&[f32]]>, position: u64) {
         let n = audio[0].len();
         let silent = audio.iter().all(|ch| ch.iter().all(|x| *x == 0.0));
         // Idle: silence in, nothing ringing, nothing moving: exact zeros out, no work.
-        if silent && self.idle && !self.smoothing() {
+        if silent && self.idle && !self.smoothing() && !self.switching() {
             return;
         }
-        self.idle = false;
-        self.silent_samples = if silent {
-            self.silent_samples + n as u64
-        } else {
-            0
-        };
+        if self.idle {
+            // Waking: what changed while idle holds from the first sample (no glide).
+            self.idle = false;
+            self.early.settle();
+            let want = self.glided_fdn_settings();
+            if want != self.designed {
+                self.designed = want;
+                self.fdn
+                    .jump_to(&FdnCoeffs::design(&want, self.sample_rate_hz));
+            } else {
+                self.fdn.jump_to(&self.fdn.coeffs().clone());
+            }
+        }
+        self.cell_loud |= !silent;
 
-        // The decay design follows its glides and the size, at most every REDESIGN_SAMPLES
-        // (a design costs about as much as a few hundred samples of audio).
+        // The decay design follows its glides and the size on a grid of REDESIGN_SAMPLES
+        // fixed to the sample position (a chunk always starts on it), with the values at that
+        // position, so the output does not depend on how the host cuts its blocks. A design
+        // costs about 0.2 ms.
+        if position.is_multiple_of(REDESIGN_SAMPLES as u64) {
+            let want = self.glided_fdn_settings();
+            if want != self.designed {
+                self.fdn
+                    .set_coeffs(&FdnCoeffs::design(&want, self.sample_rate_hz));
+                self.designed = want;
+            }
+        }
+        // The wet filters follow their glides on the runner's 64-sample grid.
+        if position.is_multiple_of(MAX_CHUNK as u64)
+            && (self.low_cut_hz.is_smoothing() || self.high_cut_hz.is_smoothing())
+        {
+            self.design_filters();
+        }
         for s in [
             &mut self.decay,
             &mut self.low_mult,
             &mut self.high_mult,
             &mut self.low_xover,
             &mut self.high_xover,
+            &mut self.low_cut_hz,
+            &mut self.high_cut_hz,
         ] {
             s.skip(n as u32);
         }
-        self.since_design = self.since_design.saturating_add(n as u32);
-        let want = self.glided_fdn_settings();
-        if want != self.designed && self.since_design >= REDESIGN_SAMPLES {
-            self.fdn
-                .set_coeffs(&FdnCoeffs::design(&want, self.sample_rate_hz));
-            self.designed = want;
-            self.since_design = 0;
-        }
-        if self.low_cut_hz.is_smoothing() || self.high_cut_hz.is_smoothing() {
-            self.low_cut_hz.skip(n as u32);
-            self.high_cut_hz.skip(n as u32);
-            self.design_filters();
-        }
+        self.step_switch(n);
 
         let duck_depth = self.settings.duck_db;
         let duck_threshold = db_to_gain(self.settings.duck_threshold_db);
@@ -461,8 +567,9 @@ impl ChunkEngine for ReverbCore {
         let left = &mut *left[0];
         let mut right = right.first_mut().map(|r| &mut **r);
         let mono = right.is_none();
-        let mut wet_peak = self.wet_peak;
+        let mut wet_peak = 0.0f32;
         let mut duck_min = self.duck_gain_db_min;
+
         for (i, left_sample) in left.iter_mut().enumerate() {
             let dl = *left_sample;
             let dr = right.as_ref().map_or(dl, |r| r[i]);
@@ -480,8 +587,9 @@ impl ChunkEngine for ReverbCore {
             self.early_lp[0] += a * (el - self.early_lp[0]);
             self.early_lp[1] += a * (er - self.early_lp[1]);
             let (ge, gl) = (self.early_gain.next(), self.late_gain.next());
-            let mut wl = ge * self.early_lp[0] + gl * ll;
-            let mut wr = ge * self.early_lp[1] + gl * lr;
+            let sw = self.switch_gain.next();
+            let mut wl = (ge * self.early_lp[0] + gl * ll) * sw;
+            let mut wr = (ge * self.early_lp[1] + gl * lr) * sw;
             wl = self.tilt[0].process(&self.tilt_coeffs, wl);
             wr = self.tilt[1].process(&self.tilt_coeffs, wr);
             wl = self.low_cut[0].process(&self.low_cut_coeffs, wl);
@@ -515,28 +623,40 @@ impl ChunkEngine for ReverbCore {
                 r[i] = (dry * dr + mix * wr) * out;
             }
         }
-        self.wet_peak = wet_peak;
+        self.wet_peak = self.wet_peak.max(wet_peak);
         self.duck_gain_db_min = duck_min;
 
         // Silence: once the input has been silent long enough and the network has stayed
         // below −150 dBFS (a quarter of it, the most the feedback matrix can sum) for a whole
-        // pass of its longest line, nothing audible is left: clear and go idle.
-        let floor = 0.25 * db_to_gain(SILENCE_DB);
-        if self.fdn.take_peak() < floor && wet_peak < floor {
-            self.quiet_samples += n as u64;
-        } else {
-            self.quiet_samples = 0;
-        }
-        let line_samples =
-            ((fdn::MAX_LINE_MS + 2.0 * fdn::MOD_DEPTH_MS.max) * 1e-3 * self.sample_rate_hz) as u64;
-        if !self.settings.freeze
-            && self.silent_samples >= self.silence_needed()
-            && self.quiet_samples >= line_samples
-        {
-            self.clear_state();
-            self.idle = true;
-            for ch in audio.iter_mut() {
-                ch.fill(0.0);
+        // pass of its longest line, nothing audible is left: clear and go idle. Counted in
+        // cells of the runner's 64-sample grid, so when it happens does not depend on the
+        // host's blocks.
+        self.cell_peak = self.cell_peak.max(self.fdn.take_peak()).max(wet_peak);
+        if (position + n as u64).is_multiple_of(MAX_CHUNK as u64) {
+            let floor = 0.25 * db_to_gain(SILENCE_DB);
+            let cell = MAX_CHUNK as u64;
+            self.silent_samples = if self.cell_loud {
+                0
+            } else {
+                self.silent_samples + cell
+            };
+            self.quiet_samples = if self.cell_peak < floor {
+                self.quiet_samples + cell
+            } else {
+                0
+            };
+            self.cell_loud = false;
+            self.cell_peak = 0.0;
+            let line_samples = ((fdn::MAX_LINE_MS + 2.0 * fdn::MOD_DEPTH_MS.max)
+                * 1e-3
+                * self.sample_rate_hz) as u64;
+            if !self.settings.freeze
+                && self.silent_samples >= self.silence_needed()
+                && self.quiet_samples >= line_samples
+                && !self.switching()
+            {
+                self.clear_state();
+                self.idle = true;
             }
         }
     }
@@ -555,7 +675,6 @@ impl ChunkEngine for ReverbCore {
         self.low_cut_hz.reset(s.low_cut_hz);
         self.high_cut_hz.reset(s.high_cut_hz);
         self.input_gain.reset(if s.freeze { 0.0 } else { 1.0 });
-        self.diffusion.reset(s.diffusion * self.shape.diffuser_gain);
         let (ge, gl) = early_late_gains(s.early_late);
         self.early_gain.reset(ge);
         self.late_gain.reset(gl);
@@ -563,17 +682,22 @@ impl ChunkEngine for ReverbCore {
         self.mix.reset(if s.wet_only { 1.0 } else { s.mix });
         self.mix_gains = mix_gains(self.mix.current());
         self.output_gain.reset(s.output_gain);
+        self.shape_algorithm = s.algorithm;
+        self.pending_shape = false;
+        self.switch_gain.reset(1.0);
         self.set_shape();
+        self.diffusion.reset(s.diffusion * self.shape.diffuser_gain);
         self.early.settle();
         self.design_filters();
-        self.designed = fdn_settings(&s);
+        self.designed = self.glided_fdn_settings();
         self.fdn
             .jump_to(&FdnCoeffs::design(&self.designed, self.sample_rate_hz));
-        self.since_design = 0;
         self.clear_state();
         self.idle = false;
         self.silent_samples = 0;
         self.quiet_samples = 0;
+        self.cell_loud = false;
+        self.cell_peak = 0.0;
     }
 }
 
@@ -590,9 +714,11 @@ impl EngineCore for ReverbCore {
             sample_rate_hz: 48_000.0,
             settings: s,
             designed,
-            since_design: 0,
             shape,
             early: EarlyReflections::new(),
+            shape_algorithm: s.algorithm,
+            pending_shape: false,
+            switch_gain: lin(1.0),
             diffusers: [Diffuser::new(), Diffuser::new()],
             early_diffusers: [Diffuser::new(), Diffuser::new()],
             fdn: Fdn::new(),
@@ -629,6 +755,8 @@ impl EngineCore for ReverbCore {
             idle: false,
             silent_samples: 0,
             quiet_samples: 0,
+            cell_loud: false,
+            cell_peak: 0.0,
             duck_gain_db_min: 0.0,
             wet_peak: 0.0,
             readings: BlockReadings::default(),
@@ -640,6 +768,14 @@ impl EngineCore for ReverbCore {
     fn prepare(&mut self, sample_rate_hz: f32, _num_channels: usize) {
         self.sample_rate_hz = sample_rate_hz;
         self.early.prepare(sample_rate_hz);
+        self.fdn.prepare(sample_rate_hz);
+        for d in self
+            .diffusers
+            .iter_mut()
+            .chain(self.early_diffusers.iter_mut())
+        {
+            d.prepare(sample_rate_hz);
+        }
         for s in [
             &mut self.decay,
             &mut self.low_mult,
@@ -655,6 +791,7 @@ impl EngineCore for ReverbCore {
             &mut self.width,
             &mut self.mix,
             &mut self.output_gain,
+            &mut self.switch_gain,
         ] {
             s.prepare(sample_rate_hz);
         }
@@ -680,8 +817,20 @@ impl EngineCore for ReverbCore {
         self.low_cut_hz.set_target(s.low_cut_hz);
         self.high_cut_hz.set_target(s.high_cut_hz);
         self.input_gain.set_target(if s.freeze { 0.0 } else { 1.0 });
-        if s.algorithm != old.algorithm || s.size != old.size || s.predelay_ms != old.predelay_ms {
-            self.set_shape();
+        if s.algorithm != self.shape_algorithm {
+            // A new algorithm: the wet fades out, the units are reshaped and cleared, and the
+            // wet fades back in (step_switch), rather than jumping read positions mid-tail.
+            self.pending_shape = true;
+            self.switch_gain.set_target(0.0);
+        } else {
+            if self.pending_shape {
+                // Switched back before the fade ended: fade back in, nothing to reshape.
+                self.pending_shape = false;
+                self.switch_gain.set_target(1.0);
+            }
+            if s.size != old.size || effective_predelay_ms(s) != effective_predelay_ms(&old) {
+                self.set_shape();
+            }
         }
         self.diffusion
             .set_target(s.diffusion * self.shape.diffuser_gain);
@@ -711,6 +860,21 @@ impl EngineCore for ReverbCore {
     }
     fn sample_rate_hz(&self) -> f32 {
         self.sample_rate_hz
+    }
+    /// Pre-delay and reflections, then the longest decay down 150 dB; `u32::MAX` when frozen.
+    fn tail_samples(&self) -> u32 {
+        if self.settings.freeze {
+            return u32::MAX;
+        }
+        let s = &self.settings;
+        let longest = self
+            .fdn
+            .coeffs()
+            .longest_decay_s()
+            .max(s.decay_s * s.low_mult.max(s.high_mult).max(1.0));
+        let seconds = (effective_predelay_ms(s) + self.shape.early_span_ms + 200.0) * 1e-3
+            + longest * (-SILENCE_DB / 60.0);
+        (seconds * self.sample_rate_hz).min((u32::MAX / 2) as f32) as u32
     }
     fn begin_block(&mut self) {
         self.duck_gain_db_min = 0.0;

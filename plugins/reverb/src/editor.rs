@@ -21,12 +21,16 @@ const ENVELOPE_POINTS: usize = 240;
 /// The envelope's floor, dBFS.
 const ENVELOPE_FLOOR_DB: f32 = -90.0;
 
+/// What a drawn decay curve was drawn for: the settings and the sample rate.
+type DrawnKey = (ReverbSettings, f32);
+
 /// The layout.
 pub struct ReverbLayout {
     params: Arc<ReverbParams>,
     meters: Arc<SharedMeters>,
-    /// The design drawn last and its curve (redrawn only when the settings change).
-    drawn: Option<(ReverbSettings, Vec<(f32, f32)>)>,
+    /// The design drawn last, at its sample rate, and its curve (redrawn only when either
+    /// changes).
+    drawn: Option<(DrawnKey, Vec<(f32, f32)>)>,
     envelope: Vec<f32>,
     envelope_at: usize,
 }
@@ -46,13 +50,14 @@ impl ReverbLayout {
     /// The decay curve for the current settings: (frequency, RT60 s) pairs.
     fn decay_curve(&mut self, view: &ResponseView, sample_rate_hz: f32) -> &[(f32, f32)] {
         let s = self.params.settings();
-        if self.drawn.as_ref().map(|d| d.0) != Some(s) {
+        let key = (s, sample_rate_hz);
+        if self.drawn.as_ref().map(|d| d.0) != Some(key) {
             let c = FdnCoeffs::design(&fdn_settings(&s), sample_rate_hz);
             let curve = view
                 .frequencies(sample_rate_hz)
                 .map(|f| (f, c.rt60_s_at(f)))
                 .collect();
-            self.drawn = Some((s, curve));
+            self.drawn = Some((key, curve));
         }
         self.drawn.as_ref().map(|d| d.1.as_slice()).unwrap_or(&[])
     }
@@ -220,6 +225,7 @@ impl EditorLayout for ReverbLayout {
                                 knob(ui, &p.size, setter, "Size");
                                 knob(ui, &p.diffusion, setter, "Diffusion");
                                 knob(ui, &p.predelay_ms, setter, "Pre-delay");
+                                menu(ui, setter, &p.predelay_sync, "Sync", 84.0);
                             });
                             ui.horizontal(|ui| {
                                 knob(ui, &p.early_late, setter, "Early/Late");

@@ -81,10 +81,12 @@ impl Plugin for Reverb {
         &mut self,
         buffer: &mut Buffer,
         _aux: &mut AuxiliaryBuffers,
-        _context: &mut impl ProcessContext<Self>,
+        context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let num_samples = buffer.samples();
-        self.engine.set_settings(&self.params.settings());
+        let mut settings = self.params.settings();
+        settings.tempo_bpm = context.transport().tempo.unwrap_or(0.0) as f32;
+        self.engine.set_settings(&settings);
         self.engine.process_block(buffer.as_slice());
         self.ballistics.publish_block(
             self.engine.readings(),
@@ -95,8 +97,8 @@ impl Plugin for Reverb {
         // The tail the host must keep processing after the input stops (VST3 tail samples,
         // the CLAP tail extension); frozen, it never ends.
         match self.engine.tail_samples() {
-            Some(samples) => ProcessStatus::Tail(samples),
-            None => ProcessStatus::KeepAlive,
+            u32::MAX => ProcessStatus::KeepAlive,
+            samples => ProcessStatus::Tail(samples),
         }
     }
 }

@@ -8,9 +8,9 @@ use shared_plugin::params as p;
 use shared_plugin::params::EngineValue;
 
 use crate::dsp::{
-    ReverbSettings, DECAY_S, DIFFUSION, DUCK_DB, DUCK_RELEASE_MS, DUCK_THRESHOLD_DB, EARLY_LATE,
-    HIGH_CUT_HZ, HIGH_MULT, HIGH_XOVER_HZ, LOW_CUT_HZ, LOW_MULT, LOW_XOVER_HZ, MIX, MOD_DEPTH_MS,
-    MOD_RATE_HZ, OUTPUT_GAIN_DB, PREDELAY_MS, SIZE, WIDTH,
+    PredelaySync, ReverbSettings, DECAY_S, DIFFUSION, DUCK_DB, DUCK_RELEASE_MS, DUCK_THRESHOLD_DB,
+    EARLY_LATE, HIGH_CUT_HZ, HIGH_MULT, HIGH_XOVER_HZ, LOW_CUT_HZ, LOW_MULT, LOW_XOVER_HZ, MIX,
+    MOD_DEPTH_MS, MOD_RATE_HZ, OUTPUT_GAIN_DB, PREDELAY_MS, SIZE, WIDTH,
 };
 
 /// Layout version of the saved state (see `shared_plugin::state`). It starts at the suite's
@@ -52,6 +52,59 @@ impl AlgorithmParam {
     }
 }
 
+/// The pre-delay's note values.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredelaySyncParam {
+    /// Free, in ms.
+    #[id = "off"]
+    #[name = "Off"]
+    Off,
+    /// 1/64.
+    #[id = "1/64"]
+    #[name = "1/64"]
+    N64,
+    /// 1/32.
+    #[id = "1/32"]
+    #[name = "1/32"]
+    N32,
+    /// 1/16.
+    #[id = "1/16"]
+    #[name = "1/16"]
+    N16,
+    /// Dotted 1/16.
+    #[id = "1/16d"]
+    #[name = "1/16 dotted"]
+    N16Dotted,
+    /// 1/8.
+    #[id = "1/8"]
+    #[name = "1/8"]
+    N8,
+    /// Dotted 1/8.
+    #[id = "1/8d"]
+    #[name = "1/8 dotted"]
+    N8Dotted,
+    /// 1/4.
+    #[id = "1/4"]
+    #[name = "1/4"]
+    N4,
+}
+
+impl PredelaySyncParam {
+    /// The DSP's note value.
+    pub fn to_dsp(self) -> PredelaySync {
+        match self {
+            Self::Off => PredelaySync::Off,
+            Self::N64 => PredelaySync::N64,
+            Self::N32 => PredelaySync::N32,
+            Self::N16 => PredelaySync::N16,
+            Self::N16Dotted => PredelaySync::N16Dotted,
+            Self::N8 => PredelaySync::N8,
+            Self::N8Dotted => PredelaySync::N8Dotted,
+            Self::N4 => PredelaySync::N4,
+        }
+    }
+}
+
 /// Every parameter of Lathe Reverb.
 #[derive(Params)]
 pub struct ReverbParams {
@@ -65,6 +118,9 @@ pub struct ReverbParams {
     /// Pre-delay, 0–500 ms.
     #[id = "pre"]
     pub predelay_ms: FloatParam,
+    /// Pre-delay as a note value at the host's tempo (Off: the ms control).
+    #[id = "presync"]
+    pub predelay_sync: EnumParam<PredelaySyncParam>,
     /// Decay (RT60 at mid frequencies), 0.1–20 s.
     #[id = "decay"]
     pub decay_s: FloatParam,
@@ -133,6 +189,7 @@ impl Default for ReverbParams {
             common: shared_plugin::params::CommonParams::new(STATE_VERSION),
             algorithm: EnumParam::new("Algorithm", AlgorithmParam::Hall),
             predelay_ms: p::ms_in("Pre-delay", PREDELAY_MS),
+            predelay_sync: EnumParam::new("Pre-delay Sync", PredelaySyncParam::Off),
             decay_s: p::seconds_in("Decay", DECAY_S),
             low_mult: p::factor_in("Low Decay", LOW_MULT),
             low_xover_hz: p::hz_in("Low Crossover", LOW_XOVER_HZ),
@@ -158,11 +215,14 @@ impl Default for ReverbParams {
 }
 
 impl ReverbParams {
-    /// Snapshot of the current (unsmoothed) values for the engine, which smooths them itself.
+    /// Snapshot of the current (unsmoothed) values for the engine, which smooths them itself
+    /// (the tempo is the wrapper's to fill in).
     pub fn settings(&self) -> ReverbSettings {
         ReverbSettings {
             algorithm: self.algorithm.value().to_dsp(),
             predelay_ms: self.predelay_ms.engine_value(),
+            predelay_sync: self.predelay_sync.value().to_dsp(),
+            tempo_bpm: 0.0,
             decay_s: self.decay_s.engine_value(),
             low_mult: self.low_mult.engine_value(),
             low_xover_hz: self.low_xover_hz.engine_value(),

@@ -66,6 +66,18 @@ impl Section {
         }
     }
 
+    /// The section's gain (dB) and phase delay (samples) at a frequency given by its
+    /// [`Trig`] (the cheap form the fit evaluates thousands of times).
+    #[inline]
+    pub fn response_at(&self, t: &Trig) -> (f64, f64) {
+        let nr = self.b[0] + self.b[1] * t.c1 + self.b[2] * t.c2;
+        let ni = -(self.b[1] * t.s1 + self.b[2] * t.s2);
+        let dr = 1.0 + self.a[0] * t.c1 + self.a[1] * t.c2;
+        let di = -(self.a[0] * t.s1 + self.a[1] * t.s2);
+        let db = 10.0 * ((nr * nr + ni * ni) / (dr * dr + di * di)).log10();
+        (db, -(ni.atan2(nr) - di.atan2(dr)) / t.w)
+    }
+
     /// The section's phase delay at `freq_hz`, samples (`−arg H / ω`).
     pub fn phase_delay_at(&self, freq_hz: f64, fs: f64) -> f64 {
         let w = 2.0 * std::f64::consts::PI * freq_hz / fs;
@@ -86,6 +98,31 @@ impl Section {
         let dr = 1.0 + self.a[0] * c1 + self.a[1] * c2;
         let di = -(self.a[0] * s1 + self.a[1] * s2);
         10.0 * ((nr * nr + ni * ni) / (dr * dr + di * di)).log10()
+    }
+}
+
+/// `cos`/`sin` of `ω` and `2ω` at one frequency, for [`Section::response_at`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Trig {
+    /// ω, radians per sample.
+    pub w: f64,
+    c1: f64,
+    s1: f64,
+    c2: f64,
+    s2: f64,
+}
+
+impl Trig {
+    /// The terms at `freq_hz` and `fs`.
+    pub fn new(freq_hz: f64, fs: f64) -> Self {
+        let w = 2.0 * std::f64::consts::PI * freq_hz / fs;
+        Self {
+            w,
+            c1: w.cos(),
+            s1: w.sin(),
+            c2: (2.0 * w).cos(),
+            s2: (2.0 * w).sin(),
+        }
     }
 }
 
@@ -139,6 +176,8 @@ pub struct AbsorptionDesign {
     /// Bands in use at this sample rate.
     bands: usize,
     fs: f64,
+    /// The centres' trigonometric terms.
+    trig: [Trig; NUM_BANDS],
 }
 
 impl AbsorptionDesign {
@@ -157,12 +196,17 @@ impl AbsorptionDesign {
         for (t, &f) in target.iter_mut().zip(BANDS_HZ.iter()).take(bands) {
             *t = excess_db_per_s(f) / fs;
         }
+        let mut trig = [Trig::default(); NUM_BANDS];
+        for (t, &f) in trig.iter_mut().zip(BANDS_HZ.iter()) {
+            *t = Trig::new(f, fs);
+        }
         let mut d = Self {
             target_per_sample_db: target,
             per_sample_db: [0.0; NUM_BANDS],
             broadband_per_sample_db: broadband_db_per_s / fs,
             bands,
             fs,
+            trig,
         };
         let peak = target[..bands].iter().fold(0.0f64, |m, t| m.max(t.abs())) * typical_length;
         if peak < IDENTITY_DB {
@@ -194,8 +238,8 @@ impl AbsorptionDesign {
             for (k, &g) in proto.iter().enumerate().take(bands) {
                 let g = if g.abs() < 0.01 { -0.01 } else { g };
                 let s = Section::design(k, g, self.fs);
-                for (j, &f) in BANDS_HZ.iter().enumerate().take(bands) {
-                    basis[j][k] = s.db_at(f, self.fs) / g;
+                for (j, t) in self.trig.iter().enumerate().take(bands) {
+                    basis[j][k] = s.response_at(t).0 / g;
                 }
             }
             let mut y = *want;
@@ -205,38 +249,42 @@ impl AbsorptionDesign {
         proto
     }
 
-    /// The sections of a line `length` samples long: the typical fit scaled to the length
-    /// and refined at this length, so the loss at every centre is the asked one for this
-    /// line too. The sections' own phase delay lengthens (or shortens) the loop at each
-    /// centre, and the loss per pass must be the one for the loop's real length: the fit is
-    /// repeated with each centre's length plus the phase delay the previous fit has there.
-    pub fn line(&self, length: f64) -> [Section; NUM_BANDS] {
+    /// The sections of a line whose loop is `length` samples long at mid frequencies and
+    /// `length + dispersion[k]` at centre `k` (a dispersive delay in the loop, such as the
+    /// network's modulation allpass): the typical fit scaled to the length and refined at
+    /// it, so the loss at every centre is the asked one for this line too. The sections' own
+    /// phase delay also lengthens (or shortens) the loop at each centre, and the loss per
+    /// pass must be the one for the loop's real length: the fit is repeated once with each
+    /// centre's length plus the phase delay the first fit has there. The broadband loss is
+    /// the line gain's, over `length`.
+    pub fn line(&self, length: f64, dispersion: &[f64; NUM_BANDS]) -> [Section; NUM_BANDS] {
         let mut s = [Section::IDENTITY; NUM_BANDS];
-        if self.per_sample_db.iter().all(|&g| g == 0.0) {
+        let b = self.broadband_per_sample_db;
+        let want_for = |k: usize, tau: f64| {
+            let t = self.target_per_sample_db[k];
+            t * length + (t + b) * tau.max(1.0 - length)
+        };
+        let mut want = [0.0; NUM_BANDS];
+        for (k, w) in want.iter_mut().enumerate().take(self.bands) {
+            *w = want_for(k, dispersion[k]);
+        }
+        if want.iter().all(|w| w.abs() < IDENTITY_DB) {
             return s;
         }
         let mut gains = [0.0; NUM_BANDS];
         for (v, g) in gains.iter_mut().zip(self.per_sample_db) {
-            *v = g * length;
+            *v = if g == 0.0 { -0.01 } else { g * length };
         }
-        // The loss asked at each centre: the excess over the line's length, plus the whole
-        // loss per sample over the sections' phase delay there.
-        let mut want = [0.0; NUM_BANDS];
-        for (w, t) in want.iter_mut().zip(self.target_per_sample_db) {
-            *w = t * length;
-        }
-        for _ in 0..3 {
-            gains = self.fit(gains, &want, 2);
+        for pass in 0..2 {
+            gains = self.fit(gains, &want, 1 + pass);
             for (k, v) in s.iter_mut().enumerate().take(self.bands) {
                 *v = Section::design(k, gains[k], self.fs);
             }
-            for (k, w) in want.iter_mut().enumerate().take(self.bands) {
-                let tau: f64 = s
-                    .iter()
-                    .map(|x| x.phase_delay_at(BANDS_HZ[k], self.fs))
-                    .sum();
-                let t = self.target_per_sample_db[k];
-                *w = t * length + (t + self.broadband_per_sample_db) * tau.max(1.0 - length);
+            if pass == 0 {
+                for (k, w) in want.iter_mut().enumerate().take(self.bands) {
+                    let tau: f64 = s.iter().map(|x| x.response_at(&self.trig[k]).1).sum();
+                    *w = want_for(k, dispersion[k] + tau);
+                }
             }
         }
         s
@@ -269,7 +317,7 @@ mod tests {
         };
         let d = AbsorptionDesign::new(curve, 0.0, 2400.0, fs);
         for length in [240.0, 2400.0, 4800.0] {
-            let s = d.line(length);
+            let s = d.line(length, &[0.0; NUM_BANDS]);
             for &f in &BANDS_HZ[..10] {
                 let got: f64 = s.iter().map(|x| x.db_at(f, fs)).sum();
                 let tau: f64 = s.iter().map(|x| x.phase_delay_at(f, fs)).sum();

@@ -31,15 +31,31 @@ impl Default for Diffuser {
 }
 
 impl Diffuser {
-    /// Allocates the sections for [`MAX_STAGE_MS`] at [`MAX_SAMPLE_RATE_HZ`]. Not realtime.
+    /// Allocates the sections for [`MAX_STAGE_MS`] at 48 kHz ([`Diffuser::prepare`] sizes
+    /// them for another rate). Not realtime.
     pub fn new() -> Self {
-        let cap = ((MAX_STAGE_MS * 1e-3 * MAX_SAMPLE_RATE_HZ) as usize + 1).next_power_of_two();
+        let cap = Self::capacity(48_000.0);
         Self {
             buf: vec![0.0; cap * NUM_STAGES],
             cap,
             write: 0,
             lengths: [1; NUM_STAGES],
         }
+    }
+
+    fn capacity(sample_rate_hz: f32) -> usize {
+        let fs = sample_rate_hz.clamp(8_000.0, MAX_SAMPLE_RATE_HZ);
+        ((MAX_STAGE_MS * 1e-3 * fs) as usize + 1).next_power_of_two()
+    }
+
+    /// Sizes the sections for `sample_rate_hz` and clears them. Not realtime.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        let cap = Self::capacity(sample_rate_hz);
+        if cap != self.cap {
+            self.buf = vec![0.0; cap * NUM_STAGES];
+            self.cap = cap;
+        }
+        self.reset();
     }
 
     /// Sets the section lengths from milliseconds at `sample_rate_hz` (clamped to the

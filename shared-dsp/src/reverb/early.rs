@@ -87,11 +87,10 @@ impl Default for EarlyReflections {
 }
 
 impl EarlyReflections {
-    /// Allocates the line for the longest pre-delay and span at [`MAX_SAMPLE_RATE_HZ`]. Not
-    /// realtime.
+    /// Allocates the line for the longest pre-delay and span at 48 kHz ([`EarlyReflections::prepare`]
+    /// sizes it for another rate). Not realtime.
     pub fn new() -> Self {
-        let cap = (((MAX_PREDELAY_MS + MAX_SPAN_MS) * 1e-3 * MAX_SAMPLE_RATE_HZ) as usize + 4)
-            .next_power_of_two();
+        let cap = Self::capacity(48_000.0);
         let glide = |v| Smoother::new(SmoothingStyle::Linear(GLIDE_MS), v);
         Self {
             buf: [vec![0.0; cap], vec![0.0; cap]],
@@ -104,9 +103,22 @@ impl EarlyReflections {
         }
     }
 
-    /// Sets the sample rate the times refer to. Not realtime (it only stores).
+    /// Ring length for `sample_rate_hz`: a power of two holding the longest pre-delay and
+    /// span, and the linear interpolator's extra sample.
+    fn capacity(sample_rate_hz: f32) -> usize {
+        let fs = sample_rate_hz.clamp(8_000.0, MAX_SAMPLE_RATE_HZ);
+        (((MAX_PREDELAY_MS + MAX_SPAN_MS) * 1e-3 * fs) as usize + 4).next_power_of_two()
+    }
+
+    /// Sets the sample rate the times refer to and sizes the line for it (cleared). Not
+    /// realtime.
     pub fn prepare(&mut self, sample_rate_hz: f32) {
-        self.sample_rate_hz = sample_rate_hz;
+        let cap = Self::capacity(sample_rate_hz);
+        if cap != self.mask + 1 {
+            self.buf = [vec![0.0; cap], vec![0.0; cap]];
+            self.mask = cap - 1;
+        }
+        self.sample_rate_hz = sample_rate_hz.clamp(8_000.0, MAX_SAMPLE_RATE_HZ);
         self.predelay.prepare(sample_rate_hz);
         self.span.prepare(sample_rate_hz);
     }

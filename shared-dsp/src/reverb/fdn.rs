@@ -11,12 +11,13 @@
 //! reverberators", AES 90th Convention, 1991: with an orthogonal feedback matrix the network
 //! is lossless, and a gain per line of `10^(−3·m_i / (fs·T60))` (the line's length `m_i` in
 //! samples) makes every mode decay at the same rate, 60 dB in `T60` seconds, whatever the
-//! line lengths. The absorption of each line is that gain at mid frequencies times a
-//! first-order low shelf and a first-order high shelf whose gains are the ratios of the same
-//! expression at the low and high decay times (Jot, "An analysis/synthesis approach to
-//! real-time artificial reverberation", ICASSP 1992), so the decay time follows the set RT60
-//! per band; [`FdnCoeffs::rt60_s_at`] is the decay time this design gives at any frequency
-//! (what the editor draws and the tests measure against). The Hadamard matrix (Sylvester's
+//! line lengths. Jot ("An analysis/synthesis approach to real-time artificial
+//! reverberation", ICASSP 1992) makes that gain frequency-dependent with an absorption filter
+//! per line; here it is the mid-frequency gain times an octave graphic equaliser
+//! ([`crate::reverb::absorption`]) fitted per line to the loss the target curve
+//! ([`target_rt60_s`]) asks at every octave centre, so the decay time follows the set RT60 and
+//! its low and high multipliers per band; [`FdnCoeffs::rt60_s_at`] is the decay time the
+//! design gives at any frequency (what the editor draws). The Hadamard matrix (Sylvester's
 //! construction, scaled by 1/√16) is applied as a fast Walsh–Hadamard transform: 64
 //! additions per sample. Line lengths are primes spread geometrically, so no two lines share
 //! a common period.
@@ -25,7 +26,7 @@
 //! its own rate and phase), which spreads the modes so the tail never rings metallically
 //! (J. Dattorro, "Effect Design, Part 1: Reverberator and Other Filters", JAES 45(9), 1997).
 //! The moving part is a first-order allpass, `(η + z⁻¹)/(1 + η·z⁻¹)` with
-//! `η = (1 − d)/(1 + d)` and `d` swinging over `[0.5, 0.5 + 2·depth]` samples, after a fixed
+//! `η = (1 − d)/(1 + d)` and `d` swinging over `[1, 1 + 2·depth]` samples, after a fixed
 //! integer delay (T. I. Laakso et al., "Splitting the unit delay", IEEE Signal Processing
 //! Magazine 13(1), 1996, for `d` near 1; beyond it, a lossless dispersive delay of `d`
 //! samples at low frequencies). Its magnitude is exactly 1, so the modulation takes nothing
@@ -33,8 +34,12 @@
 //! integer part never steps while a tail rings: an allpass interpolator whose integer part
 //! steps restarts with the wrong state, and those transients scatter the long-decaying
 //! band's energy into the short-decaying ones (measured: the 250 Hz band of a 5 s hall with
-//! lows ×0.5 read 11 % long at 0.3 ms depth). A change of size glides the lengths over
-//! [`GLIDE_MS`] through the same delay, so it cannot click.
+//! lows ×0.5 read 11 % long at 0.3 ms depth). Above `fs/(2d)` the allpass delays less than
+//! `d` (it cannot exceed half a period), so the modulation is deepest in the lows and the
+//! loop is shorter in the highs; the absorption design counts that shorter loop
+//! ([`allpass_phase_delay`]). A change of size, depth or freeze moves the mean lengths: they
+//! glide over [`GLIDE_MS`] (the integer part steps then, once per sample at most), so it
+//! cannot click.
 //!
 //! **Freeze.** The absorption becomes exactly 1 at every frequency (the network is then
 //! lossless: orthogonal feedback, allpass interpolation), and the caller stops the input.
@@ -43,7 +48,7 @@
 //! after [`Fdn::new`].
 
 use crate::range::Range;
-use crate::reverb::absorption::{AbsorptionDesign, Section, NUM_BANDS};
+use crate::reverb::absorption::{AbsorptionDesign, Section, BANDS_HZ, NUM_BANDS};
 
 /// Number of delay lines.
 pub const NUM_LINES: usize = 16;
@@ -199,7 +204,13 @@ impl FdnCoeffs {
             depth_samples: depth as f32,
             phase_step: [0.0; NUM_LINES],
             gain: [1.0; NUM_LINES],
-            eq: [[[0.0; NUM_LINES]; 5]; NUM_BANDS],
+            eq: [[
+                [1.0; NUM_LINES],
+                [0.0; NUM_LINES],
+                [0.0; NUM_LINES],
+                [0.0; NUM_LINES],
+                [0.0; NUM_LINES],
+            ]; NUM_BANDS],
             active: [0; NUM_BANDS],
             num_active: 0,
             sample_rate_hz: fs as f32,
@@ -233,10 +244,20 @@ impl FdnCoeffs {
             typical,
             fs,
         );
+        // The modulation allpass is a dispersive delay: at its mean d = 1 + depth it delays
+        // the lows by d and the highs by less (towards 1 sample at Nyquist), so the loop is
+        // shorter at high frequencies; the equaliser takes the difference into account.
+        let d_mean = 1.0 + depth;
+        let tau_mid = allpass_phase_delay(d_mean, 1000.0, fs);
+        let mut dispersion = [0.0; NUM_BANDS];
+        for (x, &f) in dispersion.iter_mut().zip(BANDS_HZ.iter()) {
+            *x = allpass_phase_delay(d_mean, f, fs) - tau_mid;
+        }
         for i in 0..NUM_LINES {
-            let m = c.lengths[i] as f64;
+            // The loop at 1 kHz: the integer part (length − d) plus the allpass there.
+            let m = c.lengths[i] as f64 - d_mean + tau_mid;
             c.gain[i] = 10f64.powf(mid_loss_db_per_s * m / fs / 20.0) as f32;
-            for (k, sec) in design.line(m).iter().enumerate() {
+            for (k, sec) in design.line(m, &dispersion).iter().enumerate() {
                 let coeffs = [sec.b[0], sec.b[1], sec.b[2], sec.a[0], sec.a[1]];
                 for (slot, v) in c.eq[k].iter_mut().zip(coeffs) {
                     slot[i] = v as f32;
@@ -264,7 +285,8 @@ impl FdnCoeffs {
         let mut db_per_s = 0.0;
         for i in 0..NUM_LINES {
             let mut db = 20.0 * (self.gain[i] as f64).log10();
-            let mut tau = 0.0;
+            let d_mean = 1.0 + self.depth_samples as f64;
+            let mut tau = allpass_phase_delay(d_mean, f, fs) - d_mean;
             for k in 0..NUM_BANDS {
                 let e = &self.eq[k];
                 let sec = Section {
@@ -288,6 +310,16 @@ impl FdnCoeffs {
     pub fn longest_decay_s(&self) -> f32 {
         self.longest_decay_s
     }
+}
+
+/// The phase delay of the first-order allpass `(η + z⁻¹)/(1 + η·z⁻¹)`, `η = (1 − d)/(1 + d)`,
+/// at `freq_hz`, samples: `d` at low frequencies, less towards Nyquist for `d > 1`.
+pub fn allpass_phase_delay(d: f64, freq_hz: f64, fs: f64) -> f64 {
+    let eta = (1.0 - d) / (1.0 + d);
+    let w = 2.0 * std::f64::consts::PI * freq_hz.max(1e-3) / fs;
+    let (c, s) = (w.cos(), w.sin());
+    let phase = (-s).atan2(eta + c) - (-eta * s).atan2(1.0 + eta * c);
+    -phase / w
 }
 
 /// In-place fast Walsh–Hadamard transform of 16 values, scaled by 1/4 (orthogonal).
@@ -368,11 +400,11 @@ impl Default for Fdn {
 }
 
 impl Fdn {
-    /// Allocates the lines for the longest length and deepest modulation at
-    /// [`MAX_SAMPLE_RATE_HZ`] and designs the defaults at 48 kHz. Not realtime.
+    /// Allocates the lines for the longest length and deepest modulation at 48 kHz and
+    /// designs the defaults there ([`Fdn::prepare`] sizes them for another rate). Not
+    /// realtime.
     pub fn new() -> Self {
-        let max_ms = MAX_LINE_MS + 2.0 * MOD_DEPTH_MS.max;
-        let capacity = ((max_ms * 1e-3 * MAX_SAMPLE_RATE_HZ) as usize + 4).next_power_of_two();
+        let capacity = Self::capacity(48_000.0);
         let coeffs = FdnCoeffs::design(&FdnSettings::default(), 48_000.0);
         let mut f = Self {
             coeffs,
@@ -396,6 +428,25 @@ impl Fdn {
         f.jump_to(&coeffs);
         f.reset();
         f
+    }
+
+    /// Ring length per line for `sample_rate_hz` (a power of two holding the longest line
+    /// with the deepest modulation and a few samples of room).
+    fn capacity(sample_rate_hz: f32) -> usize {
+        let max_ms = MAX_LINE_MS + 2.0 * MOD_DEPTH_MS.max;
+        let fs = sample_rate_hz.clamp(8_000.0, MAX_SAMPLE_RATE_HZ);
+        ((max_ms * 1e-3 * fs) as usize + 4).next_power_of_two()
+    }
+
+    /// Sizes the lines for `sample_rate_hz` and clears them (so a reset clears only what the
+    /// rate needs: 512 KiB at 48 kHz, not the 4 MiB of 384 kHz). Not realtime.
+    pub fn prepare(&mut self, sample_rate_hz: f32) {
+        let capacity = Self::capacity(sample_rate_hz);
+        if capacity != self.mask + 1 {
+            self.lines = vec![0.0; capacity * NUM_LINES];
+            self.mask = capacity - 1;
+        }
+        self.reset();
     }
 
     /// The current coefficients.
@@ -548,6 +599,7 @@ mod tests {
     /// The left and right impulse responses (impulse into both) of `seconds`.
     fn stereo_response(s: &FdnSettings, fs: f32, seconds: f32) -> (Vec<f32>, Vec<f32>) {
         let mut f = Fdn::new();
+        f.prepare(fs);
         f.jump_to(&FdnCoeffs::design(s, fs));
         let n = (seconds * fs) as usize;
         (0..n)
@@ -560,8 +612,9 @@ mod tests {
 
     #[test]
     fn the_line_lengths_are_distinct_primes_and_fit_the_lines() {
-        let f = Fdn::new();
+        let mut f = Fdn::new();
         for fs in [22_050.0, 48_000.0, 384_000.0] {
+            f.prepare(fs);
             for (shortest_ms, longest_ms) in [(3.0, 10.0), (15.0, 60.0), (40.0, 100.0)] {
                 let s = FdnSettings {
                     shortest_ms,
@@ -607,6 +660,7 @@ mod tests {
     fn four_responses(s: &FdnSettings, fs: f32, seconds: f32) -> [Vec<f32>; 4] {
         let run = |gl: f32, gr: f32| {
             let mut f = Fdn::new();
+            f.prepare(fs);
             f.jump_to(&FdnCoeffs::design(s, fs));
             let n = (seconds * fs) as usize;
             (0..n)

@@ -76,6 +76,12 @@ pub struct HostChecks {
     /// The gain parameter whose automation must be smooth (default "Output Gain").
     #[serde(default = "default_automated_gain")]
     pub automated_gain: String,
+    /// Settings under which the plugin carries nothing from one moment to the next beyond its
+    /// latency (a reverb at Mix 0 %), for the checks that compare against a memoryless
+    /// expectation: DC passing a gain change, the output after a non-finite block. None for
+    /// a plugin that is memoryless at its defaults.
+    #[serde(default)]
+    pub memoryless_settings: Vec<(String, String)>,
 }
 
 fn default_automated_gain() -> String {
@@ -149,6 +155,21 @@ impl Plugin {
     /// An active instance at 48 kHz, 1024 frames at most.
     pub fn active_harness(&self) -> Harness {
         let mut h = self.harness();
+        h.activate();
+        h
+    }
+
+    /// An activated harness with the plugin's `memoryless_settings` applied (see
+    /// [`HostChecks`]).
+    pub fn memoryless_harness(&self) -> Harness {
+        let mut h = self.harness();
+        let changes: Vec<_> = self
+            .host_checks()
+            .memoryless_settings
+            .iter()
+            .map(|(name, text)| h.change_from_text(name, text))
+            .collect();
+        h.flush_inactive(&changes);
         h.activate();
         h
     }

@@ -355,8 +355,8 @@ fn non_finite_input_is_sanitised_and_the_plugin_recovers(plugin: &Plugin) {
             };
         }
     }
-    let reference = plugin.active_harness().process_blocks(&clean, &[], 512);
-    let mut h = plugin.active_harness();
+    let reference = plugin.memoryless_harness().process_blocks(&clean, &[], 512);
+    let mut h = plugin.memoryless_harness();
     let out = h.process_blocks(&dirty, &[], 512);
     for (ch, o) in out.iter().enumerate() {
         let num_bad = o.iter().filter(|v| !v.is_finite()).count();
@@ -419,7 +419,7 @@ fn gain_automation_is_smooth(plugin: &Plugin) {
     // A DC input below every default threshold makes the gain trajectory visible directly.
     // The output gain, or the plugin's choice (`automated_gain` in its host-checks.json).
     let gain = &plugin.host_checks().automated_gain;
-    let mut h = plugin.active_harness();
+    let mut h = plugin.memoryless_harness();
     let latency = h.latency_samples() as usize;
     let change_at = 12_000;
     let change = h.change_from_text(gain, "12 dB").at(change_at as u32);
