@@ -280,7 +280,11 @@ mod tests {
             PluginKind::parse("channel_strip"),
             Ok(PluginKind::of::<channel_strip::Offline>())
         );
-        let e = PluginKind::parse("reverb").unwrap_err();
+        assert_eq!(
+            PluginKind::parse("reverb"),
+            Ok(PluginKind::of::<reverb::Offline>())
+        );
+        let e = PluginKind::parse("flanger").unwrap_err();
         assert!(
             e.contains("channel-strip") && e.contains("spectral-repair"),
             "{e}"
