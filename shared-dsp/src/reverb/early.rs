@@ -8,8 +8,9 @@
 //! the pattern's exponent is below 1 (the reflections of a large hall arrive one by one, then
 //! crowd), levels falling by a set number of dB over the span, signs and times different in
 //! each channel so the early sound is already wide. The taps' energy sums to one per
-//! channel. Pre-delay and span glide over [`GLIDE_MS`] and the taps are read with linear
-//! interpolation, so moving either cannot click.
+//! channel. Pre-delay and span glide over [`GLIDE_MS`] with the taps read by linear
+//! interpolation, so moving either cannot click; standing still, the taps sit on whole
+//! samples.
 
 use crate::smoothing::{Smoother, SmoothingStyle};
 
@@ -78,6 +79,9 @@ pub struct EarlyReflections {
     span: Smoother,
     pattern: EarlyPattern,
     sample_rate_hz: f32,
+    /// The (pre-delay, span) the standing taps' delays below were computed for.
+    taps_at: (f32, f32),
+    tap_int: [[usize; NUM_TAPS]; 2],
 }
 
 impl Default for EarlyReflections {
@@ -100,6 +104,8 @@ impl EarlyReflections {
             span: glide(0.0),
             pattern: EarlyPattern::new(1.0, 12.0),
             sample_rate_hz: 48_000.0,
+            taps_at: (f32::NAN, f32::NAN),
+            tap_int: [[0; NUM_TAPS]; 2],
         }
     }
 
@@ -129,7 +135,10 @@ impl EarlyReflections {
         self.predelay
             .set_target(samples(predelay_ms, MAX_PREDELAY_MS).round());
         self.span.set_target(samples(span_ms, MAX_SPAN_MS));
-        self.pattern = *pattern;
+        if *pattern != self.pattern {
+            self.pattern = *pattern;
+            self.taps_at = (f32::NAN, f32::NAN);
+        }
     }
 
     /// Ends any glide at its target (at the first sound, after a reset).
@@ -173,13 +182,39 @@ impl EarlyReflections {
         let pre_out = [self.read(0, pre), self.read(1, pre)];
         let mut er = [0.0; 2];
         if early {
-            for (ch, e) in er.iter_mut().enumerate() {
-                let mut acc = 0.0;
-                for k in 0..NUM_TAPS {
-                    let t = pre + span * self.pattern.times[ch][k];
-                    acc += self.pattern.gains[ch][k] * self.read(ch, t);
+            let gliding = self.predelay.is_smoothing() || self.span.is_smoothing();
+            if gliding {
+                // Moving taps, read between samples.
+                for (ch, e) in er.iter_mut().enumerate() {
+                    let mut acc = 0.0;
+                    for k in 0..NUM_TAPS {
+                        let t = pre + span * self.pattern.times[ch][k];
+                        acc += self.pattern.gains[ch][k] * self.read(ch, t);
+                    }
+                    *e = acc;
                 }
-                *e = acc;
+                self.taps_at = (f32::NAN, f32::NAN);
+            } else {
+                // Standing taps at whole samples (a tap moves by under half a sample when a
+                // glide ends), their delays computed once.
+                if (pre, span) != self.taps_at {
+                    self.taps_at = (pre, span);
+                    for ch in 0..2 {
+                        for k in 0..NUM_TAPS {
+                            let t = pre + span * self.pattern.times[ch][k];
+                            self.tap_int[ch][k] = t.round() as usize;
+                        }
+                    }
+                }
+                for (ch, e) in er.iter_mut().enumerate() {
+                    let b = &self.buf[ch];
+                    let mut acc = 0.0;
+                    for k in 0..NUM_TAPS {
+                        let i = self.write.wrapping_sub(self.tap_int[ch][k]) & self.mask;
+                        acc += self.pattern.gains[ch][k] * b[i];
+                    }
+                    *e = acc;
+                }
             }
         }
         self.write = (self.write + 1) & self.mask;

@@ -386,11 +386,15 @@ pub struct Fdn {
     rot_s: [f32; NUM_LINES],
     renorm: u32,
     allpass: [f32; NUM_LINES],
+    /// Each line's integer delay and the rest of its mean length (recomputed while gliding).
+    int_delay: [usize; NUM_LINES],
+    frac_base: [f32; NUM_LINES],
+    int_dirty: bool,
     /// Transposed-direct-form-II memory of each band's section, per line.
     eq_s1: [[f32; NUM_LINES]; NUM_BANDS],
     eq_s2: [[f32; NUM_LINES]; NUM_BANDS],
-    /// Largest |line output| since [`Fdn::take_peak`].
-    peak: f32,
+    /// Largest |line output| of each line since [`Fdn::take_peak`].
+    peak_lanes: [f32; NUM_LINES],
 }
 
 impl Default for Fdn {
@@ -421,9 +425,12 @@ impl Fdn {
             rot_s: [0.0; NUM_LINES],
             renorm: 0,
             allpass: [0.0; NUM_LINES],
+            int_delay: [1; NUM_LINES],
+            frac_base: [1.0; NUM_LINES],
+            int_dirty: true,
             eq_s1: [[0.0; NUM_LINES]; NUM_BANDS],
             eq_s2: [[0.0; NUM_LINES]; NUM_BANDS],
-            peak: 0.0,
+            peak_lanes: [0.0; NUM_LINES],
         };
         f.jump_to(&coeffs);
         f.reset();
@@ -468,6 +475,7 @@ impl Fdn {
         }
         self.set_rotation(coeffs);
         self.coeffs = *coeffs;
+        self.int_dirty = true;
     }
 
     /// Takes new coefficients with the lengths in place at once (after a reset or at the
@@ -477,6 +485,7 @@ impl Fdn {
         self.length = coeffs.lengths;
         self.glide_left = 0;
         self.set_rotation(coeffs);
+        self.int_dirty = true;
     }
 
     fn set_rotation(&mut self, coeffs: &FdnCoeffs) {
@@ -502,12 +511,15 @@ impl Fdn {
         self.eq_s2 = [[0.0; NUM_LINES]; NUM_BANDS];
         self.length = self.coeffs.lengths;
         self.glide_left = 0;
-        self.peak = 0.0;
+        self.int_dirty = true;
+        self.peak_lanes = [0.0; NUM_LINES];
     }
 
     /// The largest |line output| since the last call, and restarts the measurement.
     pub fn take_peak(&mut self) -> f32 {
-        std::mem::take(&mut self.peak)
+        let peak = self.peak_lanes.iter().fold(0.0f32, |m, v| m.max(*v));
+        self.peak_lanes = [0.0; NUM_LINES];
+        peak
     }
 
     /// One sample: the stereo input in, the stereo late reverberation out.
@@ -524,20 +536,35 @@ impl Fdn {
                 self.length = c.lengths;
             }
         }
+        // Delay = mean length + depth·sin: a fixed integer part (it moves only while the
+        // size glides) and an allpass of delay d ∈ [1, 1 + 2·depth] at low frequencies, so no
+        // integer step ever restarts the allpass mid-tail. Written in passes over the 16
+        // lines (integer parts, allpass coefficients, the reads, the allpass) so that all but
+        // the reads run as vector code.
+        if self.glide_left > 0 || self.int_dirty {
+            self.int_dirty = self.glide_left > 0;
+            for i in 0..NUM_LINES {
+                let m = (self.length[i] - c.depth_samples - 0.5) as usize;
+                self.int_delay[i] = m;
+                self.frac_base[i] = self.length[i] - m as f32;
+            }
+        }
+        let mut eta = [0.0f32; NUM_LINES];
+        for (i, e) in eta.iter_mut().enumerate() {
+            let frac = self.frac_base[i] + c.depth_samples * self.osc_s[i];
+            *e = (1.0 - frac) / (1.0 + frac);
+        }
+        let (mut u0, mut u1) = ([0.0f32; NUM_LINES], [0.0f32; NUM_LINES]);
+        for (i, line) in self.lines.chunks_exact(cap).enumerate() {
+            let at = self.write.wrapping_sub(self.int_delay[i]) & self.mask;
+            u0[i] = line[at];
+            u1[i] = line[at.wrapping_sub(1) & self.mask];
+        }
         let mut v = [0.0f32; NUM_LINES];
-        for (i, out) in v.iter_mut().enumerate() {
-            // Delay = mean length + depth·sin: a fixed integer part (it moves only while the
-            // size glides) and an allpass of delay d ∈ [0.5, 0.5 + 2·depth] at low
-            // frequencies, so no integer step ever restarts the allpass mid-tail.
-            let m = (self.length[i] - c.depth_samples - 0.5) as usize;
-            let frac = self.length[i] + c.depth_samples * self.osc_s[i] - m as f32;
-            let eta = (1.0 - frac) / (1.0 + frac);
-            let base = i * cap;
-            let u0 = self.lines[base + ((self.write.wrapping_sub(m)) & self.mask)];
-            let u1 = self.lines[base + ((self.write.wrapping_sub(m + 1)) & self.mask)];
-            let x = eta * (u0 - self.allpass[i]) + u1;
+        for i in 0..NUM_LINES {
+            let x = eta[i] * (u0[i] - self.allpass[i]) + u1[i];
             self.allpass[i] = x;
-            *out = x * c.gain[i];
+            v[i] = x * c.gain[i];
         }
         // Absorption equaliser: the active bands, all lines at once.
         for &k in &c.active[..c.num_active] {
@@ -569,13 +596,12 @@ impl Fdn {
                 self.osc_s[i] /= r;
             }
         }
-        let (mut out_l, mut out_r, mut peak) = (0.0, 0.0, self.peak);
+        let (mut out_l, mut out_r) = (0.0, 0.0);
         for i in 0..NUM_LINES {
             out_l += SIGN_L[i] * v[i];
             out_r += SIGN_R[i] * v[i];
-            peak = peak.max(v[i].abs());
+            self.peak_lanes[i] = self.peak_lanes[i].max(v[i].abs());
         }
-        self.peak = peak;
         hadamard16(&mut v);
         for i in 0..NUM_LINES {
             let input = if i % 2 == 0 { in_l } else { in_r };
