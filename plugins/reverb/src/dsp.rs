@@ -570,15 +570,18 @@ impl ChunkEngine for ReverbCore {
         let mut wet_peak = 0.0f32;
         let mut duck_min = self.duck_gain_db_min;
 
-        for (i, left_sample) in left.iter_mut().enumerate() {
-            let dl = *left_sample;
+        // Three passes over the chunk: the pre-delay, reflections and diffusers per sample;
+        // the network over the whole chunk (vector code); then the wet path and the mix.
+        let mut net_in = [[0.0f32; MAX_CHUNK]; 2];
+        let mut net_out = [[0.0f32; MAX_CHUNK]; 2];
+        let mut early_wet = [[0.0f32; MAX_CHUNK]; 2];
+        for (i, &dl) in left.iter().enumerate() {
             let dr = right.as_ref().map_or(dl, |r| r[i]);
             let ([pl, pr], [el, er]) = self.early.process(dl, dr, has_early);
             let g_in = self.input_gain.next();
             let g_diff = self.diffusion.next();
-            let xl = self.diffusers[0].process(pl * g_in, g_diff);
-            let xr = self.diffusers[1].process(pr * g_in, g_diff);
-            let (ll, lr) = self.fdn.process(xl, xr);
+            net_in[0][i] = self.diffusers[0].process(pl * g_in, g_diff);
+            net_in[1][i] = self.diffusers[1].process(pr * g_in, g_diff);
             // Early reflections smeared by their diffuser, through their colour low-pass.
             let g_ed = g_diff * (EARLY_DIFFUSER_GAIN / self.shape.diffuser_gain);
             let el = self.early_diffusers[0].process(el * g_in, g_ed);
@@ -586,10 +589,23 @@ impl ChunkEngine for ReverbCore {
             let a = self.early_lp_coeff;
             self.early_lp[0] += a * (el - self.early_lp[0]);
             self.early_lp[1] += a * (er - self.early_lp[1]);
+            early_wet[0][i] = self.early_lp[0];
+            early_wet[1][i] = self.early_lp[1];
+        }
+        {
+            let [in_l, in_r] = &net_in;
+            let [out_l, out_r] = &mut net_out;
+            self.fdn
+                .process_block(&in_l[..n], &in_r[..n], &mut out_l[..n], &mut out_r[..n]);
+        }
+        for (i, left_sample) in left.iter_mut().enumerate() {
+            let dl = *left_sample;
+            let dr = right.as_ref().map_or(dl, |r| r[i]);
+            let (ll, lr) = (net_out[0][i], net_out[1][i]);
             let (ge, gl) = (self.early_gain.next(), self.late_gain.next());
             let sw = self.switch_gain.next();
-            let mut wl = (ge * self.early_lp[0] + gl * ll) * sw;
-            let mut wr = (ge * self.early_lp[1] + gl * lr) * sw;
+            let mut wl = (ge * early_wet[0][i] + gl * ll) * sw;
+            let mut wr = (ge * early_wet[1][i] + gl * lr) * sw;
             wl = self.tilt[0].process(&self.tilt_coeffs, wl);
             wr = self.tilt[1].process(&self.tilt_coeffs, wr);
             wl = self.low_cut[0].process(&self.low_cut_coeffs, wl);
