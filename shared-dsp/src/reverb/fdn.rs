@@ -624,15 +624,13 @@ impl Fdn {
             let frac = self.frac_base[i] + c.depth_samples * self.osc_s[i];
             *e = (1.0 - frac) / (1.0 + frac);
         }
-        let (mut u0, mut u1) = ([0.0f32; NUM_LINES], [0.0f32; NUM_LINES]);
+        // The reads and the allpass per line (scalar: a vector load of values just stored
+        // one by one would stall on store forwarding).
+        let mut v = [0.0f32; NUM_LINES];
         for (i, line) in self.lines.chunks_exact(cap).enumerate() {
             let at = self.write.wrapping_sub(self.int_delay[i]) & self.mask;
-            u0[i] = line[at];
-            u1[i] = line[at.wrapping_sub(1) & self.mask];
-        }
-        let mut v = [0.0f32; NUM_LINES];
-        for i in 0..NUM_LINES {
-            let x = eta[i] * (u0[i] - self.allpass[i]) + u1[i];
+            let (u0, u1) = (line[at], line[at.wrapping_sub(1) & self.mask]);
+            let x = eta[i] * (u0 - self.allpass[i]) + u1;
             self.allpass[i] = x;
             v[i] = x * c.gain[i];
         }
@@ -666,12 +664,18 @@ impl Fdn {
                 self.osc_s[i] /= r;
             }
         }
-        let (mut out_l, mut out_r) = (0.0, 0.0);
+        // Output taps summed as a tree (independent adds, vector code) rather than a chain.
+        let (mut acc_l, mut acc_r) = ([0.0f32; NUM_LINES / 2], [0.0f32; NUM_LINES / 2]);
+        for i in 0..NUM_LINES / 2 {
+            let j = i + NUM_LINES / 2;
+            acc_l[i] = SIGN_L[i] * v[i] + SIGN_L[j] * v[j];
+            acc_r[i] = SIGN_R[i] * v[i] + SIGN_R[j] * v[j];
+        }
         for i in 0..NUM_LINES {
-            out_l += SIGN_L[i] * v[i];
-            out_r += SIGN_R[i] * v[i];
             self.peak_lanes[i] = self.peak_lanes[i].max(v[i].abs());
         }
+        let sum8 = |a: [f32; 8]| ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+        let (out_l, out_r) = (sum8(acc_l), sum8(acc_r));
         hadamard16(&mut v);
         for i in 0..NUM_LINES {
             let input = if i % 2 == 0 { in_l } else { in_r };
