@@ -671,8 +671,8 @@ impl Fdn {
             acc_l[i] = SIGN_L[i] * v[i] + SIGN_L[j] * v[j];
             acc_r[i] = SIGN_R[i] * v[i] + SIGN_R[j] * v[j];
         }
-        for i in 0..NUM_LINES {
-            self.peak_lanes[i] = self.peak_lanes[i].max(v[i].abs());
+        for (p, x) in self.peak_lanes.iter_mut().zip(&v) {
+            *p = p.max(x.abs());
         }
         let sum8 = |a: [f32; 8]| ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
         let (out_l, out_r) = (sum8(acc_l), sum8(acc_r));
