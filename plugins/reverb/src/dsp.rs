@@ -314,6 +314,8 @@ pub struct ReverbCore {
     high_cut: [BiquadState; 2],
     low_cut_coeffs: BiquadCoeffs,
     high_cut_coeffs: BiquadCoeffs,
+    /// The (low, high) cut corners the filters were designed for.
+    designed_cuts_hz: (f32, f32),
     duck_env: EnvelopeFollower,
     duck_coeffs: EnvelopeCoeffs,
     // Ramps.
@@ -361,6 +363,11 @@ impl ReverbCore {
         self.idle
     }
 
+    /// The wet low cut's coefficients now (for the tests).
+    pub fn low_cut_coeffs_for_tests(&self) -> BiquadCoeffs {
+        self.low_cut_coeffs
+    }
+
     /// The network's coefficients now (for the decay display and the tests).
     pub fn fdn_coeffs(&self) -> &FdnCoeffs {
         self.fdn.coeffs()
@@ -373,7 +380,7 @@ impl ReverbCore {
 
     /// Advances an algorithm change by a chunk: once the wet has faded out, the new
     /// algorithm's shape and network take over from silence and the wet fades back in.
-    fn step_switch(&mut self, _n: usize) {
+    fn step_switch(&mut self) {
         if self.pending_shape && !self.switch_gain.is_smoothing() {
             self.pending_shape = false;
             self.shape_algorithm = self.settings.algorithm;
@@ -443,6 +450,7 @@ impl ReverbCore {
 
     fn design_filters(&mut self) {
         let fs = self.sample_rate_hz;
+        self.designed_cuts_hz = (self.low_cut_hz.current(), self.high_cut_hz.current());
         self.low_cut_coeffs = BiquadCoeffs::highpass(
             fs,
             self.low_cut_hz.current(),
@@ -532,7 +540,7 @@ impl ChunkEngine for ReverbCore {
         // The decay design follows its glides and the size on a grid of REDESIGN_SAMPLES
         // fixed to the sample position (a chunk always starts on it), with the values at that
         // position, so the output does not depend on how the host cuts its blocks. A design
-        // costs about 0.2 ms.
+        // costs about 0.3 ms.
         if position.is_multiple_of(REDESIGN_SAMPLES as u64) {
             let want = self.glided_fdn_settings();
             if want != self.designed {
@@ -541,9 +549,10 @@ impl ChunkEngine for ReverbCore {
                 self.designed = want;
             }
         }
-        // The wet filters follow their glides on the runner's 64-sample grid.
+        // The wet filters follow their glides on the runner's 64-sample grid, up to the
+        // glide's last value.
         if position.is_multiple_of(MAX_CHUNK as u64)
-            && (self.low_cut_hz.is_smoothing() || self.high_cut_hz.is_smoothing())
+            && (self.low_cut_hz.current(), self.high_cut_hz.current()) != self.designed_cuts_hz
         {
             self.design_filters();
         }
@@ -558,7 +567,7 @@ impl ChunkEngine for ReverbCore {
         ] {
             s.skip(n as u32);
         }
-        self.step_switch(n);
+        self.step_switch();
 
         let duck_depth = self.settings.duck_db;
         let duck_threshold = db_to_gain(self.settings.duck_threshold_db);
@@ -746,6 +755,7 @@ impl EngineCore for ReverbCore {
             high_cut: [BiquadState::default(); 2],
             low_cut_coeffs: BiquadCoeffs::identity(48_000.0),
             high_cut_coeffs: BiquadCoeffs::identity(48_000.0),
+            designed_cuts_hz: (f32::NAN, f32::NAN),
             duck_env: EnvelopeFollower::new(),
             duck_coeffs: EnvelopeCoeffs::new(
                 48_000.0,

@@ -734,3 +734,28 @@ fn switching_algorithms_fades_the_wet_out_and_back_in_without_a_click() {
     println!("switching every 0.5 s: {score:.2} (static {reference:.2})");
     assert!(score <= 1.5 * reference, "{score} vs {reference}");
 }
+
+#[test]
+fn a_moved_wet_filter_ends_exactly_where_it_was_set() {
+    // After the low cut glides from 60 Hz to 400 Hz the filter is the 400 Hz one, exactly: the
+    // glide's last step is designed too (it was not: the filter stopped one grid step short).
+    let x = engine_checks::noise(96_000, 4, 0.3);
+    let s = wet(ReverbSettings {
+        low_cut_hz: 60.0,
+        ..Default::default()
+    });
+    let mut moved = engine(&s, SR);
+    process(&mut moved, &x[..48_000], &x[..48_000]);
+    moved.set_settings(&ReverbSettings {
+        low_cut_hz: 400.0,
+        ..s
+    });
+    process(&mut moved, &x[48_000..], &x[48_000..]);
+    let c = moved.low_cut_coeffs_for_tests();
+    let want = shared_dsp::filter::biquad::BiquadCoeffs::highpass(
+        SR,
+        400.0,
+        std::f32::consts::FRAC_1_SQRT_2,
+    );
+    assert_eq!(c, want);
+}
